@@ -1,23 +1,185 @@
-"""Render core objects as plain text (console, CLI); telegram_render.py does HTML."""
+"""Render core objects for people: HTML for Telegram, plain text for the console and the CLI."""
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass, field
+
 from knowledge import messages as M
-from knowledge.models import Article, Law, StudyList
+from knowledge.answers import Answer, Passage
+from knowledge.models import Article, Law, StudyList, short_title
+
+TELEGRAM_LIMIT = 4096
+QUOTE_CHUNK = 3000  # a quote longer than this is split so every message stays under Telegram's limit
+
+
+@dataclass
+class Button:
+    """An inline button: its label and the action it sends back."""
+
+    label: str
+    action: str
+
+
+@dataclass
+class Reply:
+    """What the bot says: self-contained parts (packed into messages), buttons, an optional file."""
+
+    parts: list[str] = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)
+    document: tuple[str, bytes] | None = None
+    photo: bytes | None = None
+    caption: str = ""
+
+    def messages(self, limit: int = TELEGRAM_LIMIT) -> list[str]:
+        """Pack the parts into as few messages as fit the limit, in order."""
+        packed: list[str] = []
+        for part in self.parts:
+            if packed and len(packed[-1]) + 2 + len(part) <= limit:
+                packed[-1] += "\n\n" + part
+            else:
+                packed.append(part[:limit])
+        return packed
+
+
+class Html:
+    """Telegram's HTML parse mode; every piece of text is escaped."""
+
+    def esc(self, text: str) -> str:
+        """Escape text for HTML."""
+        return html.escape(text, quote=False)
+
+    def bold(self, text: str) -> str:
+        """Return bold text."""
+        return f"<b>{self.esc(text)}</b>"
+
+    def italic(self, text: str) -> str:
+        """Return italic text."""
+        return f"<i>{self.esc(text)}</i>"
+
+    def mark(self, text: str) -> str:
+        """Return a highlighted passage inside a quote."""
+        return f"<b><u>{self.esc(text)}</u></b>"
+
+    def quote(self, formatted: str) -> str:
+        """Wrap already formatted text in a quote block."""
+        return f"<blockquote>{formatted}</blockquote>"
+
+
+class Plain:
+    """Plain text for terminals: structure by symbols instead of markup."""
+
+    def esc(self, text: str) -> str:
+        """Return text unchanged."""
+        return text
+
+    def bold(self, text: str) -> str:
+        """Return text as a heading."""
+        return text
+
+    def italic(self, text: str) -> str:
+        """Return text unchanged."""
+        return text
+
+    def mark(self, text: str) -> str:
+        """Mark a highlighted passage with brackets."""
+        return f"【{text}】"
+
+    def quote(self, formatted: str) -> str:
+        """Indent a quote with a bar."""
+        return "\n".join("  │ " + line for line in formatted.split("\n"))
+
+
+def quote_article(fmt, article: Article, marks: list[str] = (), clause: str | None = None) -> list[str]:
+    """Quote an article verbatim, highlighting sentences, split into parts under the size limit."""
+    text = clause or article.text
+    lines = text.split("\n")
+    chunks: list[list[str]] = [[]]
+    for line in lines:
+        if sum(len(x) for x in chunks[-1]) + len(line) > QUOTE_CHUNK and chunks[-1]:
+            chunks.append([])
+        chunks[-1].append(line)
+    return [fmt.quote("\n".join(_marked(fmt, line, marks) for line in chunk)) for chunk in chunks]
+
+
+def _marked(fmt, line: str, marks: list[str]) -> str:
+    for mark in marks:
+        position = line.find(mark)
+        if position >= 0 and mark:
+            return fmt.esc(line[:position]) + fmt.mark(mark) + _marked(fmt, line[position + len(mark):], marks)
+    return fmt.esc(line)
+
+
+def article_heading(fmt, article: Article, label: str | None = None) -> str:
+    """Return the citation line and chapter path of an article."""
+    head = fmt.bold(label or M.ARTICLE_CITATION.format(title=short_title(article.law_title), label=article.label))
+    if article.path:
+        head += fmt.esc(" " + M.ARTICLE_PATH.format(path=article.chapter))
+    return head
+
+
+def article_parts(fmt, article: Article, clause: str | None = None, label: str | None = None) -> list[str]:
+    """Render a whole article: heading, then the quoted text."""
+    parts = quote_article(fmt, article, clause=clause)
+    parts[0] = article_heading(fmt, article, label) + "\n" + parts[0]
+    return parts
 
 
 def article_text(article: Article, clause: str | None = None, label: str | None = None) -> str:
-    """Render an article: its citation line, its chapter path, then its text."""
-    head = label or M.ARTICLE_CITATION.format(title=article.law_title, label=article.label)
-    lines = [head]
+    """Render an article as plain text for the CLI."""
+    lines = [label or M.ARTICLE_CITATION.format(title=short_title(article.law_title), label=article.label)]
     if article.path:
         lines.append(M.ARTICLE_PATH.format(path=article.chapter))
-    lines.append(clause if clause else article.text)
+    lines.append(clause or article.text)
     return "\n".join(lines)
 
 
+def answer_reply(fmt, answer: Answer, full: int = 1) -> Reply:
+    """Render an answer: the top articles quoted (the first in full), related ones, or an abstention."""
+    reply = Reply()
+    if answer.notice:
+        reply.parts.append(fmt.italic(answer.notice))
+    reply.parts += [fmt.esc(error) for error in answer.citation_errors]
+    if not answer.passages:
+        return reply
+    if answer.summary:
+        reply.parts.append(fmt.bold(M.ANSWER_SUMMARY) + "\n" + fmt.esc(answer.summary))
+    if answer.removed_citations:
+        reply.parts.append(fmt.italic(M.ANSWER_REMOVED.format(items="、".join(answer.removed_citations))))
+    reply.parts.append(fmt.esc(M.ANSWER_ABSTAIN if answer.abstained else M.ANSWER_INTRO))
+    for n, passage in enumerate(answer.passages):
+        reply.parts += _passage_parts(fmt, passage, whole=n < full and not answer.abstained)
+    if answer.related:
+        names = "、".join(M.ARTICLE_CITATION.format(title=short_title(a.law_title), label=a.label) for a in answer.related)
+        reply.parts.append(fmt.esc(M.ANSWER_RELATED + names))
+    reply.parts.append(fmt.italic(M.ANSWER_DISCLAIMER))
+    reply.buttons = [
+        [Button(M.BUTTON_FULL_TEXT.format(label=_short_label(p.article)), f"art:{p.article.id}")]
+        for p in answer.passages
+    ]
+    if answer.passages:
+        reply.buttons.append([Button(M.BUTTON_RELATED, f"rel:{answer.passages[0].article.id}")])
+    return reply
+
+
+def _passage_parts(fmt, passage: Passage, whole: bool) -> list[str]:
+    article = passage.article
+    if whole:
+        parts = quote_article(fmt, article, passage.highlights)
+        parts[0] = article_heading(fmt, article) + "\n" + parts[0]
+        return parts
+    excerpt = "……".join(passage.highlights) if passage.highlights else article.paragraphs[0]
+    if len(excerpt) > 200:
+        excerpt = excerpt[:200] + "……"
+    return [article_heading(fmt, article) + "\n" + fmt.quote(fmt.esc(excerpt))]
+
+
+def _short_label(article: Article) -> str:
+    return f"{short_title(article.law_title)}{article.label}"
+
+
 def law_outline(law: Law) -> str:
-    """Render a law's metadata and its 编/章/节 outline with article ranges."""
+    """Render a law's metadata and its 编/章/节 outline with article ranges, as plain text."""
     lines = [
         M.LAW_HEADER.format(
             title=law.title,
@@ -48,12 +210,10 @@ def outline(law: Law) -> list[tuple[str, Article, Article]]:
 
 
 def study_list_text(study_list: StudyList, current: bool = False) -> str:
-    """Render a study list with its laws and focus."""
+    """Render a study list with its laws and focus, as plain text."""
     lines = [
         (M.STUDYLIST_CURRENT_MARK if current else "")
-        + M.STUDYLIST_HEADER.format(
-            title=study_list.title, id=study_list.id, start=study_list.start, end=study_list.end
-        )
+        + M.STUDYLIST_HEADER.format(title=study_list.title, id=study_list.id, start=study_list.start, end=study_list.end)
     ]
     for n, entry in enumerate(study_list.laws, 1):
         lines.append(M.STUDYLIST_LAW.format(n=n, title=entry.title, count=entry.article_count))

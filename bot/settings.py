@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_base_url: str = TELEGRAM_API
     telegram_base_file_url: str | None = None
+    bot_username: str | None = None
     webhook_url: str | None = None
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from knowledge import messages as M
 from knowledge.errors import NotFound, SourceError
+from knowledge.members import Member, RosterReport, RosterRow
 from knowledge.models import CURRENT, Article, Focus, ImportReport, Law, LawSummary, StudyList, StudyListLaw
 from knowledge.numerals import ArticleNo
 
@@ -321,11 +322,193 @@ class Repository:
             lists[list_id].laws.append(StudyListLaw(title, Focus.from_json(json.loads(focus)), count))
         return list(lists.values())
 
+    # --- members --------------------------------------------------------------
+
+    _MEMBER_SQL = (
+        "SELECT m.id, m.staff_no, m.name, u.name, m.role, m.phone, m.telegram_id, m.chat_id, m.active, "
+        "m.reachable, m.joined_at, m.deactivated_at FROM members m JOIN units u ON u.id = m.unit_id"
+    )
+
+    def import_roster(self, rows: list[RosterRow], deactivate_missing: bool = False, unit: str | None = None) -> RosterReport:
+        """Add or update roster rows by 工号 in one transaction; optionally deactivate those not listed."""
+        report = RosterReport()
+        now = utcnow()
+        with self.transaction():
+            for row in rows:
+                unit_id = self._unit_id(row.unit, now)
+                current = self.db.execute(
+                    "SELECT id, name, unit_id, role, phone, active FROM members WHERE staff_no = ?", [row.staff_no]
+                ).fetchone()
+                values = {"name": row.name, "unit_id": unit_id, "role": row.role, "phone": row.phone}
+                if current is None:
+                    self.db["members"].insert(
+                        {"staff_no": row.staff_no, **values, "joined_at": now, "updated_at": now, "active": 1}
+                    )
+                    report.added += 1
+                elif list(current[1:]) == [row.name, unit_id, row.role, row.phone, 1]:
+                    report.unchanged += 1
+                else:
+                    self.db["members"].update(
+                        current[0], {**values, "active": 1, "deactivated_at": None, "updated_at": now}
+                    )
+                    report.updated += 1
+            if deactivate_missing:
+                listed = {row.staff_no for row in rows}
+                for member in self.members(unit=unit):
+                    if member.staff_no not in listed:
+                        self._deactivate(member.id, now)
+                        report.deactivated += 1
+        return report
+
+    def _unit_id(self, name: str, now: str) -> int:
+        row = self.db.execute("SELECT id FROM units WHERE name = ?", [name]).fetchone()
+        if row:
+            return row[0]
+        return self.db["units"].insert({"name": name, "created_at": now}).last_pk
+
+    def _deactivate(self, member_id: int, now: str) -> None:
+        self.db.execute(
+            "UPDATE members SET active = 0, deactivated_at = ?, updated_at = ? WHERE id = ?", [now, now, member_id]
+        )
+        self.db.execute("DELETE FROM invite_codes WHERE member_id = ? AND used_at IS NULL", [member_id])
+
+    def deactivate_member(self, member_id: int) -> None:
+        """Deactivate a member, keeping every record of theirs."""
+        with self.transaction():
+            self._deactivate(member_id, utcnow())
+
+    def members(self, unit: str | None = None, active_only: bool = True) -> list[Member]:
+        """Return members, of one unit or all, by unit then 工号."""
+        sql, params = self._MEMBER_SQL + " WHERE 1 = 1", []
+        if active_only:
+            sql += " AND m.active = 1"
+        if unit is not None:
+            sql += " AND u.name = ?"
+            params.append(unit)
+        return [_member(row) for row in self.db.execute(sql + " ORDER BY u.name, m.staff_no", params).fetchall()]
+
+    def member(self, member_id: int) -> Member | None:
+        """Return a member by id."""
+        row = self.db.execute(self._MEMBER_SQL + " WHERE m.id = ?", [member_id]).fetchone()
+        return _member(row) if row else None
+
+    def member_by_telegram(self, telegram_id: int) -> Member | None:
+        """Return the active member bound to a Telegram account."""
+        row = self.db.execute(self._MEMBER_SQL + " WHERE m.telegram_id = ? AND m.active = 1", [telegram_id]).fetchone()
+        return _member(row) if row else None
+
+    def find_members(self, query: str) -> list[Member]:
+        """Return members whose 工号 or 姓名 is exactly the query (active ones first)."""
+        rows = self.db.execute(
+            self._MEMBER_SQL + " WHERE upper(m.staff_no) = upper(?) OR m.name = ? ORDER BY m.active DESC, m.staff_no",
+            [query, query],
+        ).fetchall()
+        return [_member(row) for row in rows]
+
+    def units(self) -> list[str]:
+        """Return every unit that has active members, by name."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT DISTINCT u.name FROM units u JOIN members m ON m.unit_id = u.id WHERE m.active = 1 ORDER BY u.name"
+            ).fetchall()
+        ]
+
+    def replace_invite_codes(self, codes: list[tuple[int, str]]) -> None:
+        """Store fresh code hashes, invalidating each member's older unused codes."""
+        now = utcnow()
+        with self.transaction():
+            for member_id, digest in codes:
+                self.db.execute("DELETE FROM invite_codes WHERE member_id = ? AND used_at IS NULL", [member_id])
+                self.db["invite_codes"].insert({"code_hash": digest, "member_id": member_id, "created_at": now})
+
+    def invite(self, digest: str) -> tuple[int, str | None] | None:
+        """Return (member_id, used_at) for a code hash, if such a code was issued."""
+        row = self.db.execute("SELECT member_id, used_at FROM invite_codes WHERE code_hash = ?", [digest]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def bind_member(self, member_id: int, telegram_id: int, chat_id: int, digest: str) -> None:
+        """Bind a Telegram account to a member and use up the code, atomically."""
+        now = utcnow()
+        with self.transaction():
+            self.db.execute(
+                "UPDATE members SET telegram_id = NULL, chat_id = NULL WHERE telegram_id = ? AND active = 0",
+                [telegram_id],
+            )
+            self.db.execute(
+                "UPDATE members SET telegram_id = ?, chat_id = ?, bound_at = ?, reachable = 1, updated_at = ? "
+                "WHERE id = ?",
+                [telegram_id, chat_id, now, now, member_id],
+            )
+            self.db.execute(
+                "UPDATE invite_codes SET used_at = ?, used_by = ? WHERE code_hash = ?", [now, telegram_id, digest]
+            )
+
+    def record_bind_attempt(self, telegram_id: int, ok: bool) -> None:
+        """Record a registration attempt, for rate limiting failures."""
+        with self.transaction():
+            self.db["bind_attempts"].insert({"telegram_id": telegram_id, "at": utcnow(), "ok": int(ok)})
+
+    def failed_bind_attempts(self, telegram_id: int, since: str) -> int:
+        """Count failed registration attempts of an account since a time."""
+        return self.db.execute(
+            "SELECT count(*) FROM bind_attempts WHERE telegram_id = ? AND ok = 0 AND at >= ?", [telegram_id, since]
+        ).fetchone()[0]
+
+    def set_reachable(self, member_id: int, reachable: bool) -> None:
+        """Mark a member reachable or not (a member who blocked the bot is unreachable)."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE members SET reachable = ?, updated_at = ? WHERE id = ?", [int(reachable), utcnow(), member_id]
+            )
+
+    def log_question(self, member_id: int | None, channel: str, question: str, outcome: str, cited: list[str]) -> None:
+        """Record a question, how it was answered and the articles cited."""
+        with self.transaction():
+            self.db["question_log"].insert(
+                {
+                    "member_id": member_id,
+                    "asked_at": utcnow(),
+                    "channel": channel,
+                    "question": question,
+                    "outcome": outcome,
+                    "cited": json.dumps(cited, ensure_ascii=False),
+                }
+            )
+
+    def question_log(self, member_id: int | None = None) -> list[dict]:
+        """Return logged questions, newest first, of one member or everyone."""
+        sql = "SELECT id, member_id, asked_at, channel, question, outcome, cited FROM question_log"
+        params = []
+        if member_id is not None:
+            sql += " WHERE member_id = ?"
+            params.append(member_id)
+        rows = self.db.execute(sql + " ORDER BY id DESC", params).fetchall()
+        keys = ("id", "member_id", "asked_at", "channel", "question", "outcome", "cited")
+        return [dict(zip(keys, row)) | {"cited": json.loads(row[6])} for row in rows]
+
 
 def _article(row) -> Article:
     article_id, key, path, text, title = row
     return Article(
         number=ArticleNo.from_key(key), text=text, path=tuple(json.loads(path)), law_title=title, id=article_id
+    )
+
+
+def _member(row) -> Member:
+    return Member(
+        id=row[0],
+        staff_no=row[1],
+        name=row[2],
+        unit=row[3],
+        role=row[4],
+        phone=row[5],
+        telegram_id=row[6],
+        chat_id=row[7],
+        active=bool(row[8]),
+        reachable=bool(row[9]),
+        joined_at=row[10],
+        deactivated_at=row[11],
     )
 
 

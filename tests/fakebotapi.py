@@ -347,6 +347,12 @@ class FakeBotAPI:
             self._chats[id] = chat.as_dict()
         return chat
 
+    @property
+    def last_update_id(self) -> int:
+        """Return the id of the most recently injected update (0 before any)."""
+        with self._cond:
+            return self._next_update_id - 1
+
     def push_update(self, payload: dict[str, Any]) -> int:
         """Queue a raw update body (everything but ``update_id``) and return its update_id."""
         with self._cond:

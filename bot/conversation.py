@@ -1,0 +1,287 @@
+"""The conversation, channel-agnostic: text, commands and button presses in, replies out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.render import Button, Reply, answer_reply, article_heading, article_parts
+from bot.services import Services
+from knowledge import messages as M
+from knowledge.citations import find_citations, parse_citation, resolve
+from knowledge.errors import CitationError
+from knowledge.members import BindError, Member, bind_account
+from knowledge.models import short_title
+
+
+@dataclass
+class Caller:
+    """Who is talking: their Telegram identity (if any) and the member they are bound to."""
+
+    member: Member | None
+    telegram_id: int | None = None
+    chat_id: int | None = None
+    channel: str = "telegram"
+
+
+class Conversation:
+    """Turns what a member says into what xuefa replies, the same for Telegram and the console."""
+
+    def __init__(self, services: Services, fmt):
+        self.services = services
+        self.fmt = fmt
+        self.commands = {
+            "start": self.start,
+            "help": self.help,
+            "list": self.study_list,
+            "article": self.article,
+            "search": self.search,
+            "me": self.me,
+        }
+
+    # --- entry points ---------------------------------------------------------
+
+    def handle_command(self, caller: Caller, name: str, args: str) -> Reply:
+        """Run a /command; strangers only get the registration message."""
+        if name == "start":
+            return self.start(caller, args)
+        if caller.member is None:
+            return self.say(M.WELCOME_UNKNOWN)
+        handler = self.commands.get(name)
+        if handler is None:
+            return self.help(caller, "")
+        return handler(caller, args.strip())
+
+    def handle_text(self, caller: Caller, text: str) -> Reply:
+        """Answer free text: a citation shows the article, anything else is a question."""
+        if caller.member is None:
+            return self.say(M.WELCOME_UNKNOWN)
+        stripped = text.strip()
+        try:
+            citation = parse_citation(stripped)
+        except CitationError:
+            citation = None
+        if citation is not None and citation.law:
+            return self.article(caller, stripped)
+        return self.question(caller, stripped)
+
+    def handle_action(self, caller: Caller, data: str) -> Reply:
+        """Run a button press (callback data like art:12)."""
+        if caller.member is None:
+            return self.say(M.WELCOME_UNKNOWN)
+        kind, _, rest = data.partition(":")
+        actions = {
+            "art": self._full_article,
+            "rel": self._related,
+            "list": lambda c, r: self.study_list(c, ""),
+            "law": self._law_chapters,
+            "nav": self._navigate,
+        }
+        action = actions.get(kind)
+        if action is None:
+            return self.say(M.UNKNOWN_ACTION)
+        try:
+            return action(caller, rest)
+        except (ValueError, IndexError, LookupError):
+            return self.say(M.UNKNOWN_ACTION)
+
+    # --- commands -------------------------------------------------------------
+
+    def start(self, caller: Caller, payload: str) -> Reply:
+        """Register with an invite code, or greet a member who is already registered."""
+        code = payload.strip()
+        if caller.member is not None:
+            member = caller.member
+            return self.say(M.WELCOME_BACK.format(name=member.name), M.HELP)
+        if not code or caller.telegram_id is None:
+            return self.say(M.WELCOME_UNKNOWN)
+        try:
+            member = bind_account(self.services.repository, caller.telegram_id, caller.chat_id, code)
+        except BindError as exc:
+            return self.say(str(exc))
+        caller.member = member
+        return self.say(M.WELCOME_BOUND.format(name=member.name, unit=member.unit, role=member.role_label), M.HELP)
+
+    def help(self, caller: Caller, args: str = "") -> Reply:
+        """Explain what the member can do, by role."""
+        parts = [M.HELP]
+        if caller.member and caller.member.is_admin:
+            parts.append(M.HELP_ADMIN)
+        elif caller.member and caller.member.role == "leader":
+            parts.append(M.HELP_LEADER)
+        return self.say(*parts)
+
+    def article(self, caller: Caller, args: str) -> Reply:
+        """Show an article by citation, or say exactly why it cannot be shown."""
+        if not args:
+            return self.say(M.USAGE_ARTICLE)
+        try:
+            resolved = resolve(parse_citation(args), self.services.catalog, self.services.repository)
+        except CitationError as exc:
+            self._log(caller, args, "refused", [])
+            return self.say(str(exc))
+        self._log(caller, args, "article", [resolved.label])
+        reply = Reply(parts=article_parts(self.fmt, resolved.article, resolved.clause, resolved.label))
+        reply.buttons = [[Button(M.BUTTON_RELATED, f"rel:{resolved.article.id}")]]
+        return reply
+
+    def question(self, caller: Caller, text: str) -> Reply:
+        """Answer a question from the laws and log it for the study record."""
+        result = self.services.ask(text)
+        cited = [p.article.citation for p in result.passages]
+        self._log(caller, text, result.outcome, cited)
+        return answer_reply(self.fmt, result)
+
+    def search(self, caller: Caller, args: str) -> Reply:
+        """List the articles best matching some keywords."""
+        if not args:
+            return self.say(M.USAGE_SEARCH)
+        result = self.services.ask(args)
+        self._log(caller, args, "search", [p.article.citation for p in result.passages])
+        if result.notice and not result.passages:
+            return self.say(result.notice)
+        if not result.passages:
+            return self.say(M.SEARCH_NONE.format(query=args))
+        lines = [self.fmt.esc(M.SEARCH_HEADER.format(query=args))]
+        articles = [p.article for p in result.passages] + result.related
+        for n, article in enumerate(articles, 1):
+            first = article.paragraphs[0] if article.paragraphs else ""
+            snippet = first[:60] + ("……" if len(first) > 60 else "")
+            lines.append(f"{n}. {article_heading(self.fmt, article)}\n{self.fmt.esc(snippet)}")
+        reply = Reply(parts=lines)
+        reply.buttons = [[Button(f"{n}. {short_title(a.law_title)}{a.label}", f"art:{a.id}")] for n, a in enumerate(articles, 1)]
+        return reply
+
+    def me(self, caller: Caller, args: str = "") -> Reply:
+        """Show the member's own study record."""
+        member = caller.member
+        asked = len(self.services.repository.question_log(member.id))
+        return self.say(M.ME_HEADER.format(name=member.name, unit=member.unit, role=member.role_label), M.ME_QUESTIONS.format(n=asked))
+
+    def study_list(self, caller: Caller, args: str = "") -> Reply:
+        """Show the current study list with a button per law."""
+        current = self.services.current_list()
+        if current is None:
+            lists = self.services.repository.study_lists()
+            if not lists:
+                return self.say(M.STUDYLIST_NONE_CHAT)
+            current = lists[-1]
+        fmt = self.fmt
+        lines = [fmt.bold(current.title) + fmt.esc(f"（{current.start} 至 {current.end}）")]
+        buttons = []
+        for position, entry in enumerate(current.laws):
+            line = fmt.esc(f"{position + 1}. 《{short_title(entry.title)}》{entry.article_count}条")
+            if entry.focus:
+                line += "\n" + fmt.esc(M.STUDYLIST_FOCUS.strip().format(focus=entry.focus.describe()))
+            lines.append(line)
+            buttons.append([Button(f"{position + 1}. {short_title(entry.title)}", f"law:{current.id}:{position}")])
+        return Reply(parts=["\n".join(lines)], buttons=buttons)
+
+    # --- button actions -------------------------------------------------------
+
+    def _full_article(self, caller: Caller, rest: str) -> Reply:
+        [article] = self.services.repository.articles(ids=[int(rest)])
+        reply = Reply(parts=article_parts(self.fmt, article))
+        reply.buttons = [[Button(M.BUTTON_RELATED, f"rel:{article.id}")]]
+        return reply
+
+    def _related(self, caller: Caller, rest: str) -> Reply:
+        [article] = self.services.repository.articles(ids=[int(rest)])
+        related = self.related_articles(article)
+        if not related:
+            return self.say(M.RELATED_NONE)
+        lines = [self.fmt.esc(M.RELATED_HEADER.format(label=f"《{short_title(article.law_title)}》{article.label}"))]
+        for other in related:
+            first = other.paragraphs[0][:60] if other.paragraphs else ""
+            lines.append(article_heading(self.fmt, other) + "\n" + self.fmt.esc(first))
+        buttons = [[Button(f"{short_title(a.law_title)}{a.label}", f"art:{a.id}")] for a in related]
+        return Reply(parts=lines, buttons=buttons)
+
+    def related_articles(self, article, limit: int = 5) -> list:
+        """Return the articles an article cites, then the nearest ones by meaning, never itself."""
+        repository = self.services.repository
+        found = []
+        for citation in find_citations(article.text):
+            law = citation.law or article.law_title
+            if law.startswith("本"):
+                law = article.law_title
+            try:
+                target = resolve(citation.__class__(law, citation.article), self.services.catalog, repository).article
+            except CitationError:
+                continue
+            if target.id != article.id and all(target.id != a.id for a in found):
+                found.append(target)
+        index = self.services.index
+        if index is not None and len(found) < limit:
+            for hit in index.similar(article.id, k=limit + 1):
+                if hit.article_id != article.id and all(hit.article_id != a.id for a in found):
+                    found += repository.articles(ids=[hit.article_id])
+        return found[:limit]
+
+    def _law_chapters(self, caller: Caller, rest: str) -> Reply:
+        list_id, _, position = rest.partition(":")
+        [study_list] = [s for s in self.services.repository.study_lists() if s.id == list_id]
+        entry = study_list.laws[int(position)]
+        law = self.services.repository.law(entry.title)
+        return self._navigate_law(law, [], entry.focus)
+
+    def _navigate(self, caller: Caller, rest: str) -> Reply:
+        law_id, _, trail = rest.partition(":")
+        title = next(s.title for s in self.services.repository.law_summaries() if s.id == int(law_id))
+        law = self.services.repository.law(title)
+        focus = next(
+            (e.focus for s in self.services.repository.study_lists() for e in s.laws if e.title == title), None
+        )
+        return self._navigate_law(law, [int(i) for i in trail.split(".") if i], focus)
+
+    def _navigate_law(self, law, trail: list[int], focus) -> Reply:
+        """Show one level of a law's 编/章/节 tree: the headings below a node, or its articles at a leaf."""
+        prefix: list[str] = []
+        for index in trail:
+            prefix.append(_children(law.articles, prefix)[index])
+        children = _children(law.articles, prefix)
+        fmt = self.fmt
+        name = short_title(law.title)
+        header = M.LIST_CHAPTER_HEADER.format(title=name, chapter=" ".join(prefix)) if prefix else (
+            M.LIST_LAW_HEADER.format(title=name, count=len(law.articles))
+        )
+        lines = [fmt.esc(header)]
+        if focus and not prefix:
+            lines.append(fmt.esc(M.STUDYLIST_FOCUS.strip().format(focus=focus.describe())))
+        back = ".".join(str(i) for i in trail[:-1])
+        back_action = f"nav:{law.id}:{back}" if trail else "list:"
+        if children:
+            buttons = []
+            for n, heading in enumerate(children):
+                star = "★ " if focus and heading in focus.chapters else ""
+                buttons.append([Button(star + heading[:50], f"nav:{law.id}:{'.'.join(map(str, trail + [n]))}")])
+            buttons.append([Button(M.BUTTON_BACK, back_action)])
+            return Reply(parts=["\n".join(lines)], buttons=buttons)
+        articles = [a for a in law.articles if list(a.path[: len(prefix)]) == prefix]
+        for article in articles:
+            first = article.paragraphs[0] if article.paragraphs else ""
+            lines.append(fmt.bold(article.label) + " " + fmt.esc(first[:40] + ("……" if len(first) > 40 else "")))
+        buttons = [[Button(a.label, f"art:{a.id}") for a in articles[i:i + 4]] for i in range(0, min(len(articles), 96), 4)]
+        buttons.append([Button(M.BUTTON_BACK, back_action)])
+        return Reply(parts=["\n".join(lines)], buttons=buttons)
+
+    # --- helpers --------------------------------------------------------------
+
+    def say(self, *texts: str) -> Reply:
+        """Reply with plain sentences, escaped for the channel."""
+        return Reply(parts=[self.fmt.esc(text) for text in texts])
+
+    def _log(self, caller: Caller, question: str, outcome: str, cited: list[str]) -> None:
+        member_id = caller.member.id if caller.member else None
+        self.services.repository.log_question(member_id, caller.channel, question, outcome, cited)
+
+
+def _children(articles, prefix: list[str]) -> list[str]:
+    """Return the distinct headings right below a path prefix, in order."""
+    depth = len(prefix)
+    children: list[str] = []
+    for article in articles:
+        if list(article.path[:depth]) == prefix and len(article.path) > depth:
+            heading = article.path[depth]
+            if heading not in children:
+                children.append(heading)
+    return children

@@ -1,0 +1,82 @@
+"""The services a running xuefa needs, built once at start-up and passed in."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from bot.settings import Settings
+from knowledge.answers import Answer, answer
+from knowledge.citations import LawCatalog
+from knowledge.repository import Repository
+from knowledge.studylists import current_list, today
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Repository, index and settings shared by every handler, job and channel."""
+
+    settings: Settings
+    repository: Repository
+    index: object | None = None  # indexer.Index, or None until `xuefa index` has run
+    llm: object | None = None  # knowledge.generation.Composer, when XUEFA_LLM_BASE_URL is set
+    _catalog: LawCatalog | None = field(default=None, repr=False)
+    _converter: object | None = field(default=None, repr=False)
+
+    @property
+    def catalog(self) -> LawCatalog:
+        """Return the law-name resolver over the store, built once per change of the store."""
+        if self._catalog is None:
+            self._catalog = LawCatalog(self.repository.law_titles())
+        return self._catalog
+
+    def refresh(self) -> None:
+        """Forget cached views of the store after laws were imported or removed."""
+        self._catalog = None
+
+    def today(self) -> str:
+        """Return today's date in the bureau's time zone."""
+        return today(self.settings.tz)
+
+    def current_list(self):
+        """Return the current study list, or None."""
+        return current_list(self.repository.study_lists(), self.today(), self.settings.studylist)
+
+    def to_simplified(self, text: str) -> str:
+        """Convert traditional Chinese to simplified (OpenCC)."""
+        if self._converter is None:
+            import opencc
+
+            self._converter = opencc.OpenCC("t2s")
+        return self._converter.convert(text)
+
+    def ask(self, question: str) -> Answer:
+        """Answer a question from the index (or by citation alone when there is no index)."""
+        threshold = getattr(self.index, "threshold", 0.0)
+        result = answer(
+            question, self.index, self.repository, self.catalog, threshold=threshold, to_simplified=self.to_simplified
+        )
+        if self.llm is not None and result.passages and not result.abstained:
+            self.llm.compose(result)
+        return result
+
+    def close(self) -> None:
+        """Release the database."""
+        self.repository.close()
+
+
+def build_services(settings: Settings, load_index: bool = True) -> Services:
+    """Open the database and, if one was built, load the saved index."""
+    repository = Repository(settings.db_path)
+    services = Services(settings=settings, repository=repository)
+    if load_index:
+        from indexer import load_index as load
+
+        services.index = load(settings, repository)
+    if settings.llm_base_url:
+        from knowledge.generation import Composer
+
+        services.llm = Composer(settings.llm_base_url, settings.llm_api_key, settings.llm_model, settings.llm_timeout)
+    return services

@@ -1,0 +1,103 @@
+"""Participation and pass statistics: the shapes reports take, shared by bot, CLI and exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def rate(part: int, whole: int) -> float | None:
+    """Return part/whole, or None when there is no one to count."""
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: an ISO week, a quarter or a year, with inclusive ISO dates."""
+
+    kind: str  # "week", "quarter" or "year"
+    label: str  # 2026-W48, 2026Q4, 2026
+    start: str
+    end: str
+
+
+@dataclass
+class UnitStats:
+    """Counts for one unit (or for all units together) over a period."""
+
+    unit: str
+    members: int
+    participated: int
+    passed: int
+    average_score: float | None = None
+
+    @property
+    def participation_rate(self) -> float | None:
+        """Return the share of members who took at least one quiz in the period."""
+        return rate(self.participated, self.members)
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Return the share of members who passed every round of the period."""
+        return rate(self.passed, self.members)
+
+
+@dataclass
+class MemberRow:
+    """One member's line in a report."""
+
+    name: str
+    staff_no: str
+    unit: str
+    role: str
+    rounds: int
+    participated: int
+    passed: int
+    best_score: float | None
+    last_activity: str | None
+    phone: str | None = None
+    reachable: bool = True
+
+    @property
+    def done(self) -> bool:
+        """Tell whether the member passed every round of the period."""
+        return self.rounds > 0 and self.passed >= self.rounds
+
+
+@dataclass
+class TrendPoint:
+    """Rates of one week, for the trend line."""
+
+    week: str
+    members: int
+    participated: int
+    passed: int
+
+    @property
+    def participation_rate(self) -> float | None:
+        """Return the week's participation rate."""
+        return rate(self.participated, self.members)
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Return the week's pass rate."""
+        return rate(self.passed, self.members)
+
+
+@dataclass
+class Report:
+    """A participation report for a period and one unit or all units."""
+
+    period: Period
+    unit: str | None
+    totals: UnitStats
+    units: list[UnitStats] = field(default_factory=list)  # ranked, best first
+    members: list[MemberRow] = field(default_factory=list)
+    trend: list[TrendPoint] = field(default_factory=list)
+    rounds: int = 0
+    generated_at: str = ""
+    show_phones: bool = False
+
+    @property
+    def not_yet(self) -> list[MemberRow]:
+        """Return the members who have not passed every round yet."""
+        return [m for m in self.members if not m.done]

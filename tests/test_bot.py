@@ -1,0 +1,183 @@
+"""The real Telegram Application end to end, over HTTP against the fake Bot API on loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services import Services
+from bot.settings import Settings
+from bot.telegram_app import build_app
+from knowledge.members import code_hash, parse_roster
+from knowledge.repository import Repository
+from knowledge.sources import load_files
+from knowledge.studylists import parse_study_lists
+from tests.botharness import BotHarness
+from tests.fakebotapi import FakeBotAPI
+
+ROSTER = "姓名,工号,单位,角色,手机\n张老师,T001,城关一小,教师,13800000001\n李校长,A001,城关一小,单位管理员,\n王局,B001,县教育局,局管理员,\n赵书记,L001,县教育局,领导,\n"
+LIST = (
+    "quarters:\n  - id: T-Q1\n    title: 测试季度学法清单\n    start: 2000-01-01\n    end: 2099-12-31\n    laws:\n"
+    "      - file: teachers-law.md\n        focus:\n          chapter: 第二章 权利和义务\n"
+    "      - file: compulsory-education-law.md\n"
+)
+
+
+@pytest.fixture
+def api():
+    with FakeBotAPI() as server:
+        yield server
+
+
+@pytest.fixture
+def services(tmp_path, shared, api):
+    settings = Settings(
+        telegram_token="123:abc",
+        telegram_base_url=api.base_url,
+        telegram_base_file_url=api.base_file_url,
+        data_dir=tmp_path,
+        db=tmp_path / "bot.db",
+        _env_file=None,
+    )
+    repository = Repository(settings.db_path)
+    parsed, _ = load_files([shared / "laws" / name for name in ("teachers-law.md", "compulsory-education-law.md")])
+    repository.import_laws([p.law for p in parsed])
+    (tmp_path / "list.yaml").write_text(LIST, encoding="utf-8")
+    repository.save_study_lists(parse_study_lists(tmp_path / "list.yaml", repository))
+    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    rows, _ = parse_roster(tmp_path / "roster.csv")
+    repository.import_roster(rows)
+    service = Services(settings=settings, repository=repository)
+    yield service
+    repository.close()
+
+
+def issue_code(services: Services, staff_no: str, code: str) -> None:
+    member = services.repository.find_members(staff_no)[0]
+    services.repository.replace_invite_codes([(member.id, code_hash(code))])
+
+
+@pytest.fixture
+async def bot(api, services):
+    async with BotHarness(api, build_app(services.settings, services)) as harness:
+        yield harness
+
+
+async def register(bot: BotHarness, services: Services, user_id: int, staff_no: str):
+    user = bot.api.user(user_id)
+    issue_code(services, staff_no, f"CODE{staff_no}XY")
+    await bot.text(user, f"/start CODE{staff_no}XY")
+    return user
+
+
+async def test_registration_with_a_code_then_reuse_and_wrong_codes(bot, services):
+    issue_code(services, "T001", "ABCD234XYZ")
+    teacher = bot.api.user(1001, "张老师")
+    [reply] = await bot.text(teacher, "/start abcd 234 xyz")
+    assert "注册成功！张老师（城关一小，教师）" in reply
+    assert services.repository.member_by_telegram(1001).staff_no == "T001"
+    stranger = bot.api.user(2002, "路人")
+    [reused] = await bot.text(stranger, "/start ABCD234XYZ")
+    assert "该邀请码已被使用" in reused
+    [wrong] = await bot.text(stranger, "/start WRONG00000")
+    assert "邀请码不正确" in wrong
+    assert services.repository.member_by_telegram(2002) is None
+
+
+async def test_failed_codes_are_rate_limited(bot, services):
+    issue_code(services, "T001", "GOODCODE22")
+    guesser = bot.api.user(3003)
+    for n in range(5):
+        [reply] = await bot.text(guesser, f"/start GUESS{n:05d}")
+        assert "邀请码不正确" in reply
+    [blocked] = await bot.text(guesser, "/start GOODCODE22")
+    assert "错误次数过多" in blocked
+    assert services.repository.member_by_telegram(3003) is None
+
+
+async def test_unknown_users_only_learn_how_to_register(bot):
+    stranger = bot.api.user(4004)
+    for text in ["教师法第八条", "/list", "/me", "学校可以体罚学生吗"]:
+        [reply] = await bot.text(stranger, text)
+        assert "请用单位管理员发放的邀请码注册" in reply
+        assert "教师应当履行" not in reply
+
+
+async def test_article_lookup_by_command_and_by_text(bot, services):
+    teacher = await register(bot, services, 1001, "T001")
+    [reply] = await bot.text(teacher, "/article 教师法第八条")
+    assert reply.startswith("<b>《教师法》第八条</b> （第二章 权利和义务）")
+    assert "<blockquote>教师应当履行下列义务" in reply
+    [missing] = await bot.text(teacher, "教师法第99条")
+    assert missing == "《教师法》共四十三条，没有第九十九条"
+    [usage] = await bot.text(teacher, "/article")
+    assert usage.startswith("用法：/article")
+    logged = services.repository.question_log(services.repository.member_by_telegram(1001).id)
+    assert [entry["outcome"] for entry in logged] == ["refused", "article"]
+    assert logged[1]["cited"] == ["《教师法》第八条"]
+
+
+async def test_list_and_buttons_down_to_an_article(bot, services):
+    teacher = await register(bot, services, 1001, "T001")
+    [listing] = await bot.text(teacher, "/list")
+    assert "测试季度学法清单" in listing and "重点：第二章 权利和义务" in listing
+    message = bot.last_message_to(1001)
+    keyboard = message.params["reply_markup"]["inline_keyboard"]
+    assert keyboard[0][0]["text"] == "1. 教师法"
+    [edited] = await bot.press(teacher, message, keyboard[0][0]["callback_data"])
+    assert edited.method == "editMessageText"
+    chapters = edited.params["reply_markup"]["inline_keyboard"]
+    focus = [row[0] for row in chapters if row[0]["text"].startswith("★")]
+    assert focus and focus[0]["text"] == "★ 第二章 权利和义务"
+    [articles] = await bot.press(teacher, message, focus[0]["callback_data"])
+    labels = [b["text"] for row in articles.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels[:3] == ["第七条", "第八条", "第九条"]
+    first = articles.params["reply_markup"]["inline_keyboard"][0][1]
+    [full] = await bot.press(teacher, message, first["callback_data"])
+    assert full.method == "sendMessage" and "教师应当履行下列义务" in full.params["text"]
+    assert bot.api.calls_to("answerCallbackQuery")
+
+
+async def test_teachers_cannot_upload_rosters_and_admins_can(bot, services):
+    teacher = await register(bot, services, 1001, "T001")
+    roster = "姓名,工号,单位,角色\n钱老师,T002,城关一小,教师\n".encode()
+    [refused] = await bot.upload(teacher, "roster.csv", roster)
+    assert refused == "只有管理员可以上传名册或题库文件。"
+    assert services.repository.find_members("T002") == []
+    admin = await register(bot, services, 5005, "A001")
+    [report] = await bot.upload(admin, "roster.csv", roster)
+    assert "新增 1 人" in report
+    assert services.repository.find_members("T002")[0].unit == "城关一小"
+
+
+async def test_a_unit_admin_cannot_import_another_unit_and_nothing_lands(bot, services):
+    admin = await register(bot, services, 5005, "A001")
+    roster = "姓名,工号,单位,角色\n孙老师,T003,城关一小,教师\n周老师,T004,县第二中学,教师\n".encode("gbk")
+    [report] = await bot.upload(admin, "roster.csv", roster)
+    assert "第3行：单位“县第二中学”不是您所管理的单位（城关一小）" in report
+    assert services.repository.find_members("T003") == []
+    [skipped] = await bot.upload(admin, "roster.csv", roster, caption="跳过错误行")
+    assert "新增 1 人" in skipped and "已跳过 1 行" in skipped
+
+
+async def test_group_chats_answer_only_when_mentioned(bot, services):
+    teacher = await register(bot, services, 1001, "T001")
+    group = bot.api.group()
+    assert await bot.text(teacher, "教师法第八条", chat=group) == []
+    [reply] = await bot.text(teacher, "@xuefa_test_bot 教师法第八条", chat=group)
+    assert "教师应当履行下列义务" in reply
+
+
+async def test_command_menu_is_registered(bot):
+    [call] = bot.api.calls_to("setMyCommands")
+    names = [command["command"] for command in call.params["commands"]]
+    assert {"start", "help", "list", "article", "search", "me"} <= set(names)
+
+
+async def test_errors_become_a_polite_message(bot, services):
+    teacher = await register(bot, services, 1001, "T001")
+    services.repository.db.execute(  # break the store under the handler
+        "CREATE TRIGGER broken BEFORE INSERT ON question_log BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    [reply] = await bot.text(teacher, "/article 教师法第八条")
+    assert reply == "系统繁忙，请稍后再试。"
+    assert "Traceback" not in reply and "disk on fire" not in reply
