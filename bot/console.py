@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import Caller, Conversation
@@ -22,6 +23,7 @@ class Console:
         self.caller = Caller(member=member or CONSOLE_MEMBER, channel="console")
         self.out = out
         self.actions: list[str] = []
+        self.exports = services.settings.data_dir / "exports"
 
     def greet(self) -> None:
         """Print the banner and who the console speaks as."""
@@ -45,8 +47,11 @@ class Console:
         return self.conversation.handle_text(self.caller, line)
 
     def show(self, reply: Reply) -> None:
-        """Print a reply and number its buttons."""
+        """Print a reply, save its files under the data directory, and number its buttons."""
         print("\n\n".join(reply.parts), file=self.out)
+        saved = self._save_files(reply)
+        if saved:
+            print(M.STATS_FILES.format(files="、".join(str(path) for path in saved)), file=self.out)
         self.actions = [button.action for row in reply.buttons for button in row]
         if self.actions:
             print(M.CONSOLE_BUTTONS, file=self.out)
@@ -54,6 +59,21 @@ class Console:
             for n, label in enumerate(labels, 1):
                 print(f"  [{n}] {label}", file=self.out)
         print(file=self.out)
+
+    def _save_files(self, reply: Reply) -> list[Path]:
+        folder = self.exports
+        files = []
+        if reply.document is not None:
+            files.append((reply.document[0], reply.document[1]))
+        if reply.photo is not None:
+            files.append(((reply.caption or "chart") + ".png", reply.photo))
+        saved = []
+        for name, data in files:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            path.write_bytes(data)
+            saved.append(path)
+        return saved
 
     def run(self, stream: TextIO = sys.stdin) -> int:
         """Read until end of input; return the exit status."""

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.render import Button, Reply, answer_reply, article_heading, article_parts
+import io
+import re
+from datetime import date
+
+from bot.quizflow import QuizFlow, Step
+from bot.render import Button, Reply, answer_reply, article_heading, article_parts, record_parts, report_parts
 from bot.services import Services
 from knowledge import messages as M
 from knowledge.citations import find_citations, parse_citation, resolve
-from knowledge.errors import CitationError
-from knowledge.members import BindError, Member, bind_account
+from knowledge.errors import CitationError, XuefaError
+from knowledge.members import BindError, Member, bind_account, find_member
 from knowledge.models import short_title
+from knowledge.reports import build_report, parse_period, study_record
+from knowledge.sessions import parse_session
+
+_PERIOD_WORD = re.compile(r"^(本周|上周|本季度?|上季度?|本年度?|今年|\d{4}(-?[QqWw]\d{1,2}|年?\d季度|年度?)?)$")
 
 
 @dataclass
@@ -36,7 +45,13 @@ class Conversation:
             "article": self.article,
             "search": self.search,
             "me": self.me,
+            "quiz": self.quiz,
+            "stats": self.stats,
+            "records": self.records,
+            "session": self.session,
         }
+        self.quizflow = QuizFlow(services, fmt)
+        self._toggled: dict[tuple[int, int], list[int]] = {}  # multiple-choice options ticked so far
 
     # --- entry points ---------------------------------------------------------
 
@@ -75,13 +90,17 @@ class Conversation:
             "list": lambda c, r: self.study_list(c, ""),
             "law": self._law_chapters,
             "nav": self._navigate,
+            "quiz": lambda c, r: self.quiz(c, ""),
+            "qa": self._quiz_answer,
+            "qt": self._quiz_toggle,
+            "qs": self._quiz_submit,
         }
         action = actions.get(kind)
         if action is None:
             return self.say(M.UNKNOWN_ACTION)
         try:
             return action(caller, rest)
-        except (ValueError, IndexError, LookupError):
+        except (ValueError, IndexError, LookupError, TypeError):
             return self.say(M.UNKNOWN_ACTION)
 
     # --- commands -------------------------------------------------------------
@@ -119,7 +138,7 @@ class Conversation:
         except CitationError as exc:
             self._log(caller, args, "refused", [])
             return self.say(str(exc))
-        self._log(caller, args, "article", [resolved.label])
+        self._log(caller, args, "article", [resolved.article])
         reply = Reply(parts=article_parts(self.fmt, resolved.article, resolved.clause, resolved.label))
         reply.buttons = [[Button(M.BUTTON_RELATED, f"rel:{resolved.article.id}")]]
         return reply
@@ -127,8 +146,7 @@ class Conversation:
     def question(self, caller: Caller, text: str) -> Reply:
         """Answer a question from the laws and log it for the study record."""
         result = self.services.ask(text)
-        cited = [p.article.citation for p in result.passages]
-        self._log(caller, text, result.outcome, cited)
+        self._log(caller, text, result.outcome, [p.article for p in result.passages])
         return answer_reply(self.fmt, result)
 
     def search(self, caller: Caller, args: str) -> Reply:
@@ -136,7 +154,7 @@ class Conversation:
         if not args:
             return self.say(M.USAGE_SEARCH)
         result = self.services.ask(args)
-        self._log(caller, args, "search", [p.article.citation for p in result.passages])
+        self._log(caller, args, "search", [p.article for p in result.passages])
         if result.notice and not result.passages:
             return self.say(result.notice)
         if not result.passages:
@@ -152,10 +170,110 @@ class Conversation:
         return reply
 
     def me(self, caller: Caller, args: str = "") -> Reply:
-        """Show the member's own study record."""
-        member = caller.member
-        asked = len(self.services.repository.question_log(member.id))
-        return self.say(M.ME_HEADER.format(name=member.name, unit=member.unit, role=member.role_label), M.ME_QUESTIONS.format(n=asked))
+        """Show the member's own study record for this year."""
+        services = self.services
+        period = parse_period("本年", date.fromisoformat(services.today()))
+        record = study_record(services.repository, caller.member, caller.member, period, services.settings.tz)
+        return Reply(parts=record_parts(self.fmt, record, show_phone=True))
+
+    def stats(self, caller: Caller, args: str) -> Reply:
+        """Report participation for a period and unit: summary, Excel file and chart."""
+        services = self.services
+        words = args.split()
+        period_text = words[0] if words and _looks_like_period(words[0]) else None
+        unit = " ".join(words[1:] if period_text else words) or None
+        try:
+            period = parse_period(period_text, date.fromisoformat(services.today()))
+            report = build_report(services.repository, caller.member, period, unit, services.settings.tz)
+        except XuefaError as exc:
+            return self.say(str(exc), M.USAGE_STATS)
+        from bot.exports import render_chart, write_xlsx
+
+        workbook, chart = io.BytesIO(), io.BytesIO()
+        write_xlsx(report, workbook)
+        render_chart(report, chart)
+        reply = Reply(parts=report_parts(self.fmt, report))
+        name = f"学法统计-{period.label}-{report.unit or M.REPORT_ALL_UNITS}"
+        reply.document = (f"{name}.xlsx", workbook.getvalue())
+        reply.photo = chart.getvalue()
+        reply.caption = name
+        return reply
+
+    def records(self, caller: Caller, args: str) -> Reply:
+        """Show anyone's study record (admins within their reach, leaders everyone)."""
+        words = args.split()
+        if not words:
+            return self.say(M.USAGE_RECORDS)
+        services = self.services
+        try:
+            member = find_member(services.repository, words[0])
+            period = parse_period(words[1] if len(words) > 1 else "本年", date.fromisoformat(services.today()))
+            record = study_record(services.repository, caller.member, member, period, services.settings.tz)
+        except XuefaError as exc:
+            return self.say(str(exc))
+        return Reply(parts=record_parts(self.fmt, record, show_phone=caller.member.is_admin))
+
+    def session(self, caller: Caller, args: str) -> Reply:
+        """Log a group study session (集体学法) with its attendees."""
+        if not caller.member.is_admin:
+            return self.say(M.ADMIN_ONLY)
+        try:
+            session = parse_session(args, self.services.repository, caller.member)
+        except XuefaError as exc:
+            return self.say(str(exc), M.USAGE_SESSION)
+        self.services.repository.add_session(
+            session.held_on, session.title, session.unit, session.laws, session.minutes,
+            [m.id for m in session.attendees], caller.member.id,
+        )
+        return self.say(M.SESSION_SAVED.format(date=session.held_on, title=session.title, n=len(session.attendees)))
+
+    def quiz(self, caller: Caller, args: str = "") -> Reply:
+        """Start or resume this week's quiz, one question at a time with answer buttons."""
+        try:
+            step = self.quizflow.begin(caller.member)
+        except XuefaError as exc:
+            return self.say(str(exc))
+        reply = self._quiz_step(step)
+        if not step.attempt.answered and step.result is None:
+            reply.parts.insert(0, self.fmt.esc(self.quizflow.intro(step)))
+        return reply
+
+    def _quiz_step(self, step, toggled: list[int] = ()) -> Reply:
+        if step.result is not None:
+            return self.quizflow.result_reply(step.result)
+        return self.quizflow.question_reply(step, toggled)
+
+    def _quiz_answer(self, caller: Caller, rest: str, chosen: list[int] | None = None) -> Reply:
+        attempt_id, position, *option = (int(x) for x in rest.split(":"))
+        attempt = self.services.repository.attempt(attempt_id)
+        if attempt is None or attempt.member_id != caller.member.id:
+            return self.say(M.UNKNOWN_ACTION)
+        outcome = self.quizflow.answer(attempt_id, position, chosen if chosen is not None else option[:1])
+        if outcome is None:
+            return self.say(M.QUIZ_STALE)
+        correct, step = outcome
+        question = self.services.repository.round_question(attempt.round_id, position)
+        reply = self._quiz_step(step)
+        reply.parts.insert(0, self.fmt.esc(self.quizflow.feedback(question, correct)))
+        return reply
+
+    def _quiz_toggle(self, caller: Caller, rest: str) -> Reply:
+        attempt_id, position, option = (int(x) for x in rest.split(":"))
+        repository = self.services.repository
+        attempt = repository.attempt(attempt_id)
+        if attempt is None or attempt.member_id != caller.member.id or position in attempt.answered:
+            return self.say(M.QUIZ_STALE)
+        chosen = sorted(set(self._toggled.get((attempt_id, position), [])) ^ {option})
+        self._toggled[(attempt_id, position)] = chosen
+        round_ = repository.round(attempt.round_id)
+        return self._quiz_step(Step(round_, attempt, position, repository.round_question(round_.id, position)), chosen)
+
+    def _quiz_submit(self, caller: Caller, rest: str) -> Reply:
+        attempt_id, position = (int(x) for x in rest.split(":"))
+        chosen = self._toggled.pop((attempt_id, position), [])
+        if not chosen:
+            return self.say(M.QUIZ_NOTHING_CHOSEN)
+        return self._quiz_answer(caller, rest, chosen)
 
     def study_list(self, caller: Caller, args: str = "") -> Reply:
         """Show the current study list with a button per law."""
@@ -273,6 +391,10 @@ class Conversation:
     def _log(self, caller: Caller, question: str, outcome: str, cited: list[str]) -> None:
         member_id = caller.member.id if caller.member else None
         self.services.repository.log_question(member_id, caller.channel, question, outcome, cited)
+
+
+def _looks_like_period(word: str) -> bool:
+    return bool(_PERIOD_WORD.match(word))
 
 
 def _children(articles, prefix: list[str]) -> list[str]:

@@ -10,6 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MultipleLocator, PercentFormatter
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -41,17 +48,17 @@ def period_text(period: Period) -> str:
     """Return the period in words, e.g. 2026年第4季度, falling back to its label."""
     label = period.label
     if match := _WEEK.match(label):
-        return M.PERIOD_WEEK.format(year=match[1], week=int(match[2]))
+        return M.REPORT_PERIOD_WEEK.format(year=match[1], week=int(match[2]))
     if match := _QUARTER.match(label):
-        return M.PERIOD_QUARTER.format(year=match[1], quarter=match[2])
+        return M.REPORT_PERIOD_QUARTER.format(year=match[1], quarter=match[2])
     if match := _YEAR.match(label):
-        return M.PERIOD_YEAR.format(year=match[1])
+        return M.REPORT_PERIOD_YEAR.format(year=match[1])
     return label
 
 
 def _period_range(period: Period) -> str:
     """Return the period in words with its first and last day."""
-    return M.PERIOD_RANGE.format(label=period_text(period), start=period.start, end=period.end)
+    return M.REPORT_PERIOD_RANGE.format(label=period_text(period), start=period.start, end=period.end)
 
 
 def _unit_text(report: Report) -> str:
@@ -104,7 +111,7 @@ def write_xlsx(report: Report, path_or_buffer: str | Path | IO[bytes]) -> None:
     workbook = Workbook(write_only=True)
     styles = _Styles()
     period = period_text(report.period)
-    taken = {name.casefold() for name in (M.SHEET_SUMMARY, M.SHEET_NOT_YET, M.SHEET_TREND, "history")}
+    taken = {name.casefold() for name in (M.XLSX_SHEET_SUMMARY, M.XLSX_SHEET_NOT_YET, M.XLSX_SHEET_TREND, "history")}
     _write_summary(workbook, styles, report)
     _write_not_yet(workbook, styles, report, period)
     _write_trend(workbook, styles, report, period)
@@ -122,7 +129,7 @@ def write_xlsx(report: Report, path_or_buffer: str | Path | IO[bytes]) -> None:
 
 def sheet_title(name: str, taken: set[str]) -> str:
     """Return a valid Excel sheet name for name that is not in taken, and add it (casefolded) to taken."""
-    base = _SHEET_INVALID.sub("_", name).strip().strip("'").strip() or M.SHEET_UNNAMED
+    base = _SHEET_INVALID.sub("_", name).strip().strip("'").strip() or M.XLSX_SHEET_UNNAMED
     candidate = _clip(base, _SHEET_MAX)
     number = 2
     while candidate.casefold() in taken:
@@ -156,13 +163,13 @@ def _members_by_unit(report: Report) -> dict[str, list[MemberRow]]:
 def _write_summary(workbook: Workbook, styles: _Styles, report: Report) -> None:
     """Add the 汇总 sheet: one row per unit and a totals row."""
     columns = [
-        _Column(M.COL_UNIT, min_width=14),
-        _Column(M.COL_MEMBERS),
-        _Column(M.COL_PARTICIPATED),
-        _Column(M.COL_PASSED),
-        _Column(M.COL_PARTICIPATION_RATE, PERCENT),
-        _Column(M.COL_PASS_RATE, PERCENT),
-        _Column(M.COL_AVERAGE, SCORE),
+        _Column(M.XLSX_COL_UNIT, min_width=14),
+        _Column(M.XLSX_COL_MEMBERS),
+        _Column(M.XLSX_COL_PARTICIPATED),
+        _Column(M.XLSX_COL_PASSED),
+        _Column(M.REPORT_PARTICIPATION_RATE, PERCENT),
+        _Column(M.REPORT_PASS_RATE, PERCENT),
+        _Column(M.XLSX_COL_AVERAGE, SCORE),
     ]
     title = M.XLSX_TITLE.format(
         title=M.REPORT_TITLE,
@@ -171,8 +178,8 @@ def _write_summary(workbook: Workbook, styles: _Styles, report: Report) -> None:
         generated=_timestamp_text(report.generated_at),
     )
     rows = [_unit_values(unit) for unit in report.units]
-    totals = [M.TOTAL_ROW, *_unit_values(report.totals)[1:]]
-    _write_table(workbook, styles, M.SHEET_SUMMARY, title, columns, rows, totals=totals)
+    totals = [M.XLSX_TOTAL_ROW, *_unit_values(report.totals)[1:]]
+    _write_table(workbook, styles, M.XLSX_SHEET_SUMMARY, title, columns, rows, totals=totals)
 
 
 def _unit_values(unit: UnitStats) -> list[Any]:
@@ -193,21 +200,21 @@ def _write_not_yet(workbook: Workbook, styles: _Styles, report: Report, period: 
     rank = {unit.unit: index for index, unit in enumerate(report.units)}
     members = sorted(report.not_yet, key=lambda m: rank.get(m.unit, len(rank)))
     title = M.XLSX_NOT_YET_TITLE.format(period=period, n=len(members))
-    _write_members(workbook, styles, report, M.SHEET_NOT_YET, title, members, with_unit=True)
+    _write_members(workbook, styles, report, M.XLSX_SHEET_NOT_YET, title, members, with_unit=True)
 
 
 def _write_trend(workbook: Workbook, styles: _Styles, report: Report, period: str) -> None:
     """Add the 趋势 sheet: one row per week."""
     columns = [
-        _Column(M.COL_WEEK, min_width=10),
-        _Column(M.COL_MEMBERS),
-        _Column(M.COL_PARTICIPATED),
-        _Column(M.COL_PASSED),
-        _Column(M.COL_PARTICIPATION_RATE, PERCENT),
-        _Column(M.COL_PASS_RATE, PERCENT),
+        _Column(M.XLSX_COL_WEEK, min_width=10),
+        _Column(M.XLSX_COL_MEMBERS),
+        _Column(M.XLSX_COL_PARTICIPATED),
+        _Column(M.XLSX_COL_PASSED),
+        _Column(M.REPORT_PARTICIPATION_RATE, PERCENT),
+        _Column(M.REPORT_PASS_RATE, PERCENT),
     ]
     rows = [[p.week, p.members, p.participated, p.passed, p.participation_rate, p.pass_rate] for p in report.trend]
-    _write_table(workbook, styles, M.SHEET_TREND, M.XLSX_TREND_TITLE.format(period=period), columns, rows)
+    _write_table(workbook, styles, M.XLSX_SHEET_TREND, M.XLSX_TREND_TITLE.format(period=period), columns, rows)
 
 
 def _write_members(
@@ -221,19 +228,19 @@ def _write_members(
     with_unit: bool,
 ) -> None:
     """Add a sheet listing members, with the phone column only when the report may show phones."""
-    status_fonts = {M.STATUS_NOT_YET: styles.not_done, M.STATUS_UNREACHABLE: styles.unreachable}
+    status_fonts = {M.XLSX_STATUS_NOT_YET: styles.not_done, M.XLSX_STATUS_UNREACHABLE: styles.unreachable}
     columns = [
-        *([_Column(M.COL_UNIT, min_width=14)] if with_unit else []),
-        _Column(M.COL_NAME),
-        _Column(M.COL_STAFF_NO),
-        _Column(M.COL_ROLE),
-        _Column(M.COL_ROUNDS),
-        _Column(M.COL_PARTICIPATED),
-        _Column(M.COL_PASSED),
-        _Column(M.COL_BEST, SCORE),
-        _Column(M.COL_LAST_ACTIVITY, DATETIME, min_width=16),
-        _Column(M.COL_STATUS, fonts=status_fonts),
-        *([_Column(M.COL_PHONE, min_width=13)] if report.show_phones else []),
+        *([_Column(M.XLSX_COL_UNIT, min_width=14)] if with_unit else []),
+        _Column(M.XLSX_COL_NAME),
+        _Column(M.XLSX_COL_STAFF_NO),
+        _Column(M.XLSX_COL_ROLE),
+        _Column(M.XLSX_COL_ROUNDS),
+        _Column(M.XLSX_COL_PARTICIPATED),
+        _Column(M.XLSX_COL_PASSED),
+        _Column(M.XLSX_COL_BEST, SCORE),
+        _Column(M.XLSX_COL_LAST_ACTIVITY, DATETIME, min_width=16),
+        _Column(M.XLSX_COL_STATUS, fonts=status_fonts),
+        *([_Column(M.XLSX_COL_PHONE, min_width=13)] if report.show_phones else []),
     ]
     roles = M.ROLE_LABELS
     rows = []
@@ -258,8 +265,8 @@ def _write_members(
 def status_text(member: MemberRow) -> str:
     """Return the member's status; passing every round outranks being unreachable."""
     if member.done:
-        return M.STATUS_DONE
-    return M.STATUS_NOT_YET if member.reachable else M.STATUS_UNREACHABLE
+        return M.XLSX_STATUS_DONE
+    return M.XLSX_STATUS_NOT_YET if member.reachable else M.XLSX_STATUS_UNREACHABLE
 
 
 def _parse_moment(value: str | None) -> datetime | str | None:
@@ -285,7 +292,7 @@ def _write_table(
 ) -> None:
     """Add a sheet: a title row, a styled header row with frozen panes and a filter, then the rows."""
     sheet = workbook.create_sheet(name)
-    # write-only sheets take widths, panes and filters only before the first row.
+    # a write-only sheet writes its column widths and panes with the first row, so they must come first.
     for index, column in enumerate(columns):
         sheet.column_dimensions[get_column_letter(index + 1)].width = _width(column, rows, index)
     sheet.freeze_panes = "A3"
@@ -328,7 +335,7 @@ def _row_cells(sheet: Any, values: list[Any], styled: Sequence[tuple[int, _Colum
     row = list(values)
     for index, column in styled:
         value = row[index]
-        if value is None or isinstance(value, str) and not column.fonts:
+        if value is None or (isinstance(value, str) and not column.fonts):
             continue
         font = column.fonts.get(value) if column.fonts and isinstance(value, str) else None
         if font is None and not column.number_format:
@@ -378,8 +385,6 @@ def font_path() -> Path:
 
 def chart_font_family() -> str:
     """Register the CJK font with matplotlib once per process and return its family name."""
-    from matplotlib import font_manager
-
     path = font_path()
     entry = next((f for f in font_manager.fontManager.ttflist if Path(f.fname) == path), None)
     if entry is None:
@@ -392,10 +397,6 @@ def render_chart(
     report: Report, path_or_buffer: str | Path | IO[bytes], *, width_px: int = 1200, height_px: int = 700
 ) -> None:
     """Draw the report as a PNG of exactly width_px × height_px: unit rates, and the weekly trend if any."""
-    # matplotlib is imported here so that importing the bot does not pay for it.
-    from matplotlib.figure import Figure
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     family = chart_font_family()
     figure = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI, facecolor="white", layout="constrained")
     figure.get_layout_engine().set(w_pad=12 / DPI, h_pad=8 / DPI, wspace=0.04)
@@ -403,7 +404,7 @@ def render_chart(
     scale = min(width_px / 1200, height_px / 700) ** 0.5
     header_px = 84 * scale
     header, body = figure.subfigures(2, 1, height_ratios=[header_px, height_px - header_px], hspace=0)
-    _draw_header(header, report, family, scale)
+    _draw_header(header, report, family, scale, margin=14 / width_px)
     trend = len(report.trend) >= 2
     grid = body.add_gridspec(1, 2 if trend else 1, width_ratios=[3, 2] if trend else [1])
     _draw_units(body.add_subplot(grid[0, 0]), report, family, scale)
@@ -412,19 +413,13 @@ def render_chart(
     figure.savefig(path_or_buffer, format="png", dpi=DPI, facecolor="white")
 
 
-def _font(family: str, size: float, weight: str = "normal") -> Any:
+def _font(family: str, size: float) -> FontProperties:
     """Return font properties for the CJK family."""
-    from matplotlib.font_manager import FontProperties
-
-    return FontProperties(family=family, size=size, weight=weight)
+    return FontProperties(family=family, size=size)
 
 
-def _draw_header(header: Any, report: Report, family: str, scale: float) -> None:
+def _draw_header(header: Any, report: Report, family: str, scale: float, *, margin: float) -> None:
     """Write the title, the generation time, the totals line and the legend across the top."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    margin = 14 / header.get_figure(root=True).get_figwidth() / DPI
     title = M.CHART_TITLE.format(title=M.REPORT_TITLE, period=period_text(report.period), unit=_unit_text(report))
     header.text(margin, 0.9, title, va="top", ha="left", fontproperties=_font(family, 17 * scale), color="#111827")
     generated = M.CHART_GENERATED.format(generated=_timestamp_text(report.generated_at))
@@ -437,12 +432,12 @@ def _draw_header(header: Any, report: Report, family: str, scale: float) -> None
     )
     header.text(margin, 0.12, subtitle, va="bottom", ha="left", color=MUTED, fontproperties=_font(family, 10.5 * scale))
     handles = [
-        Patch(color=PARTICIPATION_COLOR, label=M.COL_PARTICIPATION_RATE),
-        Patch(color=PASS_COLOR, label=M.COL_PASS_RATE),
+        Patch(color=PARTICIPATION_COLOR, label=M.REPORT_PARTICIPATION_RATE),
+        Patch(color=PASS_COLOR, label=M.REPORT_PASS_RATE),
     ]
     for rate, color, word in (
-        (totals.participation_rate, PARTICIPATION_COLOR, M.COL_PARTICIPATION_RATE),
-        (totals.pass_rate, PASS_COLOR, M.COL_PASS_RATE),
+        (totals.participation_rate, PARTICIPATION_COLOR, M.REPORT_PARTICIPATION_RATE),
+        (totals.pass_rate, PASS_COLOR, M.REPORT_PASS_RATE),
     ):
         if rate is not None and _shows_overall(report):
             label = M.CHART_OVERALL.format(rate=word, value=_percent_text(rate))
@@ -454,8 +449,6 @@ def _draw_header(header: Any, report: Report, family: str, scale: float) -> None
 
 def _draw_units(axes: Any, report: Report, family: str, scale: float) -> None:
     """Draw horizontal grouped bars of both rates per unit, best ranked on top, on a 0–100% axis."""
-    from matplotlib.ticker import MultipleLocator, PercentFormatter
-
     units = report.units
     count = len(units)
     label_size = max(6.5, min(10.5, 300 / max(count, 1))) * scale
@@ -505,8 +498,6 @@ def _shows_overall(report: Report) -> bool:
 
 def _draw_trend(axes: Any, trend: Sequence[TrendPoint], family: str, scale: float) -> None:
     """Draw the weekly lines of both rates on a 0–100% axis."""
-    from matplotlib.ticker import MultipleLocator, PercentFormatter
-
     axes.set_title(M.CHART_TREND_TITLE, loc="left", fontproperties=_font(family, 12 * scale), pad=6)
     _style_axes(axes, family, 9 * scale)
     positions = list(range(len(trend)))

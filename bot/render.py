@@ -220,3 +220,89 @@ def study_list_text(study_list: StudyList, current: bool = False) -> str:
         if entry.focus:
             lines.append(M.STUDYLIST_FOCUS.format(focus=entry.focus.describe()))
     return "\n".join(lines)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def report_parts(fmt, report, not_yet_limit: int = 30) -> list[str]:
+    """Render a participation report as a short summary: totals, unit ranking, who has not finished."""
+    from bot.exports import period_text
+
+    totals = report.totals
+    average = "—" if totals.average_score is None else f"{totals.average_score * 100:.1f}"
+    head = fmt.bold(M.STATS_HEAD.format(period=period_text(report.period), unit=report.unit or M.REPORT_ALL_UNITS))
+    lines = [
+        head,
+        fmt.esc(
+            M.STATS_TOTALS.format(
+                members=totals.members, participated=totals.participated,
+                participation=_percent(totals.participation_rate), passed=totals.passed,
+                pass_rate=_percent(totals.pass_rate), average=average, rounds=report.rounds,
+            )
+        ),
+    ]
+    parts = ["\n".join(lines)]
+    if report.unit is None and report.units:
+        ranking = [fmt.bold(M.STATS_RANKING)]
+        for n, unit in enumerate(report.units, 1):
+            ranking.append(
+                fmt.esc(
+                    M.STATS_UNIT_LINE.format(
+                        n=n, unit=unit.unit, participation=_percent(unit.participation_rate),
+                        pass_rate=_percent(unit.pass_rate), members=unit.members,
+                    )
+                )
+            )
+        parts.append("\n".join(ranking))
+    not_yet = report.not_yet
+    if report.rounds and not_yet:
+        rows = [fmt.bold(M.STATS_NOT_YET.format(n=len(not_yet)))]
+        for member in not_yet[:not_yet_limit]:
+            last = (member.last_activity or "")[:10] or M.STATS_NEVER
+            note = "" if member.reachable else M.QUIZ_UNREACHABLE_NOTE
+            phone = f" {member.phone}" if report.show_phones and member.phone else ""
+            rows.append(fmt.esc(M.STATS_NOT_YET_LINE.format(
+                name=member.name, unit=member.unit, done=member.passed, rounds=member.rounds, last=last,
+            ) + phone + note))
+        if len(not_yet) > not_yet_limit:
+            rows.append(fmt.esc(M.STATS_MORE.format(n=len(not_yet) - not_yet_limit)))
+        parts.append("\n".join(rows))
+    elif report.rounds:
+        parts.append(fmt.esc(M.STATS_ALL_DONE))
+    else:
+        parts.append(fmt.esc(M.STATS_NO_ROUNDS))
+    return parts
+
+
+def record_parts(fmt, record, show_phone: bool = False) -> list[str]:
+    """Render a person's study record: rounds, questions asked, group sessions, totals per quarter."""
+    member = record.member
+    head = M.RECORD_HEAD.format(
+        name=member.name, staff_no=member.staff_no, unit=member.unit, role=member.role_label, period=record.period.label
+    )
+    if show_phone and member.phone:
+        head += M.RECORD_PHONE.format(phone=member.phone)
+    if not member.active:
+        head += M.RECORD_INACTIVE
+    parts = [fmt.bold(head)]
+    rounds = [fmt.bold(M.RECORD_ROUNDS.format(n=len(record.rounds)))]
+    for item in record.rounds:
+        score = "—" if item.best_score is None else f"{item.best_score * 100:.0f}"
+        verdict = M.RECORD_PASSED if item.passed else (M.RECORD_FAILED if item.attempts else M.RECORD_ABSENT)
+        rounds.append(fmt.esc(M.RECORD_ROUND_LINE.format(week=item.week, score=score, attempts=item.attempts, verdict=verdict)))
+    parts.append("\n".join(rounds))
+    laws = "、".join(f"{short_title(title)}（{n}）" for title, n in record.question_laws[:8]) or "—"
+    parts.append(fmt.esc(M.RECORD_QUESTIONS.format(n=record.questions, laws=laws)))
+    sessions = [fmt.bold(M.RECORD_SESSIONS.format(n=len(record.sessions)))]
+    sessions += [fmt.esc(f"· {held_on} {title}") for held_on, title in record.sessions]
+    parts.append("\n".join(sessions))
+    if record.quarters:
+        quarters = [fmt.bold(M.RECORD_QUARTERS)]
+        for label, rounds_n, done, passed, session_n in record.quarters:
+            quarters.append(fmt.esc(M.RECORD_QUARTER_LINE.format(
+                quarter=label, rounds=rounds_n, done=done, passed=passed, sessions=session_n,
+            )))
+        parts.append("\n".join(quarters))
+    return parts

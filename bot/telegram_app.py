@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import tempfile
 from pathlib import Path
 
-from telegram import (
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
+from telegram import BotCommand, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,14 +18,17 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    PollAnswerHandler,
     filters,
 )
 
-from bot import uploads
-from bot.conversation import Caller, Conversation
+from bot import quizbot, uploads
+from bot.conversation import Conversation
+from bot.quizflow import QuizFlow
 from bot.render import Html, Reply
 from bot.services import Services, build_services
 from bot.settings import Settings
+from bot.tg import addressed_to_bot, caller_of, conversation_of, keyboard, send_reply, services_of
 from knowledge import messages as M
 
 log = logging.getLogger(__name__)
@@ -44,80 +40,14 @@ COMMANDS = [
     ("article", M.MENU_ARTICLE),
     ("search", M.MENU_SEARCH),
     ("me", M.MENU_ME),
+    ("quiz", M.MENU_QUIZ),
+    ("stats", M.MENU_STATS),
+    ("records", M.MENU_RECORDS),
+    ("session", M.MENU_SESSION),
 ]
-SEND_ATTEMPTS = 3
-
-
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    """Return the services built at start-up."""
-    return context.application.bot_data["services"]
-
-
-def conversation_of(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
-    """Return the conversation built at start-up."""
-    return context.application.bot_data["conversation"]
-
-
-def caller_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller:
-    """Identify who sent an update and which member (if any) they are."""
-    user, chat = update.effective_user, update.effective_chat
-    member = services_of(context).repository.member_by_telegram(user.id) if user else None
-    return Caller(member, user.id if user else None, chat.id if chat else None)
-
-
-def addressed_to_bot(message: Message, username: str) -> bool:
-    """In groups the bot answers only when mentioned or replied to; in private always."""
-    if message.chat.type == ChatType.PRIVATE:
-        return True
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and replied.from_user.username == username:
-        return True
-    return f"@{username}".lower() in (message.text or "").lower()
-
-
-async def send_reply(bot, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
-    """Send a reply as HTML messages under Telegram's size limit, buttons on the last one."""
-    texts = reply.messages()
-    markup = keyboard(reply)
-    for n, text in enumerate(texts):
-        last = n == len(texts) - 1
-        await with_retries(
-            bot.send_message,
-            chat_id=chat_id,
-            text=text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup if last else None,
-            reply_to_message_id=reply_to if n == 0 else None,
-        )
-    if reply.document is not None:
-        name, data = reply.document
-        await with_retries(bot.send_document, chat_id=chat_id, document=data, filename=name, caption=reply.caption[:1024])
-    if reply.photo is not None:
-        await with_retries(bot.send_photo, chat_id=chat_id, photo=reply.photo)
-
-
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Turn reply buttons into an inline keyboard."""
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.action) for b in row] for row in reply.buttons]
-    )
-
-
-async def with_retries(send, /, **kwargs):
-    """Call a Bot API method, retrying network errors and timeouts; RetryAfter waits as told."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await send(**kwargs)
-        except RetryAfter as exc:
-            delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
-            await asyncio.sleep(float(delay))
-        except (TimedOut, NetworkError) as exc:
-            if isinstance(exc, (Forbidden, BadRequest)) or attempt == SEND_ATTEMPTS:
-                raise
-            await asyncio.sleep(0.5 * attempt)
-    return await send(**kwargs)
+# The first rate: never more than one message per 1/28 s overall, so no rolling second holds more
+# than 29 and Telegram's ~30/s broadcast limit is never hit; a burst allowance would overshoot it.
+OVERALL_RATE = (1, 1 / 28)
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -200,8 +130,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def post_init(application: Application) -> None:
-    """Register the command menu once the bot is connected."""
+    """Register the command menu and the weekly jobs once the bot is connected."""
     await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    if application.job_queue is not None:
+        quizbot.schedule_jobs(application, application.bot_data["services"])
 
 
 async def post_shutdown(application: Application) -> None:
@@ -219,7 +151,9 @@ def build_app(settings: Settings, services: Services | None = None) -> Applicati
         .token(settings.telegram_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.file_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(overall_max_rate=OVERALL_RATE[0], overall_time_period=OVERALL_RATE[1], max_retries=3)
+        )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -227,7 +161,12 @@ def build_app(settings: Settings, services: Services | None = None) -> Applicati
     application.bot_data["services"] = services
     application.bot_data["owns_services"] = owns
     application.bot_data["conversation"] = Conversation(services, Html())
-    application.add_handler(CommandHandler([name for name, _ in COMMANDS], on_command))
+    application.bot_data["quizflow"] = QuizFlow(services, Html())
+    application.add_handler(CommandHandler("quiz", quizbot.on_quiz))
+    application.add_handler(CallbackQueryHandler(quizbot.on_quiz, pattern=r"^quiz:"))
+    application.add_handler(CallbackQueryHandler(quizbot.on_quiz_button, pattern=r"^q[ats]:"))
+    application.add_handler(PollAnswerHandler(quizbot.on_poll_answer))
+    application.add_handler(CommandHandler([name for name, _ in COMMANDS if name != "quiz"], on_command))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(MessageHandler(filters.Document.ALL, on_document))
     application.add_handler(CallbackQueryHandler(on_button))

@@ -18,6 +18,8 @@ from knowledge.errors import NotFound, SourceError
 from knowledge.members import Member, RosterReport, RosterRow
 from knowledge.models import CURRENT, Article, Focus, ImportReport, Law, LawSummary, StudyList, StudyListLaw
 from knowledge.numerals import ArticleNo
+from knowledge.quizzes import QuizQuestion
+from knowledge.rounds import Attempt, Round
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -462,8 +464,10 @@ class Repository:
                 "UPDATE members SET reachable = ?, updated_at = ? WHERE id = ?", [int(reachable), utcnow(), member_id]
             )
 
-    def log_question(self, member_id: int | None, channel: str, question: str, outcome: str, cited: list[str]) -> None:
-        """Record a question, how it was answered and the articles cited."""
+    def log_question(
+        self, member_id: int | None, channel: str, question: str, outcome: str, cited: list[Article]
+    ) -> None:
+        """Record a question, how it was answered and the articles cited (as citations and ids)."""
         with self.transaction():
             self.db["question_log"].insert(
                 {
@@ -472,7 +476,8 @@ class Repository:
                     "channel": channel,
                     "question": question,
                     "outcome": outcome,
-                    "cited": json.dumps(cited, ensure_ascii=False),
+                    "cited": json.dumps([a.citation for a in cited], ensure_ascii=False),
+                    "article_ids": json.dumps([a.id for a in cited]),
                 }
             )
 
@@ -486,6 +491,456 @@ class Repository:
         rows = self.db.execute(sql + " ORDER BY id DESC", params).fetchall()
         keys = ("id", "member_id", "asked_at", "channel", "question", "outcome", "cited")
         return [dict(zip(keys, row)) | {"cited": json.loads(row[6])} for row in rows]
+
+    # --- settings -------------------------------------------------------------
+
+    def get_setting(self, name: str) -> str | None:
+        """Return a stored setting (JSON text), if any."""
+        row = self.db.execute("SELECT value FROM schedule WHERE name = ?", [name]).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        """Store a setting (JSON text)."""
+        with self.transaction():
+            self.db["schedule"].upsert({"name": name, "value": value, "updated_at": utcnow()}, pk="name")
+
+    # --- quiz questions -------------------------------------------------------
+
+    def save_question(self, question: QuizQuestion) -> int:
+        """Store a question once (by content hash) and return its id."""
+        with self.transaction():
+            row = self.db.execute(
+                "SELECT id FROM quiz_questions WHERE content_hash = ?", [question.content_hash]
+            ).fetchone()
+            if row:
+                self.db.execute("UPDATE quiz_questions SET active = 1 WHERE id = ?", [row[0]])
+                return row[0]
+            return self.db["quiz_questions"].insert(
+                {
+                    "origin": question.origin,
+                    "kind": question.kind,
+                    "stem": question.stem,
+                    "options": json.dumps(question.options, ensure_ascii=False),
+                    "answer": json.dumps(question.answer),
+                    "explanation": question.explanation,
+                    "citation": question.citation,
+                    "article_id": question.article_id,
+                    "generator": question.generator,
+                    "content_hash": question.content_hash,
+                    "active": 1,
+                    "created_at": utcnow(),
+                }
+            ).last_pk
+
+    def save_questions(self, questions: list[QuizQuestion]) -> list[int]:
+        """Store several questions in one transaction."""
+        with self.transaction():
+            return [self.save_question(q) for q in questions]
+
+    _QUESTION_SQL = (
+        "SELECT id, origin, kind, stem, options, answer, explanation, citation, article_id, generator "
+        "FROM quiz_questions"
+    )
+
+    def question(self, question_id: int) -> QuizQuestion | None:
+        """Return a question by id."""
+        row = self.db.execute(self._QUESTION_SQL + " WHERE id = ?", [question_id]).fetchone()
+        return _question(row) if row else None
+
+    def bank_questions(self, law_titles: list[str] | None = None) -> list[QuizQuestion]:
+        """Return active bank questions, those citing one of these laws or citing nothing."""
+        rows = self.db.execute(self._QUESTION_SQL + " WHERE origin = 'bank' AND active = 1 ORDER BY id").fetchall()
+        questions = [_question(row) for row in rows]
+        if law_titles is None:
+            return questions
+        return [q for q in questions if not q.citation or any(title in q.citation for title in law_titles)]
+
+    def recent_round_articles(self, rounds: int) -> set[int]:
+        """Return the articles asked in the last few rounds."""
+        rows = self.db.execute(
+            "SELECT DISTINCT q.article_id FROM round_questions rq JOIN quiz_questions q ON q.id = rq.question_id "
+            "WHERE rq.round_id IN (SELECT id FROM rounds ORDER BY week DESC LIMIT ?) AND q.article_id IS NOT NULL",
+            [rounds],
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def article_interest(self, since: str) -> dict[int, int]:
+        """Count, per article, the questions asked about it and the wrong quiz answers on it since a time."""
+        counts: dict[int, int] = {}
+        for (ids,) in self.db.execute("SELECT article_ids FROM question_log WHERE asked_at >= ?", [since]).fetchall():
+            for article_id in json.loads(ids):
+                counts[article_id] = counts.get(article_id, 0) + 1
+        for article_id, wrong in self.db.execute(
+            "SELECT q.article_id, count(*) FROM answers a JOIN quiz_questions q ON q.id = a.question_id "
+            "WHERE a.correct = 0 AND a.answered_at >= ? AND q.article_id IS NOT NULL GROUP BY q.article_id",
+            [since],
+        ).fetchall():
+            counts[article_id] = counts.get(article_id, 0) + wrong
+        return counts
+
+    # --- rounds ---------------------------------------------------------------
+
+    def create_round(
+        self, study_list_id: str, week: str, opens_at: str, deadline: str, pass_mark: float, question_ids: list[int]
+    ) -> Round:
+        """Create a week's round with its questions."""
+        with self.transaction():
+            round_id = self.db["rounds"].insert(
+                {
+                    "study_list_id": study_list_id,
+                    "week": week,
+                    "opens_at": opens_at,
+                    "deadline": deadline,
+                    "pass_mark": pass_mark,
+                    "created_at": utcnow(),
+                }
+            ).last_pk
+            self.db["round_questions"].insert_all(
+                {"round_id": round_id, "position": i, "question_id": qid} for i, qid in enumerate(question_ids)
+            )
+        return self.round(round_id)
+
+    def round(self, round_id: int) -> Round | None:
+        """Return a round with its question ids."""
+        row = self.db.execute(
+            "SELECT id, study_list_id, week, opens_at, deadline, pass_mark FROM rounds WHERE id = ?", [round_id]
+        ).fetchone()
+        if row is None:
+            return None
+        ids = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT question_id FROM round_questions WHERE round_id = ? ORDER BY position", [round_id]
+            ).fetchall()
+        ]
+        return Round(*row, question_ids=ids)
+
+    def round_for_week(self, week: str) -> Round | None:
+        """Return the round of an ISO week, if created."""
+        row = self.db.execute("SELECT id FROM rounds WHERE week = ?", [week]).fetchone()
+        return self.round(row[0]) if row else None
+
+    def rounds(self, since: str | None = None, until: str | None = None) -> list[Round]:
+        """Return rounds whose deadline falls in [since, until], oldest first."""
+        sql, params = "SELECT id FROM rounds WHERE 1 = 1", []
+        if since:
+            sql += " AND deadline >= ?"
+            params.append(since)
+        if until:
+            sql += " AND deadline <= ?"
+            params.append(until)
+        return [self.round(row[0]) for row in self.db.execute(sql + " ORDER BY week", params).fetchall()]
+
+    def round_question(self, round_id: int, position: int) -> QuizQuestion:
+        """Return the question at a position of a round."""
+        row = self.db.execute(
+            "SELECT q.id, q.origin, q.kind, q.stem, q.options, q.answer, q.explanation, q.citation, q.article_id, "
+            "q.generator FROM round_questions rq JOIN quiz_questions q ON q.id = rq.question_id "
+            "WHERE rq.round_id = ? AND rq.position = ?",
+            [round_id, position],
+        ).fetchone()
+        return _question(row)
+
+    # --- attempts and answers -------------------------------------------------
+
+    def start_attempt(self, round_id: int, member_id: int, total: int, now: str) -> Attempt:
+        """Start the member's next attempt at a round."""
+        with self.transaction():
+            number = self.db.execute(
+                "SELECT coalesce(max(number), 0) + 1 FROM attempts WHERE round_id = ? AND member_id = ?",
+                [round_id, member_id],
+            ).fetchone()[0]
+            attempt_id = self.db["attempts"].insert(
+                {"round_id": round_id, "member_id": member_id, "number": number, "started_at": now, "total": total}
+            ).last_pk
+        return self.attempt(attempt_id)
+
+    def attempt(self, attempt_id: int) -> Attempt | None:
+        """Return an attempt with the answers given so far."""
+        row = self.db.execute(
+            "SELECT id, round_id, member_id, number, total, correct, score, passed, finished_at FROM attempts "
+            "WHERE id = ?",
+            [attempt_id],
+        ).fetchone()
+        if row is None:
+            return None
+        answered = {
+            position: json.loads(chosen)
+            for position, chosen in self.db.execute(
+                "SELECT position, chosen FROM answers WHERE attempt_id = ?", [attempt_id]
+            ).fetchall()
+        }
+        passed = None if row[7] is None else bool(row[7])
+        return Attempt(row[0], row[1], row[2], row[3], row[4], answered, row[5], row[6], passed, row[8])
+
+    def open_attempt(self, round_id: int, member_id: int) -> Attempt | None:
+        """Return the member's unfinished attempt at a round, if any."""
+        row = self.db.execute(
+            "SELECT id FROM attempts WHERE round_id = ? AND member_id = ? AND finished_at IS NULL "
+            "ORDER BY number DESC LIMIT 1",
+            [round_id, member_id],
+        ).fetchone()
+        return self.attempt(row[0]) if row else None
+
+    def attempts(self, round_id: int, member_id: int) -> list[Attempt]:
+        """Return every attempt of a member at a round, in order."""
+        rows = self.db.execute(
+            "SELECT id FROM attempts WHERE round_id = ? AND member_id = ? ORDER BY number", [round_id, member_id]
+        ).fetchall()
+        return [self.attempt(row[0]) for row in rows]
+
+    def record_answer(
+        self, attempt_id: int, position: int, question_id: int, chosen: list[int], correct: bool, now: str
+    ) -> None:
+        """Record one answer (the first one given for a position counts)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR IGNORE INTO answers (attempt_id, position, question_id, chosen, correct, answered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [attempt_id, position, question_id, json.dumps(chosen), int(correct), now],
+            )
+
+    def finish_attempt(self, attempt_id: int, correct: int, score: float, passed: bool, now: str) -> None:
+        """Store an attempt's score and pass/fail."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE attempts SET finished_at = ?, correct = ?, score = ?, passed = ? WHERE id = ?",
+                [now, correct, score, int(passed), attempt_id],
+            )
+
+    def best_score(self, round_id: int, member_id: int) -> float | None:
+        """Return the member's best finished score at a round."""
+        row = self.db.execute(
+            "SELECT max(score) FROM attempts WHERE round_id = ? AND member_id = ? AND finished_at IS NOT NULL",
+            [round_id, member_id],
+        ).fetchone()
+        return row[0]
+
+    def passed_members(self, round_id: int) -> set[int]:
+        """Return the members with a passed attempt at a round."""
+        rows = self.db.execute(
+            "SELECT DISTINCT member_id FROM attempts WHERE round_id = ? AND passed = 1", [round_id]
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    # --- sent questions (poll and message ids) --------------------------------
+
+    def record_sent(
+        self, attempt_id: int, position: int, poll_id: str | None, chat_id: int, message_id: int
+    ) -> None:
+        """Remember which poll or message carries a question of an attempt (poll answers carry no chat)."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO sent_questions (attempt_id, position, poll_id, chat_id, message_id, sent_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [attempt_id, position, poll_id, chat_id, message_id, utcnow()],
+            )
+
+    def sent_by_poll(self, poll_id: str) -> tuple[int, int] | None:
+        """Return (attempt_id, position) of a sent poll."""
+        row = self.db.execute("SELECT attempt_id, position FROM sent_questions WHERE poll_id = ?", [poll_id]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def sent_question(self, attempt_id: int, position: int) -> dict | None:
+        """Return what was sent for a question of an attempt (chat, message, poll, toggled choice)."""
+        row = self.db.execute(
+            "SELECT poll_id, chat_id, message_id, chosen FROM sent_questions WHERE attempt_id = ? AND position = ?",
+            [attempt_id, position],
+        ).fetchone()
+        if row is None:
+            return None
+        return {"poll_id": row[0], "chat_id": row[1], "message_id": row[2], "chosen": json.loads(row[3])}
+
+    def set_sent_choice(self, attempt_id: int, position: int, chosen: list[int]) -> None:
+        """Store the options toggled so far on a multiple-choice question."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE sent_questions SET chosen = ? WHERE attempt_id = ? AND position = ?",
+                [json.dumps(chosen), attempt_id, position],
+            )
+
+    # --- deliveries and reminders ---------------------------------------------
+
+    def prepare_deliveries(self, round_id: int) -> int:
+        """Queue the round for every active member not yet queued; return how many were added."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO deliveries (round_id, member_id, status, updated_at) "
+                "SELECT ?, id, 'pending', ? FROM members WHERE active = 1",
+                [round_id, utcnow()],
+            )
+            return cursor.rowcount
+
+    def undelivered(self, round_id: int) -> list[Member]:
+        """Return members the round still has to reach (pending, or interrupted mid-send)."""
+        rows = self.db.execute(
+            self._MEMBER_SQL + " JOIN deliveries d ON d.member_id = m.id "
+            "WHERE d.round_id = ? AND d.status IN ('pending', 'sending') AND m.active = 1 ORDER BY m.id",
+            [round_id],
+        ).fetchall()
+        return [_member(row) for row in rows]
+
+    def mark_delivery(self, round_id: int, member_id: int, status: str, error: str = "") -> None:
+        """Record the state of one delivery."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE deliveries SET status = ?, error = ?, tries = tries + (? = 'sending'), updated_at = ? "
+                "WHERE round_id = ? AND member_id = ?",
+                [status, error, status, utcnow(), round_id, member_id],
+            )
+
+    def delivery_counts(self, round_id: int) -> dict[str, int]:
+        """Count deliveries by status."""
+        rows = self.db.execute(
+            "SELECT status, count(*) FROM deliveries WHERE round_id = ? GROUP BY status", [round_id]
+        ).fetchall()
+        return dict(rows)
+
+    def record_reminder(self, round_id: int, member_id: int, kind: str = "member") -> bool:
+        """Record a reminder; return False if this one was already sent."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO reminders (round_id, member_id, kind, sent_at) VALUES (?, ?, ?, ?)",
+                [round_id, member_id, kind, utcnow()],
+            )
+            return cursor.rowcount == 1
+
+    # --- reports --------------------------------------------------------------
+
+    def audit(self, viewer: Member | None, action: str, detail: str) -> None:
+        """Record who asked for which report or record, and when."""
+        actor = f"{viewer.name}（{viewer.staff_no}）" if viewer and viewer.id else "CLI"
+        with self.transaction():
+            self.db["audit_log"].insert(
+                {"at": utcnow(), "member_id": viewer.id if viewer else None, "actor": actor, "action": action,
+                 "detail": detail}
+            )
+
+    def audit_log(self, limit: int = 100) -> list[dict]:
+        """Return the latest audit entries, newest first."""
+        rows = self.db.execute(
+            "SELECT at, member_id, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", [limit]
+        ).fetchall()
+        return [dict(zip(("at", "member_id", "actor", "action", "detail"), row)) for row in rows]
+
+    def participation(self, since: str, until: str, unit: str | None) -> tuple[list[dict], list[tuple]]:
+        """Return per-member counts over the rounds whose deadline lies in [since, until], and per-round trend.
+
+        A member counts for a round when on the roster at its deadline: joined before it and not
+        deactivated before it. Per round, the best finished attempt counts.
+        """
+        unit_filter = "AND u.name = ?" if unit else ""
+        params = [since, until] + ([unit] if unit else [])
+        with self._lock:
+            self.db.execute("DROP TABLE IF EXISTS temp.member_rounds")
+            self.db.execute(
+                f"""CREATE TEMP TABLE member_rounds AS
+                WITH r AS (SELECT id, week, deadline FROM rounds WHERE deadline BETWEEN ? AND ?),
+                e AS (
+                    SELECT m.id AS member_id, r.id AS round_id, r.week AS week
+                    FROM r JOIN members m ON m.joined_at <= r.deadline
+                        AND (m.deactivated_at IS NULL OR m.deactivated_at > r.deadline)
+                    JOIN units u ON u.id = m.unit_id {unit_filter}
+                ),
+                a AS (
+                    SELECT member_id, round_id, max(finished_at IS NOT NULL) AS done,
+                        max(coalesce(passed, 0)) AS passed, max(score) AS best, max(started_at) AS last
+                    FROM attempts WHERE round_id IN (SELECT id FROM r) GROUP BY member_id, round_id
+                )
+                SELECT e.member_id, e.round_id, e.week, coalesce(a.done, 0) AS done,
+                    coalesce(a.passed, 0) AS passed, a.best, a.last
+                FROM e LEFT JOIN a ON a.member_id = e.member_id AND a.round_id = e.round_id""",
+                params,
+            )
+            trend = self.db.execute(
+                "SELECT week, count(*), sum(done), sum(passed) FROM member_rounds GROUP BY round_id ORDER BY week"
+            ).fetchall()
+            scope = "SELECT member_id FROM member_rounds" if trend else (
+                "SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE m.active = 1 " + unit_filter
+            )
+            scope_params = [] if trend else ([unit] if unit else [])
+            rows = self.db.execute(
+                f"""SELECT m.id, m.staff_no, m.name, u.name, m.role, m.phone, m.reachable, m.telegram_id IS NOT NULL,
+                    coalesce(x.rounds, 0), coalesce(x.done, 0), coalesce(x.passed, 0), x.best, coalesce(x.score_sum, 0),
+                    max(coalesce(x.last, ''), coalesce(q.last, '')) AS last_activity
+                FROM members m JOIN units u ON u.id = m.unit_id
+                LEFT JOIN (
+                    SELECT member_id, count(*) AS rounds, sum(done) AS done, sum(passed) AS passed, max(best) AS best,
+                        sum(CASE WHEN done THEN best END) AS score_sum, max(last) AS last
+                    FROM member_rounds GROUP BY member_id
+                ) x ON x.member_id = m.id
+                LEFT JOIN (SELECT member_id, max(asked_at) AS last FROM question_log GROUP BY member_id) q
+                    ON q.member_id = m.id
+                WHERE m.id IN ({scope})""",
+                scope_params,
+            ).fetchall()
+            self.db.execute("DROP TABLE temp.member_rounds")
+        keys = ("id", "staff_no", "name", "unit", "role", "phone", "reachable", "bound", "rounds", "participated",
+                "passed", "best", "score_sum", "last_activity")
+        members = [dict(zip(keys, row)) for row in rows]
+        for member in members:
+            member["last_activity"] = member["last_activity"] or None
+            member["bound"] = bool(member["bound"])
+        return members, trend
+
+    def member_rounds(self, member_id: int, since: str, until: str) -> list[tuple]:
+        """Return (week, deadline, attempts, best score, passed) for each round of the period the member had."""
+        return self.db.execute(
+            """SELECT r.week, r.deadline, count(a.finished_at), max(a.score), coalesce(max(a.passed), 0)
+            FROM rounds r JOIN members m ON m.id = ?
+            LEFT JOIN attempts a ON a.round_id = r.id AND a.member_id = m.id
+            WHERE r.deadline BETWEEN ? AND ? AND m.joined_at <= r.deadline
+                AND (m.deactivated_at IS NULL OR m.deactivated_at > r.deadline)
+            GROUP BY r.id ORDER BY r.week""",
+            [member_id, since, until],
+        ).fetchall()
+
+    def member_questions(self, member_id: int, since: str, until: str) -> tuple[int, list[tuple[str, int]]]:
+        """Return how many questions a member asked and, per law, how many cited it."""
+        rows = self.db.execute(
+            "SELECT cited FROM question_log WHERE member_id = ? AND asked_at BETWEEN ? AND ?",
+            [member_id, since, until],
+        ).fetchall()
+        laws: dict[str, int] = {}
+        for (cited,) in rows:
+            for title in {c.split("》")[0].lstrip("《") for c in json.loads(cited)}:
+                laws[title] = laws.get(title, 0) + 1
+        return len(rows), sorted(laws.items(), key=lambda item: -item[1])
+
+    def member_sessions(self, member_id: int, start: str, end: str) -> list[tuple[str, str]]:
+        """Return (date, title) of the group study sessions a member attended in a date range."""
+        return self.db.execute(
+            "SELECT s.held_on, s.title FROM study_sessions s JOIN session_attendees a ON a.session_id = s.id "
+            "WHERE a.member_id = ? AND s.held_on BETWEEN ? AND ? ORDER BY s.held_on",
+            [member_id, start, end],
+        ).fetchall()
+
+    def add_session(
+        self, held_on: str, title: str, unit: str | None, laws: str, minutes: str, attendee_ids: list[int],
+        created_by: int | None,
+    ) -> int:
+        """Record a group study session and its attendees."""
+        with self.transaction():
+            unit_id = self._unit_id(unit, utcnow()) if unit else None
+            session_id = self.db["study_sessions"].insert(
+                {"held_on": held_on, "title": title, "unit_id": unit_id, "laws": laws, "minutes": minutes,
+                 "created_by": created_by, "created_at": utcnow()}
+            ).last_pk
+            self.db["session_attendees"].insert_all(
+                {"session_id": session_id, "member_id": member_id} for member_id in sorted(set(attendee_ids))
+            )
+        return session_id
+
+    def sessions(self, since: str | None = None) -> list[dict]:
+        """Return group study sessions with their attendee counts, newest first."""
+        rows = self.db.execute(
+            "SELECT s.id, s.held_on, s.title, coalesce(u.name, ''), s.laws, count(a.member_id) "
+            "FROM study_sessions s LEFT JOIN units u ON u.id = s.unit_id "
+            "LEFT JOIN session_attendees a ON a.session_id = s.id WHERE s.held_on >= ? "
+            "GROUP BY s.id ORDER BY s.held_on DESC, s.id DESC",
+            [since or ""],
+        ).fetchall()
+        return [dict(zip(("id", "held_on", "title", "unit", "laws", "attendees"), row)) for row in rows]
 
 
 def _article(row) -> Article:
@@ -509,6 +964,21 @@ def _member(row) -> Member:
         reachable=bool(row[9]),
         joined_at=row[10],
         deactivated_at=row[11],
+    )
+
+
+def _question(row) -> QuizQuestion:
+    return QuizQuestion(
+        id=row[0],
+        origin=row[1],
+        kind=row[2],
+        stem=row[3],
+        options=json.loads(row[4]),
+        answer=json.loads(row[5]),
+        explanation=row[6],
+        citation=row[7],
+        article_id=row[8],
+        generator=row[9],
     )
 
 

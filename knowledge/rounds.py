@@ -1,0 +1,239 @@
+"""Weekly quiz rounds: the schedule, choosing questions, attempts, scoring and reminders."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from knowledge import messages as M
+from knowledge.errors import XuefaError
+from knowledge.models import StudyList
+from knowledge.quizgen import LawPool, generate, law_texts
+from knowledge.quizzes import QuizQuestion
+
+SCHEDULE_KEY = "quiz"
+RECENT_ROUNDS = 8  # articles asked in this many recent rounds are avoided
+INTEREST_DAYS = 90
+
+
+class QuizError(XuefaError):
+    """No round can be run (no study list, no questions, deadline passed)."""
+
+
+@dataclass
+class Schedule:
+    """When rounds open, close and remind; weekdays are ISO (1 = Monday … 7 = Sunday), times local."""
+
+    push_weekday: int = 1
+    push_time: str = "09:00"
+    deadline_weekday: int = 7
+    deadline_time: str = "22:00"
+    questions: int = 5
+    pass_mark: float = 0.8
+    reminder_weekday: int = 5
+    reminder_time: str = "16:00"
+    digest_weekday: int = 1
+    digest_time: str = "08:30"
+    digest_enabled: bool = True
+    enabled: bool = True
+
+    def validate(self) -> None:
+        """Raise QuizError naming the first bad field."""
+        for name in ("push_weekday", "deadline_weekday", "reminder_weekday", "digest_weekday"):
+            if not 1 <= getattr(self, name) <= 7:
+                raise QuizError(M.SCHEDULE_BAD_DAY.format(field=name, value=getattr(self, name)))
+        for name in ("push_time", "deadline_time", "reminder_time", "digest_time"):
+            try:
+                time.fromisoformat(getattr(self, name))
+            except ValueError:
+                raise QuizError(M.SCHEDULE_BAD_TIME.format(field=name, value=getattr(self, name))) from None
+        if not 1 <= self.questions <= 20:
+            raise QuizError(M.SCHEDULE_BAD_COUNT.format(value=self.questions))
+        if not 0 < self.pass_mark <= 1:
+            raise QuizError(M.SCHEDULE_BAD_PASS.format(value=self.pass_mark))
+
+    def to_json(self) -> str:
+        """Serialise for the schedule table."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Schedule:
+        """Load from the schedule table, defaults for anything missing."""
+        data = json.loads(text) if text else {}
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class Round:
+    """One week's quiz for the current study list."""
+
+    id: int
+    study_list_id: str
+    week: str
+    opens_at: str
+    deadline: str
+    pass_mark: float
+    question_ids: list[int] = field(default_factory=list)
+
+    def is_open(self, now: datetime) -> bool:
+        """Tell whether answers still count."""
+        return self.opens_at <= _iso(now) <= self.deadline
+
+
+@dataclass
+class Attempt:
+    """One go at a round by one member."""
+
+    id: int
+    round_id: int
+    member_id: int
+    number: int
+    total: int
+    answered: dict[int, list[int]] = field(default_factory=dict)  # position -> chosen options
+    correct: int | None = None
+    score: float | None = None
+    passed: bool | None = None
+    finished_at: str | None = None
+
+    @property
+    def next_position(self) -> int | None:
+        """Return the first question not yet answered, or None when all are."""
+        return next((p for p in range(self.total) if p not in self.answered), None)
+
+
+@dataclass
+class AttemptResult:
+    """A finished attempt with each question's outcome, for the member's result message."""
+
+    attempt: Attempt
+    questions: list[QuizQuestion]
+    best_score: float
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def iso_week(day: date) -> str:
+    """Return the ISO week label of a date: 2026-W48."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(day: date, schedule: Schedule, tz: str) -> tuple[datetime, datetime]:
+    """Return when the week's round opens (Monday 00:00 local) and its deadline, as aware datetimes."""
+    zone = ZoneInfo(tz)
+    monday = day - timedelta(days=day.isoweekday() - 1)
+    opens = datetime.combine(monday, time(0, 0), zone)
+    deadline_day = monday + timedelta(days=schedule.deadline_weekday - 1)
+    deadline = datetime.combine(deadline_day, time.fromisoformat(schedule.deadline_time), zone)
+    return opens, deadline
+
+
+def load_schedule(repository) -> Schedule:
+    """Return the stored quiz schedule, or the defaults."""
+    return Schedule.from_json(repository.get_setting(SCHEDULE_KEY))
+
+
+def save_schedule(repository, schedule: Schedule) -> None:
+    """Validate and store the quiz schedule."""
+    schedule.validate()
+    repository.set_setting(SCHEDULE_KEY, schedule.to_json())
+
+
+def ensure_round(repository, study_list: StudyList | None, now: datetime, tz: str, rng: random.Random | None = None) -> Round:
+    """Return this week's round, creating it (and choosing its questions) if needed."""
+    schedule = load_schedule(repository)
+    local_day = now.astimezone(ZoneInfo(tz)).date()
+    week = iso_week(local_day)
+    existing = repository.round_for_week(week)
+    if existing is not None:
+        return existing
+    if study_list is None:
+        raise QuizError(M.QUIZ_NO_LIST)
+    opens, deadline = week_bounds(local_day, schedule, tz)
+    questions = choose_questions(repository, study_list, schedule.questions, rng or random.Random())
+    if not questions:
+        raise QuizError(M.QUIZ_NO_QUESTIONS.format(list=study_list.title))
+    ids = [repository.save_question(q) for q in questions]
+    return repository.create_round(study_list.id, week, _iso(opens), _iso(deadline), schedule.pass_mark, ids)
+
+
+def choose_questions(repository, study_list: StudyList, n: int, rng: random.Random) -> list[QuizQuestion]:
+    """Pick n questions: favour focus articles, articles members asked about or got wrong, avoid recent ones."""
+    articles = repository.articles(law_ids=repository.law_ids([entry.title for entry in study_list.laws]))
+    focus = {entry.title: entry.focus for entry in study_list.laws}
+    recent = repository.recent_round_articles(RECENT_ROUNDS)
+    since = _iso(datetime.now(timezone.utc) - timedelta(days=INTEREST_DAYS))
+    interest = repository.article_interest(since)
+    weights = []
+    for article in articles:
+        weight = 1.0
+        if focus.get(article.law_title):
+            weight *= 4.0 if focus[article.law_title].covers(article) else 0.5
+        weight *= 1.0 + min(interest.get(article.id, 0), 5)
+        if article.id in recent:
+            weight *= 0.05
+        weights.append(weight)
+    by_law: dict[str, list] = {}
+    for article in articles:
+        by_law.setdefault(article.law_title, []).append(article)
+    titles = [entry.title for entry in study_list.laws]
+    bank = repository.bank_questions(titles)
+    chosen: list[QuizQuestion] = []
+    if bank:
+        chosen += rng.sample(bank, min(len(bank), n // 2))
+    texts = law_texts(articles)
+    pools: dict[str, LawPool] = {}
+    while len(chosen) < n and any(weights):
+        index = rng.choices(range(len(articles)), weights=weights)[0]
+        weights[index] = 0.0  # each article at most once per round
+        article = articles[index]
+        if article.law_title not in pools:
+            pools[article.law_title] = LawPool.build(by_law[article.law_title])
+        candidates = generate(
+            article, by_law[article.law_title], rng, other_titles=titles, other_texts=texts,
+            pool=pools[article.law_title],
+        )
+        if candidates:
+            chosen.append(rng.choice(candidates))
+    rng.shuffle(chosen)
+    return chosen[:n]
+
+
+def start_or_resume(repository, round_: Round, member_id: int, now: datetime) -> Attempt:
+    """Resume the member's unfinished attempt, or start a new one (retakes allowed until the deadline)."""
+    if not round_.is_open(now):
+        raise QuizError(M.QUIZ_CLOSED.format(deadline=round_.deadline))
+    current = repository.open_attempt(round_.id, member_id)
+    if current is not None:
+        return current
+    return repository.start_attempt(round_.id, member_id, len(round_.question_ids), _iso(now))
+
+
+def answer_question(repository, attempt: Attempt, position: int, chosen: list[int], now: datetime) -> bool:
+    """Record an answer once; return whether it was correct. A second answer to the same question is ignored."""
+    if position in attempt.answered or attempt.finished_at:
+        question = repository.round_question(attempt.round_id, position)
+        return sorted(attempt.answered.get(position, [])) == sorted(question.answer)
+    question = repository.round_question(attempt.round_id, position)
+    correct = sorted(set(chosen)) == sorted(question.answer)
+    repository.record_answer(attempt.id, position, question.id, chosen, correct, _iso(now))
+    attempt.answered[position] = chosen
+    return correct
+
+
+def finish(repository, attempt: Attempt, round_: Round, now: datetime) -> AttemptResult:
+    """Score a complete attempt, store score and pass/fail, and return it with the best score so far."""
+    questions = [repository.round_question(round_.id, p) for p in range(attempt.total)]
+    correct = sum(sorted(attempt.answered.get(p, [])) == sorted(q.answer) for p, q in enumerate(questions))
+    score = correct / attempt.total if attempt.total else 0.0
+    passed = score + 1e-9 >= round_.pass_mark
+    repository.finish_attempt(attempt.id, correct, score, passed, _iso(now))
+    attempt.correct, attempt.score, attempt.passed, attempt.finished_at = correct, score, passed, _iso(now)
+    best = repository.best_score(round_.id, attempt.member_id)
+    return AttemptResult(attempt, questions, best if best is not None else score)
