@@ -95,9 +95,9 @@ HELP_STUDYLIST_LOAD = "载入学法清单 YAML 文件（--example 载入内置�
 HELP_STUDYLIST_SHOW = "查看学法清单（不写编号则列出全部，并标出当前清单）。"
 
 # --- spreadsheets and the roster ---------------------------------------------
-TABLE_UNSUPPORTED = "不支持的文件类型 {suffix}，请上传 .csv 或 .xlsx 文件"
+TABLE_BINARY = "不是 CSV 或 XLSX 表格文件；请在 Excel 中另存为 .xlsx 或 CSV（UTF-8）后再上传"
 TABLE_MISSING_COLUMNS = "缺少列：{columns}（第一行应为列名）"
-XLS_RENAMED = "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 后再上传"
+XLS_RENAMED = "这是旧版 Excel（.xls）文件，无法读取；请在 Excel 中“另存为” .xlsx 后再上传"
 XLSX_INVALID = "不是有效的 .xlsx 文件：{reason}"
 ROLE_LABELS = {"teacher": "教师", "unit_admin": "单位管理员", "bureau_admin": "局管理员", "leader": "领导"}
 ROSTER_NAME_EMPTY = "姓名为空"
@@ -387,9 +387,6 @@ BANK_COL_EXPLANATION = "解析"
 BANK_COL_SOURCE = "出处"
 BANK_COLUMNS_MISSING = "题库缺少列：{columns}（表头应为：题型、题干、选项A…选项F、答案、解析、出处）"
 BANK_NO_ROWS = "题库中没有题目（第1行应为表头，题目从第2行开始）"
-BANK_BINARY = "不是 CSV 或 XLSX 题库文件；请在 Excel 中另存为 .xlsx 或 CSV（UTF-8）后再导入"
-BANK_XLS_OLD = "这是旧版 Excel（.xls）文件，无法读取；请在 Excel 中“另存为” .xlsx 格式后再导入"
-BANK_XLSX_INVALID = "不是有效的 .xlsx 文件：{reason}"
 BANK_KIND_UNKNOWN = "题型“{kind}”无法识别，应为单选、多选或判断"
 BANK_ANSWER_EMPTY = "答案为空"
 BANK_ANSWER_BAD = "答案“{answer}”无法识别：选择题请写选项字母（如 B 或 ACD），判断题请写“正确”或“错误”"

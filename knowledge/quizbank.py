@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from collections.abc import Callable
-from datetime import date, datetime
 from pathlib import Path
 
 from knowledge import messages as M
 from knowledge.citations import LawCatalog, parse_citation, resolve
 from knowledge.errors import CitationError, SourceError, ValidationError
 from knowledge.quizzes import BANK, TRUEFALSE_OPTIONS, QuizQuestion, validate
-from knowledge.sources import read_text
+from knowledge.tables import read_rows
 
 LETTERS = "ABCDEF"
 CitationCheck = Callable[[str], str | None]
@@ -30,8 +26,6 @@ _TRUE_WORDS = {"正确", "对", "√", "A"}
 _FALSE_WORDS = {"错误", "错", "×", "B"}
 _ANSWER_SEPARATORS = re.compile(r"[\s,，、;；/]+")
 _FULLWIDTH = str.maketrans("ＡＢＣＤＥＦａｂｃｄｅｆ", "ABCDEFabcdef")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
 
 
 def _columns() -> dict[str, str]:
@@ -54,7 +48,7 @@ REQUIRED = ("kind", "stem", "A", "B", "answer")
 def read_bank(path: Path, check_citation: CitationCheck) -> tuple[list[QuizQuestion], list[tuple[int, str]]]:
     """Read a 题库 CSV or XLSX; return the valid questions and (row, reason) for every bad row."""
     path = Path(path)
-    rows = _read_rows(path)
+    rows = read_rows(path)
     if not rows:
         raise SourceError(str(path), M.FILE_EMPTY)
     positions = _header(path, rows[0][1])
@@ -97,59 +91,6 @@ def citation_checker(catalog: LawCatalog, repository) -> CitationCheck:
         return None
 
     return check
-
-
-# --- reading the sheet ------------------------------------------------------------------
-
-
-def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """Return the sheet's rows numbered as a spreadsheet shows them (header = 1)."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(str(path), M.FILE_NOT_FOUND) from None
-    if not data.strip():
-        raise SourceError(str(path), M.FILE_EMPTY)
-    # Decide by content, not by name: a renamed file is read for what it is.
-    if data.startswith(_ZIP_MAGIC):
-        return _xlsx_rows(path, data)
-    if data.startswith(_OLE_MAGIC):
-        raise SourceError(str(path), M.BANK_XLS_OLD)
-    if b"\x00" in data[:65536]:
-        raise SourceError(str(path), M.BANK_BINARY)
-    return _csv_rows(read_text(path))
-
-
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    return [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1)]
-
-
-def _xlsx_rows(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
-    import openpyxl  # only needed for XLSX banks
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, InvalidFileException) as exc:
-        raise SourceError(str(path), M.BANK_XLSX_INVALID.format(reason=exc)) from None
-    try:
-        sheet = book.worksheets[0]
-        return [(n, [_cell(v) for v in row]) for n, row in enumerate(sheet.iter_rows(values_only=True), 1)]
-    finally:
-        book.close()
-
-
-def _cell(value) -> str:
-    """Write a cell as the admin sees it: 15.0 -> 15, empty -> ''."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
 
 
 def _header(path: Path, cells: list[str]) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Read uploaded spreadsheets (CSV in UTF-8 or GBK, or XLSX) as rows with their row numbers."""
+"""Read uploaded spreadsheets (CSV or TSV in UTF-8 or GBK, or XLSX) as rows with their row numbers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 from knowledge import messages as M
@@ -13,6 +14,7 @@ from knowledge.errors import SourceError
 from knowledge.sources import read_text
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass
@@ -23,58 +25,70 @@ class Table:
     rows: list[tuple[int, dict[str, str]]]
 
 
-def read_table(path: Path, required: list[str], optional: list[str] = ()) -> Table:
-    """Read a CSV or XLSX file whose first row names the columns; check the required ones."""
+def read_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """Return a sheet's rows numbered as a spreadsheet shows them (header = 1), whatever the file's name."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        raw = list(csv.reader(io.StringIO(read_text(path))))
-    elif suffix in (".xlsx", ".xlsm"):
-        raw = _xlsx_rows(path)
-    else:
-        raise SourceError(str(path), M.TABLE_UNSUPPORTED.format(suffix=suffix or "（无扩展名）"))
-    while raw and not any(cell.strip() for cell in raw[0]):
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(str(path), M.FILE_NOT_FOUND) from None
+    if not data.strip():
+        raise SourceError(str(path), M.FILE_EMPTY)
+    # Decide by content, not by name: a renamed file is read for what it is.
+    if data.startswith(_ZIP_MAGIC):
+        return _xlsx_rows(path, data)
+    if data.startswith(_OLE_MAGIC):
+        raise SourceError(str(path), M.XLS_RENAMED)
+    if b"\x00" in data[:65536]:
+        raise SourceError(str(path), M.TABLE_BINARY)
+    text = read_text(path)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    return list(enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1))
+
+
+def _xlsx_rows(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
+    import openpyxl  # only needed for spreadsheets
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, InvalidFileException) as exc:
+        raise SourceError(str(path), M.XLSX_INVALID.format(reason=exc)) from None
+    try:
+        sheet = book.worksheets[0]
+        return [(n, [_cell(v) for v in row]) for n, row in enumerate(sheet.iter_rows(values_only=True), 1)]
+    finally:
+        book.close()
+
+
+def _cell(value) -> str:
+    """Write a cell as the admin sees it: 15.0 -> 15 (工号 and phones typed as numbers), empty -> ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_table(path: Path, required: list[str], optional: list[str] = ()) -> Table:
+    """Read a sheet whose first non-empty row names the columns; check the required ones."""
+    raw = read_rows(path)
+    while raw and not any(cell.strip() for cell in raw[0][1]):
         raw.pop(0)
     if not raw:
         raise SourceError(str(path), M.FILE_EMPTY)
-    header = [cell.strip().lstrip("\ufeff") for cell in raw[0]]
+    header = [cell.strip().lstrip("\ufeff") for cell in raw[0][1]]
     missing = [name for name in required if name not in header]
     if missing:
-        raise SourceError(str(path), M.TABLE_MISSING_COLUMNS.format(columns="、".join(missing)), 1)
+        raise SourceError(str(path), M.TABLE_MISSING_COLUMNS.format(columns="、".join(missing)), raw[0][0])
     wanted = [name for name in header if name in required or name in optional]
     rows = []
-    for number, cells in enumerate(raw[1:], 2):
+    for number, cells in raw[1:]:
         if not any(str(cell).strip() for cell in cells):
             continue
         values = {name: (cells[header.index(name)].strip() if header.index(name) < len(cells) else "") for name in wanted}
         rows.append((number, values))
     return Table(header, rows)
-
-
-def _xlsx_rows(path: Path) -> list[list[str]]:
-    if not path.exists():
-        raise SourceError(str(path), M.FILE_NOT_FOUND)
-    head = path.read_bytes()[:8]
-    if not head:
-        raise SourceError(str(path), M.FILE_EMPTY)
-    if head.startswith(_OLE_MAGIC):
-        raise SourceError(str(path), M.XLS_RENAMED)
-    import openpyxl  # only needed for spreadsheets
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise SourceError(str(path), M.XLSX_INVALID.format(reason=exc)) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel stores 工号 and phone numbers typed as numbers as floats
-    return str(value)

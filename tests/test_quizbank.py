@@ -170,8 +170,8 @@ def test_files_that_are_not_banks(tmp_path, check):
     cases = {
         "empty.csv": (b"", M.FILE_EMPTY),
         "header.csv": (",".join(HEADER).encode() + b"\n,,,,\n", M.BANK_NO_ROWS),
-        "picture.csv": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), M.BANK_BINARY),
-        "old.xlsx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), M.BANK_XLS_OLD),
+        "picture.csv": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64), M.TABLE_BINARY),
+        "old.xlsx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), M.XLS_RENAMED),
     }
     for name, (data, reason) in cases.items():
         (tmp_path / name).write_bytes(data)
@@ -189,7 +189,7 @@ def test_a_word_file_renamed_to_xlsx_is_refused(tmp_path, check):
     (tmp_path / "题库.xlsx").write_bytes(buffer.getvalue())
     with pytest.raises(SourceError) as caught:
         read_bank(tmp_path / "题库.xlsx", check)
-    assert caught.value.reason.startswith(M.BANK_XLSX_INVALID.format(reason="")[:10])
+    assert caught.value.reason.startswith(M.XLSX_INVALID.format(reason="")[:10])
 
 
 def test_a_bank_is_read_for_what_it_is_not_its_name(tmp_path, check):
