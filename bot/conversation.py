@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import io
-import re
 from datetime import date
 
 from bot.quizflow import QuizFlow, Step
@@ -19,7 +18,6 @@ from knowledge.models import short_title
 from knowledge.reports import build_report, parse_period, study_record
 from knowledge.sessions import parse_session
 
-_PERIOD_WORD = re.compile(r"^(本周|上周|本季度?|上季度?|本年度?|今年|\d{4}(-?[QqWw]\d{1,2}|年?\d季度|年度?)?)$")
 
 
 @dataclass
@@ -180,7 +178,9 @@ class Conversation:
         """Report participation for a period and unit: summary, Excel file and chart."""
         services = self.services
         words = args.split()
-        period_text = words[0] if words and _looks_like_period(words[0]) else None
+        # "/stats 城关一小" names a unit; anything else first is a period (and a bad one says so).
+        is_unit = bool(words) and " ".join(words) in services.repository.units()
+        period_text = words[0] if words and not is_unit else None
         unit = " ".join(words[1:] if period_text else words) or None
         try:
             period = parse_period(period_text, date.fromisoformat(services.today()))
@@ -391,10 +391,6 @@ class Conversation:
     def _log(self, caller: Caller, question: str, outcome: str, cited: list[str]) -> None:
         member_id = caller.member.id if caller.member else None
         self.services.repository.log_question(member_id, caller.channel, question, outcome, cited)
-
-
-def _looks_like_period(word: str) -> bool:
-    return bool(_PERIOD_WORD.match(word))
 
 
 def _children(articles, prefix: list[str]) -> list[str]:

@@ -133,8 +133,9 @@ def _counts(members: list[MemberRow]) -> tuple[int, int, int]:
 
 
 def _average(rows: list[dict]) -> float | None:
-    scores = [r["score_sum"] / r["participated"] for r in rows if r["participated"]]
-    return sum(scores) / len(scores) if scores else None
+    # Every quiz taken counts once: the mean of the best scores over all member-rounds taken.
+    taken = sum(r["participated"] for r in rows)
+    return sum(r["score_sum"] for r in rows) / taken if taken else None
 
 
 def _unit_stats(members: list[MemberRow], rows: list[dict]) -> list[UnitStats]:

@@ -1,0 +1,61 @@
+"""Reports and records through the real bot: who may see what, and the files that come with /stats."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+
+from tests.test_bot import api, bot, register, services  # noqa: F401 - shared fixtures
+
+
+async def test_teachers_only_see_their_own_record(bot, services):  # noqa: F811
+    teacher = await register(bot, services, 1001, "T001")
+    [refused] = await bot.text(teacher, "/stats")
+    assert "统计报表仅限管理员和领导查看" in refused
+    [other] = await bot.text(teacher, "/records A001")
+    assert other == "您只能查看自己的学习记录"
+    parts = await bot.text(teacher, "/me")
+    assert "张老师（T001，城关一小，教师）" in parts[0] and "手机 13800000001" in parts[0]
+    assert not bot.api.calls_to("sendDocument")
+
+
+async def test_a_unit_admin_gets_their_unit_with_excel_and_chart(bot, services):  # noqa: F811
+    admin = await register(bot, services, 5005, "A001")
+    texts = await bot.text(admin, "/stats 本周")
+    assert "【学法统计】" in texts[0] and "城关一小" in texts[0]
+    [document] = bot.api.calls_to("sendDocument")
+    name, data = document.files["document"]
+    assert name.endswith(".xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(data))
+    assert "城关一小" in workbook.sheetnames and "县教育局" not in workbook.sheetnames
+    [photo] = bot.api.calls_to("sendPhoto")
+    assert photo.files["photo"][1].startswith(b"\x89PNG")
+    [refused] = await bot.text(admin, "/stats 本周 县教育局")
+    assert refused.startswith("单位管理员只能查看本单位（城关一小）的统计")
+    [bad] = await bot.text(admin, "/stats 明年")
+    assert "无法识别的统计期间" in bad
+
+
+async def test_leaders_read_anyone_without_phones_and_it_is_audited(bot, services):  # noqa: F811
+    leader = await register(bot, services, 7007, "L001")
+    parts = await bot.text(leader, "/records T001")
+    assert "张老师（T001，城关一小，教师）" in parts[0] and "13800000001" not in "".join(parts)
+    [missing] = await bot.text(leader, "/records 无此人")
+    assert missing == "没有找到人员“无此人”"
+    assert [entry["action"] for entry in services.repository.audit_log()] == ["record"]
+
+
+async def test_admins_log_group_study_sessions(bot, services):  # noqa: F811
+    teacher = await register(bot, services, 1001, "T001")
+    [refused] = await bot.text(teacher, "/session 2026-11-20 会前学法 | 教师法 | T001")
+    assert refused == "此功能仅限管理员使用。"
+    admin = await register(bot, services, 5005, "A001")
+    [saved] = await bot.text(admin, "/session 2026-11-20 教职工会前学法 | 教师法第八条 | T001，李校长")
+    assert saved == "已登记集体学法：2026-11-20 教职工会前学法，参加 2 人。"
+    [other_unit] = await bot.text(admin, "/session 2026-11-21 学法 | 教师法 | B001")
+    assert "王局 不是本单位人员" in other_unit
+    [usage] = await bot.text(admin, "/session 昨天 学法")
+    assert "用法：/session" in usage
+    record = await bot.text(teacher, "/me")
+    assert "2026-11-20 教职工会前学法" in "".join(record)

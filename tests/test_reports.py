@@ -1,0 +1,155 @@
+"""Reports against a small hand-computed fixture: mid-quarter joins, deactivation, retakes, unreachable members."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from knowledge.errors import XuefaError
+from knowledge.members import RosterRow
+from knowledge.quizzes import QuizQuestion
+from knowledge.reports import AccessDenied, PeriodError, build_report, parse_period, study_record
+
+TZ = "Asia/Shanghai"
+# Round deadlines: Sundays 22:00 in Shanghai = 14:00 UTC.
+ROUNDS = {"2026-W02": "2026-01-11T14:00:00+00:00", "2026-W03": "2026-01-18T14:00:00+00:00",
+          "2026-W04": "2026-01-25T14:00:00+00:00"}
+# (round, score of each attempt in order); 0.8 is the pass mark.
+ATTEMPTS = {
+    "A1": [("2026-W02", [1.0]), ("2026-W03", [0.6, 0.8]), ("2026-W04", [1.0])],
+    "A2": [("2026-W02", [0.8]), ("2026-W04", [0.4])],
+    "A3": [("2026-W04", [1.0])],
+    "A4": [("2026-W02", [1.0])],
+    "B2": [("2026-W02", [1.0]), ("2026-W03", [1.0]), ("2026-W04", [1.0])],
+}
+
+
+@pytest.fixture
+def school(repo):
+    rows = [
+        RosterRow(2, "A1", "甲老师", "城关一小", "teacher", "13800000001"),
+        RosterRow(3, "A2", "乙老师", "城关一小", "teacher"),
+        RosterRow(4, "A3", "丙老师", "城关一小", "teacher"),
+        RosterRow(5, "A4", "丁老师", "城关一小", "teacher"),
+        RosterRow(6, "B1", "戊老师", "县二中", "teacher"),
+        RosterRow(7, "B2", "己校长", "县二中", "unit_admin", "13900000002"),
+        RosterRow(8, "L1", "庚局长", "县教育局", "leader"),
+    ]
+    repo.import_roster(rows)
+    db = repo.db
+    db.execute("UPDATE members SET joined_at = '2025-12-01T00:00:00+00:00'")
+    db.execute("UPDATE members SET joined_at = '2026-01-20T02:00:00+00:00' WHERE staff_no = 'A3'")
+    db.execute("UPDATE members SET active = 0, deactivated_at = '2026-01-13T02:00:00+00:00' WHERE staff_no = 'A4'")
+    db.execute("UPDATE members SET reachable = 0 WHERE staff_no = 'B1'")
+    # The leader joins after the quarter: not counted for its rounds.
+    db.execute("UPDATE members SET joined_at = '2026-06-01T00:00:00+00:00' WHERE staff_no = 'L1'")
+    db.execute("UPDATE members SET telegram_id = id + 1000, chat_id = id + 1000")
+    question = repo.save_question(QuizQuestion("truefalse", "测试题", ["正确", "错误"], [0], "出处"))
+    round_ids = {}
+    for week, deadline in ROUNDS.items():
+        created = repo.create_round("2026-Q1", week, deadline[:10] + "T00:00:00+00:00", deadline, 0.8, [question])
+        round_ids[week] = created.id
+    for staff_no, rounds in ATTEMPTS.items():
+        member = repo.find_members(staff_no)[0]
+        for week, scores in rounds:
+            for score in scores:
+                attempt = repo.start_attempt(round_ids[week], member.id, 5, ROUNDS[week][:10] + "T03:00:00+00:00")
+                repo.finish_attempt(attempt.id, round(score * 5), score, score >= 0.8, ROUNDS[week][:10] + "T03:05:00+00:00")
+    # An unfinished attempt does not count as participation.
+    b1 = repo.find_members("B1")[0]
+    repo.start_attempt(round_ids["2026-W03"], b1.id, 5, "2026-01-15T03:00:00+00:00")
+    return repo
+
+
+def quarter():
+    return parse_period("2026Q1", date(2026, 3, 1))
+
+
+def test_quarter_totals_units_and_trend(school):
+    report = build_report(school, None, quarter(), None, TZ)
+    assert report.rounds == 3
+    totals = report.totals
+    assert (totals.members, totals.participated, totals.passed) == (6, 4, 4)
+    assert totals.average_score == pytest.approx(9.0 / 10)
+    units = {u.unit: u for u in report.units}
+    assert (units["城关一小"].members, units["城关一小"].participated, units["城关一小"].passed) == (4, 3, 3)
+    assert (units["县二中"].members, units["县二中"].participated, units["县二中"].passed) == (2, 1, 1)
+    assert units["城关一小"].participation_rate == pytest.approx(0.75)
+    assert [u.unit for u in report.units] == ["城关一小", "县二中"]  # ranked by pass rate
+    assert [(t.week, t.members, t.participated, t.passed) for t in report.trend] == [
+        ("2026-W02", 5, 4, 4), ("2026-W03", 4, 2, 2), ("2026-W04", 5, 4, 3),
+    ]
+    rows = {m.staff_no: m for m in report.members}
+    assert (rows["A1"].rounds, rows["A1"].participated, rows["A1"].passed) == (3, 3, 3)
+    assert (rows["A2"].rounds, rows["A2"].participated, rows["A2"].passed) == (3, 2, 1)
+    assert (rows["A3"].rounds, rows["A4"].rounds) == (1, 1)
+    assert "L1" not in rows
+    assert sorted(m.staff_no for m in report.not_yet) == ["A2", "B1"]
+    assert not rows["B1"].reachable and rows["B1"].last_activity.startswith("2026-01-15")
+
+
+def test_a_week_and_a_unit(school):
+    week = parse_period("2026-W03", date(2026, 3, 1))
+    report = build_report(school, None, week, "城关一小", TZ)
+    assert (report.totals.members, report.totals.participated, report.totals.passed) == (2, 1, 1)
+    assert report.rounds == 1 and [m.staff_no for m in report.not_yet] == ["A2"]
+
+
+def test_a_period_without_rounds_lists_active_members(school):
+    report = build_report(school, None, parse_period("2026-W30", date(2026, 3, 1)), None, TZ)
+    assert report.rounds == 0 and report.totals.participation_rate is not None
+    assert {m.staff_no for m in report.members} == {"A1", "A2", "A3", "B1", "B2", "L1"}
+    assert report.not_yet == [m for m in report.members if not m.done]
+
+
+def test_access_rules_and_audit(school):
+    teacher, unit_admin, leader = (school.find_members(s)[0] for s in ("A1", "B2", "L1"))
+    with pytest.raises(AccessDenied):
+        build_report(school, teacher, quarter(), None, TZ)
+    with pytest.raises(AccessDenied):
+        build_report(school, unit_admin, quarter(), "城关一小", TZ)
+    own = build_report(school, unit_admin, quarter(), None, TZ)
+    assert own.unit == "县二中" and {m.unit for m in own.members} == {"县二中"}
+    assert own.show_phones and [m.phone for m in own.members if m.staff_no == "B2"] == ["13900000002"]
+    everything = build_report(school, leader, quarter(), None, TZ)
+    assert not everything.show_phones and all(m.phone is None for m in everything.members)
+    actions = [(entry["actor"], entry["action"]) for entry in school.audit_log()]
+    assert actions[:2] == [("庚局长（L1）", "report"), ("己校长（B2）", "report")]
+    with pytest.raises(XuefaError, match="没有名为“不存在的学校”的单位"):
+        build_report(school, leader, quarter(), "不存在的学校", TZ)
+
+
+def test_study_record_and_its_access(school):
+    a1, a2, unit_admin, leader = (school.find_members(s)[0] for s in ("A1", "A2", "B2", "L1"))
+    school.log_question(a1.id, "telegram", "老师能体罚学生吗", "answered", [])
+    school.add_session("2026-02-10", "教职工会前学法", "城关一小", "义务教育法", "", [a1.id, a2.id], None)
+    record = study_record(school, leader, a1, parse_period("2026", date(2026, 3, 1)), TZ)
+    assert [(r.week, r.attempts, r.best_score, r.passed) for r in record.rounds] == [
+        ("2026-W02", 1, 1.0, True), ("2026-W03", 2, 0.8, True), ("2026-W04", 1, 1.0, True),
+    ]
+    assert record.questions == 1 and record.sessions == [("2026-02-10", "教职工会前学法")]
+    assert record.quarters == [("2026Q1", 3, 3, 3, 1)]
+    assert study_record(school, a1, a1, parse_period("2026", date(2026, 3, 1)), TZ).member.id == a1.id
+    with pytest.raises(AccessDenied):
+        study_record(school, a1, a2, parse_period("2026", date(2026, 3, 1)), TZ)
+    with pytest.raises(AccessDenied):
+        study_record(school, unit_admin, a1, parse_period("2026", date(2026, 3, 1)), TZ)
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "start", "end"),
+    [("本周", "2026-W48", "2026-11-23", "2026-11-29"), ("上周", "2026-W47", "2026-11-16", "2026-11-22"),
+     ("本季度", "2026Q4", "2026-10-01", "2026-12-31"), ("上季度", "2026Q3", "2026-07-01", "2026-09-30"),
+     ("2026Q1", "2026Q1", "2026-01-01", "2026-03-31"), ("2024-W01", "2024-W01", "2024-01-01", "2024-01-07"),
+     ("2025", "2025", "2025-01-01", "2025-12-31"), ("本年", "2026", "2026-01-01", "2026-12-31")],
+)
+def test_periods(text, label, start, end):
+    period = parse_period(text, date(2026, 11, 28))
+    assert (period.label, period.start, period.end) == (label, start, end)
+
+
+@pytest.mark.parametrize("bad", ["明年", "2026Q5", "2026-W60", "abc"])
+def test_bad_periods(bad):
+    with pytest.raises(PeriodError):
+        parse_period(bad, date(2026, 11, 28))
