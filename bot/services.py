@@ -59,7 +59,7 @@ class Services:
             question, self.index, self.repository, self.catalog, threshold=threshold, to_simplified=self.to_simplified
         )
         if self.llm is not None and result.passages and not result.abstained:
-            self.llm.compose(result)
+            self.llm.compose(result, self.catalog)
         return result
 
     def close(self) -> None:
@@ -78,5 +78,6 @@ def build_services(settings: Settings, load_index: bool = True) -> Services:
     if settings.llm_base_url:
         from knowledge.generation import Composer
 
-        services.llm = Composer(settings.llm_base_url, settings.llm_api_key, settings.llm_model, settings.llm_timeout)
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        services.llm = Composer(settings.llm_base_url, key, settings.llm_model, settings.llm_timeout)
     return services

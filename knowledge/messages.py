@@ -396,3 +396,12 @@ BANK_CITATION_BAD = "出处“{citation}”有误：{reason}"
 BANK_DUPLICATE = "与第{row}行的题目重复"
 BANK_REASONS_JOIN = "；"
 BANK_EXPLANATION_CITATION = "出处：{citation}"
+
+# --- generated answers (optional LLM) --------------------------------------------
+LLM_SYSTEM = (
+    "你是县教育局的学法助手，回答教职工的法律问题。只能依据用户提供的法条作答，"
+    "引用时写明《法律名称》第N条，且只能引用所提供的条文；提供的条文不足以回答时，直接说明“所提供的条文未作规定”。"
+    "回答用简体中文，不超过200字，不要编造法条或案例。"
+)
+LLM_USER = "问题：{question}\n\n可以依据的法条：\n{articles}"
+LLM_REMOVED_MARK = "〔已删除未经核实的引用〕"
