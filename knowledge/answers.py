@@ -63,6 +63,7 @@ class Answer:
     notice: str | None = None  # why the question was refused or changed
     cited: list[str] = field(default_factory=list)  # citations the user typed that resolved
     citation_errors: list[str] = field(default_factory=list)  # citations the user typed that did not
+    ranked: list[int] = field(default_factory=list)  # article ids in retrieval order (cited ones first)
     summary: str | None = None  # optional generated text, grounded in the passages
     removed_citations: list[str] = field(default_factory=list)  # citations stripped from the summary
 
@@ -116,6 +117,7 @@ def answer(
     *,
     threshold: float,
     k: int = 3,
+    depth: int = 10,
     to_simplified: Callable[[str], str] | None = None,
 ) -> Answer:
     """Answer a question from the articles in the index, or abstain with the nearest ones."""
@@ -137,8 +139,12 @@ def answer(
         if not result.passages and not result.citation_errors:
             result.notice = M.ANSWER_SEARCH_NOT_READY
         return result
-    hits = retriever.search(text, k=max(k, 10))
-    confident = bool(hits) and hits[0].confidence >= threshold
+    hits = retriever.search(text, k=max(k, depth))
+    result.ranked = [p.article.id for p in result.passages] + [
+        hit.article_id for hit in hits if all(hit.article_id != p.article.id for p in result.passages)
+    ]
+    # Abstain unless some article really is close in meaning; the best fused hit need not be that one.
+    confident = bool(hits) and max(hit.confidence for hit in hits) >= threshold
     articles = {a.id: a for a in repository.articles(ids=[hit.article_id for hit in hits])}
     for hit in hits:
         article = articles.get(hit.article_id)

@@ -405,3 +405,16 @@ LLM_SYSTEM = (
 )
 LLM_USER = "问题：{question}\n\n可以依据的法条：\n{articles}"
 LLM_REMOVED_MARK = "〔已删除未经核实的引用〕"
+
+# --- weekly quizzes (schedule checks, answers, private chat) ---
+SCHEDULE_DEADLINE_BEFORE_PUSH = "截止时间应晚于推送时间（同一周内，周一至周日）"
+SCHEDULE_REMINDER_OUTSIDE = "提醒时间应在推送之后、截止之前（同一周内，周一至周日）"
+QUIZ_BAD_ANSWER = "没有这道题或这个选项"
+QUIZ_PRIVATE_ONLY = "测验请在与我的私聊中进行：点开我的头像，发送 /quiz。"
+QUIZ_SCHEDULE_SAVED = "时间表已保存；机器人重启后按新时间表推送和提醒。"
+EVAL_BAD_LINE = "不是有效的评测题目：{reason}"
+HELP_INDEX = "建立或更新检索索引（默认索引学法清单中的法规；只为有变化的条文重新计算向量）。"
+HELP_ASK = "向学法助手提一个问题，打印带引用的回答。"
+HELP_EVAL = "用标注好的问题（JSON Lines）评测检索效果；在临时目录中建索引，不改动您的数据库。"
+INDEX_EMPTY = "没有可索引的法规：请先载入学法清单（xuefa studylist load），或使用 --all 索引全部法规。"
+INDEX_BUILT = "索引完成：{articles} 条条文，{chunks} 个段落，本次新计算向量 {embedded} 个，用时 {seconds:.1f} 秒（{rate:.1f} 条/秒）"

@@ -62,6 +62,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     )
     # httpx logs every request URL, and a Bot API URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     ctx.ensure_object(Context)
 
 
@@ -72,7 +73,7 @@ def warn(message: str) -> None:
 
 def register() -> None:
     """Attach every topic's commands to the root group."""
-    from bot.cli import chat, laws, quiz, reports, roster, studylists  # noqa: F401 - imported for their commands
+    from bot.cli import chat, laws, quiz, reports, roster, search, studylists  # noqa: F401 - imported for their commands
 
 
 register()

@@ -1,0 +1,267 @@
+"""The hybrid index the bot sees: dense chunks + BM25 + law names, fused; build, search, save, load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from indexer.dense import DenseIndex
+from indexer.encoders import EmbeddingCache, Encoder, text_key
+from indexer.keyword import KeywordIndex
+from indexer.text import Vocabulary, heading_words
+from knowledge.answers import SearchHit
+from knowledge.citations import LawCatalog
+from knowledge.models import Article, short_title
+
+log = logging.getLogger(__name__)
+FORMAT = 1
+LEAD_CHARS = 60  # later paragraphs carry the article's opening so a 款 is read in context
+BATCH = 64
+
+
+@dataclass
+class Config:
+    """Fusion weights and the abstention threshold, chosen by measurement (see README, Retrieval)."""
+
+    encoder_weights: list[float] = field(default_factory=lambda: [1.0])
+    bm25_weight: float = 0.4
+    expansion_weight: float = 0.5  # weight of colloquial -> legal expansion terms within BM25
+    law_boost: float = 0.1  # added to articles of a law the question names
+    threshold: float = 0.884  # abstain when no article's raw cosine (first encoder) reaches this
+    k1: float = 1.2
+    b: float = 0.75
+
+
+@dataclass
+class BuildStats:
+    """What a build did."""
+
+    articles: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def articles_per_second(self) -> float:
+        """Return build throughput."""
+        return self.articles / self.seconds if self.seconds else 0.0
+
+
+def chunks(article: Article) -> list[str]:
+    """Return the texts embedded for an article: one per paragraph, each with law title and chapter path."""
+    prefix = short_title(article.law_title) + " " + " ".join(heading_words(h) for h in article.path)
+    paragraphs = article.paragraphs or [""]
+    lead = paragraphs[0][:LEAD_CHARS]
+    return [f"{prefix}：{p}" if i == 0 else f"{prefix}：{lead} {p}" for i, p in enumerate(paragraphs)]
+
+
+def keyword_text(article: Article) -> str:
+    """Return the text BM25 indexes for an article: title, headings and the whole article."""
+    return short_title(article.law_title) + " " + " ".join(heading_words(h) for h in article.path) + "：" + article.text
+
+
+class Index:
+    """Searches the articles in scope; one instance serves every query of the bot."""
+
+    def __init__(
+        self,
+        article_ids: np.ndarray,
+        law_titles: list[str],
+        dense: list[DenseIndex],
+        keyword: KeywordIndex,
+        encoders: list[Encoder],
+        config: Config,
+        fingerprint: str = "",
+    ):
+        self.article_ids = np.asarray(article_ids, dtype=np.int64)
+        self.law_titles = law_titles
+        self.dense = dense
+        self.keyword = keyword
+        self.encoders = encoders
+        self.config = config
+        self.fingerprint = fingerprint
+        self.vocabulary = Vocabulary()
+        self.catalog = LawCatalog(set(law_titles))
+        self._position = {int(a): i for i, a in enumerate(self.article_ids)}
+        self._law_array = np.array(law_titles, dtype=object)
+
+    @property
+    def threshold(self) -> float:
+        """Return the confidence below which answers abstain."""
+        return self.config.threshold
+
+    def __len__(self) -> int:
+        return len(self.article_ids)
+
+    def search(self, query: str, k: int = 10) -> list[SearchHit]:
+        """Return the best k articles for a question, best first."""
+        if not len(self) or not query.strip():
+            return []
+        dense_raw = [dense.scores(encoder.encode([query], query=True)[0]) for dense, encoder in zip(self.dense, self.encoders)]
+        keyword = self.keyword.scores(self.vocabulary.tokens(query))
+        terms = self.vocabulary.expand(query)
+        if terms:
+            expansion = [t for term in terms for t in self.vocabulary.tokens(term)]
+            keyword = keyword + self.config.expansion_weight * self.keyword.scores(expansion)
+        fused = sum(w * _minmax(s) for w, s in zip(self.config.encoder_weights, dense_raw))
+        keyword_norm = _minmax(keyword)
+        fused = fused + self.config.bm25_weight * keyword_norm
+        named = self.catalog.mentions(query)
+        if named:
+            fused = fused + self.config.law_boost * np.isin(self._law_array, named)
+        top = np.argsort(-fused, kind="stable")[:k]
+        return [
+            SearchHit(
+                article_id=int(self.article_ids[i]),
+                score=float(fused[i]),
+                confidence=float(dense_raw[0][i]),
+                dense=float(dense_raw[0][i]),
+                keyword=float(keyword_norm[i]),
+            )
+            for i in top
+        ]
+
+    def similar(self, article_id: int, k: int = 5) -> list[SearchHit]:
+        """Return the articles nearest in meaning to one article (itself excluded)."""
+        position = self._position.get(article_id)
+        if position is None or not self.dense:
+            return []
+        scores = self.dense[0].scores(self.dense[0].article_vector(position))
+        order = [i for i in np.argsort(-scores, kind="stable")[: k + 1] if i != position][:k]
+        return [SearchHit(int(self.article_ids[i]), float(scores[i]), float(scores[i])) for i in order]
+
+    # --- persistence ------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write the index to a folder atomically (a half-written index is never loaded)."""
+        folder = Path(folder)
+        staging = folder.with_name(folder.name + ".new")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for n, dense in enumerate(self.dense):
+            dense.save(staging / f"dense-{n}")
+        self.keyword.save(staging / "bm25")
+        meta = {
+            "format": FORMAT,
+            "encoders": [encoder.name for encoder in self.encoders],
+            "config": asdict(self.config),
+            "article_ids": self.article_ids.tolist(),
+            "law_titles": self.law_titles,
+            "fingerprint": self.fingerprint,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        for cache in folder.glob("embeddings-*.npz") if folder.exists() else []:
+            shutil.copy2(cache, staging / cache.name)  # keep the caches that build() saved beside it
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, encoders: list[Encoder]) -> Index:
+        """Read a saved index; the encoders must be the ones it was built with."""
+        folder = Path(folder)
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        names = [encoder.name for encoder in encoders]
+        if meta["format"] != FORMAT or meta["encoders"] != names:
+            raise IndexMismatch(meta["encoders"], names)
+        dense = [DenseIndex.load(folder / f"dense-{n}") for n in range(len(encoders))]
+        return cls(
+            np.array(meta["article_ids"], dtype=np.int64),
+            meta["law_titles"],
+            dense,
+            KeywordIndex.load(folder / "bm25"),
+            encoders,
+            Config(**meta["config"]),
+            meta.get("fingerprint", ""),
+        )
+
+
+class IndexMismatch(Exception):
+    """A saved index built with other encoders than the configured ones."""
+
+    def __init__(self, saved: list[str], configured: list[str]):
+        super().__init__(f"index built with {saved}, configured {configured}")
+
+
+def _minmax(scores: np.ndarray) -> np.ndarray:
+    low, high = float(scores.min()), float(scores.max())
+    return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
+
+
+def fingerprint(articles: list[Article]) -> str:
+    """Fingerprint the indexed articles (ids and content), to tell when the store moved on."""
+    digest = hashlib.sha1()
+    for article in articles:
+        digest.update(f"{article.id}:{article.content_hash};".encode())
+    return digest.hexdigest()
+
+
+def build(
+    articles: list[Article], encoders: list[Encoder], folder: Path, config: Config | None = None, progress: bool = True
+) -> tuple[Index, BuildStats]:
+    """Build the index for these articles, embedding only text not embedded before, and save it."""
+    started = time.perf_counter()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = config or Config()
+    if len(config.encoder_weights) != len(encoders):
+        config.encoder_weights = [1.0] + [0.5] * (len(encoders) - 1)
+    texts: list[str] = []
+    starts: list[int] = []
+    for article in articles:
+        starts.append(len(texts))
+        texts.extend(chunks(article))
+    stats = BuildStats(articles=len(articles), chunks=len(texts))
+    dense = []
+    for encoder in encoders:
+        cache = EmbeddingCache(encoder.name, encoder.dim)
+        cache.load(folder)
+        missing = cache.missing(texts)
+        stats.embedded += len(missing)
+        _embed(encoder, cache, missing, progress)
+        cache.save(folder, keep={text_key(t) for t in texts})
+        dense.append(DenseIndex(cache.matrix(texts), np.array(starts, dtype=np.int64)))
+    vocabulary = Vocabulary()
+    keyword = KeywordIndex([vocabulary.tokens(keyword_text(a)) for a in articles], config.k1, config.b)
+    index = Index(
+        np.array([a.id for a in articles], dtype=np.int64),
+        [a.law_title for a in articles],
+        dense,
+        keyword,
+        encoders,
+        config,
+        fingerprint(articles),
+    )
+    index.save(folder)
+    stats.seconds = time.perf_counter() - started
+    return index, stats
+
+
+def _embed(encoder: Encoder, cache: EmbeddingCache, texts: list[str], progress: bool) -> None:
+    if not texts:
+        return
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(texts), desc=encoder.name, unit="段", file=sys.stderr, disable=not sys.stderr.isatty())
+    for start in range(0, len(texts), BATCH):
+        batch = texts[start:start + BATCH]
+        cache.add(batch, encoder.encode(batch, query=False))
+        if bar is not None:
+            bar.update(len(batch))
+    if bar is not None:
+        bar.close()
+

@@ -1,0 +1,202 @@
+"""The index with the real default encoder on a small corpus: build, save, load, update, search, answer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from indexer import make_encoders
+from indexer.index import Index, build, chunks
+from knowledge.answers import answer
+from knowledge.citations import LawCatalog
+from knowledge.numerals import ArticleNo
+from knowledge.repository import Repository
+from knowledge.sources import load_files
+
+LAWS = ("teachers-law.md", "compulsory-education-law.md", "minors-protection-law.md")
+
+
+@pytest.fixture(scope="session")
+def encoders():
+    return make_encoders(None)
+
+
+@pytest.fixture(scope="session")
+def small(shared, tmp_path_factory, encoders):
+    """A store of three education laws and its index, built once for the session."""
+    folder = tmp_path_factory.mktemp("small")
+    repository = Repository(folder / "x.db")
+    parsed, _ = load_files([shared / "laws" / name for name in LAWS])
+    repository.import_laws([p.law for p in parsed])
+    index, stats = build(repository.articles(), encoders, folder / "index", progress=False)
+    yield repository, index, stats, folder
+    repository.close()
+
+
+def ask(index, repository, question):
+    return answer(question, index, repository, LawCatalog(repository.law_titles()), threshold=index.threshold)
+
+
+def citations(result):
+    return [p.article.citation for p in result.passages]
+
+
+def test_build_embeds_every_paragraph_once(small):
+    repository, index, stats, _ = small
+    articles = repository.articles()
+    assert len(index) == stats.articles == len(articles) == 43 + 63 + 132
+    assert stats.chunks == stats.embedded == sum(len(chunks(a)) for a in articles)
+    first = articles[0]
+    assert all(text.startswith(first.law_title.removeprefix("中华人民共和国") + " ") for text in chunks(first))
+    article = repository.article("中华人民共和国义务教育法", ArticleNo(29))
+    assert chunks(article)[1].startswith("义务教育法 教师：教师在教育教学中应当平等对待学生")
+
+
+def test_saved_and_loaded_indexes_give_the_same_results(small, encoders):
+    repository, index, _, folder = small
+    loaded = Index.load(folder / "index", encoders)
+    for question in ["老师可以体罚学生吗", "学生能带手机进教室吗", "教师节是哪天"]:
+        before, after = index.search(question, 10), loaded.search(question, 10)
+        assert [h.article_id for h in before] == [h.article_id for h in after]
+        assert np.allclose([h.score for h in before], [h.score for h in after])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("学生能不能带手机进教室？", "《中华人民共和国未成年人保护法》第七十条"),
+        ("班主任罚学生站一整节课，这样合法吗？", "《中华人民共和国义务教育法》第二十九条"),
+        ("教师节是每年的几月几号？", "《中华人民共和国教师法》第六条"),
+        ("初二学生老打架，学校能开除他吗", "《中华人民共和国义务教育法》第二十七条"),
+    ],
+)
+def test_questions_find_their_article(small, question, expected):
+    repository, index, _, _ = small
+    result = ask(index, repository, question)
+    assert not result.abstained
+    assert expected in citations(result)
+    for passage in result.passages:
+        stored = repository.article(passage.article.law_title, passage.article.number)
+        assert stored is not None and stored.text == passage.article.text  # quoted verbatim from the store
+        assert all(mark in stored.text for mark in passage.highlights)
+
+
+def test_unrelated_questions_abstain_but_still_show_the_nearest(small):
+    repository, index, _, _ = small
+    result = ask(index, repository, "孩子发烧到38.5度，该吃布洛芬还是对乙酰氨基酚？")
+    assert result.abstained and result.passages
+
+
+def test_a_typed_citation_is_checked_against_the_store(small):
+    repository, index, _, _ = small
+    result = ask(index, repository, "教师法第八条说的是什么？义务教育法第九十九条呢？")
+    assert citations(result)[0] == "《中华人民共和国教师法》第八条"
+    assert result.citation_errors == ["《义务教育法》共六十三条，没有第九十九条"]
+    assert not result.abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "notice"),
+    [
+        ("", "请用中文输入您的问题"),
+        ("？？！！……", "请用中文输入您的问题"),
+        ("😀😀🎉", "请用中文输入您的问题"),
+        ("Can teachers punish students?", "目前只支持中文提问"),
+        ("学生" * 2500, "只按前 500 个字检索"),
+        ('" OR 1=1 -- 体罚', None),
+        ("NEAR(学生 * 手机", None),
+        ('"未闭合的引号 老师', None),
+        ("老師可以體罰學生嗎？", None),
+    ],
+)
+def test_bad_input_gets_a_sensible_reply(small, question, notice):
+    repository, index, _, _ = small
+    result = ask(index, repository, question)
+    if notice:
+        assert notice in result.notice
+    else:
+        assert result.passages and result.notice is None
+    if question.startswith("老師"):
+        assert "《中华人民共和国义务教育法》第二十九条" in citations(result)
+
+
+def test_an_article_missing_from_the_store_is_never_shown(small, encoders, shared, tmp_path):
+    _, _, _, folder = small
+    repository = Repository(tmp_path / "x.db")
+    parsed, _ = load_files([shared / "laws" / name for name in LAWS])
+    repository.import_laws([p.law for p in parsed])
+    index = Index.load(folder / "index", encoders)
+    repository.remove_law("中华人民共和国未成年人保护法")
+    result = ask(index, repository, "学生能不能带手机进教室？")
+    assert all("未成年人保护法" not in c for c in citations(result))
+    repository.close()
+
+
+def test_incremental_update_and_deletion(small, encoders, shared, tmp_path):
+    repository_small, _, stats, folder = small
+    shutil.copytree(folder / "index", tmp_path / "index")
+    repository = Repository(tmp_path / "x.db")
+    parsed, _ = load_files([shared / "laws" / name for name in LAWS])
+    teachers = next(p.law for p in parsed if p.law.source_file == "teachers-law.md")
+    teachers.articles[5].text = "每年九月十日为教师节，全社会应当尊重教师。"
+    repository.import_laws([p.law for p in parsed])
+    index, again = build(repository.articles(), encoders, tmp_path / "index", progress=False)
+    assert again.embedded == 1  # only the changed article's one paragraph
+    repository.remove_law("中华人民共和国未成年人保护法")
+    index, after = build(repository.articles(), encoders, tmp_path / "index", progress=False)
+    assert after.embedded == 0 and len(index) == 43 + 63
+    minors = {a.id for a in repository_small.articles() if "未成年人保护法" in a.law_title}
+    hits = index.search("学生能不能带手机进教室", 20)
+    assert not minors & {h.article_id for h in hits}
+    with np.load(next((tmp_path / "index").glob("embeddings-*.npz"))) as cache:
+        assert len(cache["keys"]) == after.chunks  # removed articles' vectors are gone for good
+    loaded = Index.load(tmp_path / "index", encoders)
+    assert len(loaded) == 43 + 63
+    repository.close()
+
+
+def test_similar_articles(small):
+    repository, index, _, _ = small
+    article = repository.article("中华人民共和国义务教育法", ArticleNo(29))
+    hits = index.similar(article.id, 5)
+    assert len(hits) == 5 and article.id not in [h.article_id for h in hits]
+
+
+def test_eval_json_has_the_agreed_keys(small, shared, tmp_path, monkeypatch):
+    _, _, _, folder = small
+    laws = tmp_path / "laws"
+    laws.mkdir()
+    for name in LAWS:
+        shutil.copy(shared / "laws" / name, laws / name)
+    gold = lambda law, title, article: {"law": law, "title": title, "article": article}  # noqa: E731
+    questions = [
+        {"id": "q1", "question": "学生能带手机进教室吗？", "type": "paraphrase",
+         "gold": [gold("minors-protection-law.md", "中华人民共和国未成年人保护法", "第七十条")]},
+        {"id": "q2", "question": "教师节是哪天？", "type": "lookup",
+         "gold": [gold("teachers-law.md", "中华人民共和国教师法", "第六条")]},
+        {"id": "q3", "question": "老师罚站学生还让他念检讨，违法吗？", "type": "multi",
+         "gold": [gold("compulsory-education-law.md", "中华人民共和国义务教育法", "第二十九条"),
+                  gold("minors-protection-law.md", "中华人民共和国未成年人保护法", "第二十七条")]},
+        {"id": "q4", "question": "今年中考录取分数线是多少？", "type": "unanswerable", "gold": []},
+    ]
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in questions), encoding="utf-8")
+    cache = tmp_path / "cache"
+    shutil.copytree(folder / "index", cache)  # reuse embeddings: the metrics, not the encoder, are under test
+    monkeypatch.setenv("XUEFA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XUEFA_DB", str(tmp_path / "data" / "user.db"))
+    result = CliRunner().invoke(cli, ["eval", str(path), "--laws", str(laws), "--json", "--cache", str(cache)])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    for key in ("n", "recall@1", "recall@5", "recall@10", "mrr", "multi_all@5", "abstention", "false_abstention",
+                "p50_ms", "p95_ms", "index_s", "by_type"):
+        assert key in metrics
+    assert metrics["n"] == 4 and metrics["n_answerable"] == 3
+    assert metrics["recall@5"] == 1.0 and metrics["by_type"]["lookup"]["recall@1"] == 1.0
+    assert set(metrics["by_type"]) == {"lookup", "paraphrase", "multi", "unanswerable"}
+    assert not (tmp_path / "data" / "user.db").exists()  # the user's database was never created or touched
