@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from bot.render import Button, Reply
@@ -12,7 +13,18 @@ from bot.services import Services
 from knowledge import messages as M
 from knowledge.members import Member
 from knowledge.quizzes import QuizQuestion
-from knowledge.rounds import Attempt, AttemptResult, Round, answer_question, ensure_round, finish, start_or_resume
+from knowledge.rounds import (
+    Attempt,
+    AttemptResult,
+    QuizError,
+    Round,
+    answer_question,
+    ensure_round,
+    finish,
+    is_correct,
+    iso_week,
+    start_or_resume,
+)
 
 LETTERS = "ABCDEFGHIJ"
 
@@ -33,25 +45,48 @@ def local_time(iso: str, tz: str) -> str:
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
+def answer_label(question: QuizQuestion) -> str:
+    """Name the correct answer: its letters (AC), or the word for a true/false question (正确)."""
+    if question.kind == "truefalse":
+        return question.options[question.answer[0]]
+    return "".join(LETTERS[i] for i in question.answer)
+
+
 class QuizFlow:
     """The rules of taking a quiz, shared by Telegram and the console."""
 
-    def __init__(self, services: Services, fmt):
+    def __init__(self, services: Services, fmt, clock: Callable[[], datetime] | None = None):
         self.services = services
         self.fmt = fmt
+        self.clock = clock  # tests and the benchmark pin the time; None is the real clock
 
     def now(self) -> datetime:
         """Return the current time (UTC, aware)."""
-        return datetime.now(timezone.utc)
+        return self.clock() if self.clock is not None else datetime.now(timezone.utc)
+
+    def week(self) -> str:
+        """Return the ISO week of now in the bureau's zone: 2026-W48."""
+        return iso_week(self.now().astimezone(ZoneInfo(self.services.settings.tz)).date())
+
+    def today(self) -> date:
+        """Return today's date in the bureau's zone."""
+        return self.now().astimezone(ZoneInfo(self.services.settings.tz)).date()
 
     def current_round(self, rng: random.Random | None = None) -> Round:
         """Return this week's round, creating it if needed."""
         services = self.services
-        return ensure_round(services.repository, services.current_list(), self.now(), services.settings.tz, rng)
+        study_list = services.current_list()
+        return ensure_round(services.repository, study_list, self.now(), services.settings.tz, rng)
+
+    def existing_round(self) -> Round | None:
+        """Return this week's round if it was created, without creating it."""
+        return self.services.repository.round_for_week(self.week())
 
     def begin(self, member: Member) -> Step:
         """Start or resume the member's attempt at this week's round."""
         round_ = self.current_round()
+        if not round_.is_open(self.now()):  # say when it closed in the bureau's time, not in UTC
+            raise QuizError(M.QUIZ_CLOSED.format(deadline=local_time(round_.deadline, self.services.settings.tz)))
         attempt = start_or_resume(self.services.repository, round_, member.id, self.now())
         return self.step(round_, attempt)
 
@@ -72,7 +107,10 @@ class QuizFlow:
         round_ = repository.round(attempt.round_id)
         if not round_.is_open(self.now()):
             return None
-        correct = answer_question(repository, attempt, position, chosen, self.now())
+        try:
+            correct = answer_question(repository, attempt, position, chosen, self.now())
+        except QuizError:  # a position or option that does not exist: a forged or stale button
+            return None
         return correct, self.step(round_, attempt)
 
     # --- rendering ------------------------------------------------------------
@@ -98,13 +136,15 @@ class QuizFlow:
                 [Button(("☑ " if i in toggled else "☐ ") + LETTERS[i], f"qt:{prefix}:{i}") for i in range(len(question.options))],
                 [Button(M.QUIZ_SUBMIT, f"qs:{prefix}")],
             ]
+        elif question.kind == "truefalse":
+            buttons = [[Button(option, f"qa:{prefix}:{i}") for i, option in enumerate(question.options)]]
         else:
             buttons = [[Button(LETTERS[i], f"qa:{prefix}:{i}") for i in range(len(question.options))]]
         return Reply(parts=["\n".join(lines)], buttons=buttons)
 
     def feedback(self, question: QuizQuestion, correct: bool) -> str:
         """Return the right/wrong line with the explanation."""
-        head = M.QUIZ_RIGHT if correct else M.QUIZ_WRONG.format(answer="".join(LETTERS[i] for i in question.answer))
+        head = M.QUIZ_RIGHT if correct else M.QUIZ_WRONG.format(answer=answer_label(question))
         return f"{head}\n{question.explanation}"
 
     def result_reply(self, result: AttemptResult) -> Reply:
@@ -116,9 +156,9 @@ class QuizFlow:
             + "\n" + fmt.esc(verdict.format(best=round(result.best_score * 100)))
         ]
         for position, question in enumerate(result.questions):
-            chosen = attempt.answered.get(position, [])
-            mark = "✓" if sorted(chosen) == sorted(question.answer) else "✗"
-            answer = "".join(LETTERS[i] for i in question.answer)
+            mark = "✓" if is_correct(attempt.answered.get(position, []), question) else "✗"
+            answer = answer_label(question)
             lines.append(fmt.esc(f"{mark} {position + 1}. {M.QUIZ_ANSWER_IS.format(answer=answer)} {question.explanation}"))
         buttons = [] if attempt.passed else [[Button(M.QUIZ_RETAKE, "quiz:")]]
-        return Reply(parts=["\n\n".join(lines)], buttons=buttons)
+        # One part per question: a long round is split between messages, never cut inside a tag.
+        return Reply(parts=lines, buttons=buttons)

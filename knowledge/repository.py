@@ -564,6 +564,15 @@ class Repository:
         ).fetchall()
         return {row[0] for row in rows}
 
+    def recent_round_questions(self, rounds: int) -> set[int]:
+        """Return the questions asked in the last few rounds."""
+        rows = self.db.execute(
+            "SELECT DISTINCT question_id FROM round_questions "
+            "WHERE round_id IN (SELECT id FROM rounds ORDER BY week DESC LIMIT ?)",
+            [rounds],
+        ).fetchall()
+        return {row[0] for row in rows}
+
     def article_interest(self, since: str) -> dict[int, int]:
         """Count, per article, the questions asked about it and the wrong quiz answers on it since a time."""
         counts: dict[int, int] = {}
@@ -583,7 +592,18 @@ class Repository:
     def create_round(
         self, study_list_id: str, week: str, opens_at: str, deadline: str, pass_mark: float, question_ids: list[int]
     ) -> Round:
-        """Create a week's round with its questions."""
+        """Create a week's round with its questions; if another process just created it, return that one."""
+        try:
+            return self._create_round(study_list_id, week, opens_at, deadline, pass_mark, question_ids)
+        except sqlite3.IntegrityError:
+            existing = self.round_for_week(week)
+            if existing is None:
+                raise
+            return existing
+
+    def _create_round(
+        self, study_list_id: str, week: str, opens_at: str, deadline: str, pass_mark: float, question_ids: list[int]
+    ) -> Round:
         with self.transaction():
             round_id = self.db["rounds"].insert(
                 {
@@ -691,22 +711,25 @@ class Repository:
 
     def record_answer(
         self, attempt_id: int, position: int, question_id: int, chosen: list[int], correct: bool, now: str
-    ) -> None:
-        """Record one answer (the first one given for a position counts)."""
+    ) -> bool:
+        """Record one answer; return False when the position was already answered (the first answer counts)."""
         with self.transaction():
-            self.db.execute(
+            cursor = self.db.execute(
                 "INSERT OR IGNORE INTO answers (attempt_id, position, question_id, chosen, correct, answered_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [attempt_id, position, question_id, json.dumps(chosen), int(correct), now],
             )
+            return cursor.rowcount == 1
 
-    def finish_attempt(self, attempt_id: int, correct: int, score: float, passed: bool, now: str) -> None:
-        """Store an attempt's score and pass/fail."""
+    def finish_attempt(self, attempt_id: int, correct: int, score: float, passed: bool, now: str) -> bool:
+        """Store an attempt's score and pass/fail once; return False if it was already finished."""
         with self.transaction():
-            self.db.execute(
-                "UPDATE attempts SET finished_at = ?, correct = ?, score = ?, passed = ? WHERE id = ?",
+            cursor = self.db.execute(
+                "UPDATE attempts SET finished_at = ?, correct = ?, score = ?, passed = ? "
+                "WHERE id = ? AND finished_at IS NULL",
                 [now, correct, score, int(passed), attempt_id],
             )
+            return cursor.rowcount == 1
 
     def best_score(self, round_id: int, member_id: int) -> float | None:
         """Return the member's best finished score at a round."""
@@ -728,10 +751,14 @@ class Repository:
     def record_sent(
         self, attempt_id: int, position: int, poll_id: str | None, chat_id: int, message_id: int
     ) -> None:
-        """Remember which poll or message carries a question of an attempt (poll answers carry no chat)."""
+        """Remember which poll or message carries a question of an attempt (poll answers carry no chat).
+
+        A question sent again (the member resumed) gets a row of its own, so an answer to the older
+        poll still counts.
+        """
         with self.transaction():
             self.db.execute(
-                "INSERT OR REPLACE INTO sent_questions (attempt_id, position, poll_id, chat_id, message_id, sent_at) "
+                "INSERT INTO sent_questions (attempt_id, position, poll_id, chat_id, message_id, sent_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [attempt_id, position, poll_id, chat_id, message_id, utcnow()],
             )
@@ -744,7 +771,8 @@ class Repository:
     def sent_question(self, attempt_id: int, position: int) -> dict | None:
         """Return what was sent for a question of an attempt (chat, message, poll, toggled choice)."""
         row = self.db.execute(
-            "SELECT poll_id, chat_id, message_id, chosen FROM sent_questions WHERE attempt_id = ? AND position = ?",
+            "SELECT poll_id, chat_id, message_id, chosen FROM sent_questions WHERE attempt_id = ? AND position = ? "
+            "ORDER BY id DESC LIMIT 1",
             [attempt_id, position],
         ).fetchone()
         if row is None:
@@ -752,7 +780,7 @@ class Repository:
         return {"poll_id": row[0], "chat_id": row[1], "message_id": row[2], "chosen": json.loads(row[3])}
 
     def set_sent_choice(self, attempt_id: int, position: int, chosen: list[int]) -> None:
-        """Store the options toggled so far on a multiple-choice question."""
+        """Store the options toggled so far on a multiple-choice question (on every copy sent of it)."""
         with self.transaction():
             self.db.execute(
                 "UPDATE sent_questions SET chosen = ? WHERE attempt_id = ? AND position = ?",
@@ -771,11 +799,49 @@ class Repository:
             )
             return cursor.rowcount
 
-    def undelivered(self, round_id: int) -> list[Member]:
-        """Return members the round still has to reach (pending, or interrupted mid-send)."""
+    def undelivered(self, round_id: int, max_tries: int = 3) -> list[Member]:
+        """Return members the round still has to reach: pending, interrupted mid-send, not yet bound
+        (they may have bound since), or failed fewer than max_tries times."""
         rows = self.db.execute(
             self._MEMBER_SQL + " JOIN deliveries d ON d.member_id = m.id "
-            "WHERE d.round_id = ? AND d.status IN ('pending', 'sending') AND m.active = 1 ORDER BY m.id",
+            "WHERE d.round_id = ? AND m.active = 1 AND (d.status IN ('pending', 'sending') "
+            "OR (d.status = 'failed' AND (d.error = 'unbound' OR d.tries < ?))) ORDER BY m.id",
+            [round_id, max_tries],
+        ).fetchall()
+        return [_member(row) for row in rows]
+
+    def claim_delivery(self, round_id: int, member_id: int) -> bool:
+        """Mark a delivery 'sending' unless it was delivered or blocked meanwhile; return whether it was claimed."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "UPDATE deliveries SET status = 'sending', error = '', tries = tries + 1, updated_at = ? "
+                "WHERE round_id = ? AND member_id = ? AND status IN ('pending', 'sending', 'failed')",
+                [utcnow(), round_id, member_id],
+            )
+            return cursor.rowcount == 1
+
+    def delivery(self, round_id: int, member_id: int) -> dict | None:
+        """Return the state of one delivery: status, tries, error."""
+        row = self.db.execute(
+            "SELECT status, tries, error FROM deliveries WHERE round_id = ? AND member_id = ?", [round_id, member_id]
+        ).fetchone()
+        return dict(zip(("status", "tries", "error"), row)) if row else None
+
+    def rounds_pushed_before(self, week: str) -> int:
+        """Count the rounds before an ISO week that were pushed (have deliveries)."""
+        return self.db.execute(
+            "SELECT count(*) FROM rounds r WHERE r.week < ? "
+            "AND EXISTS (SELECT 1 FROM deliveries d WHERE d.round_id = r.id)",
+            [week],
+        ).fetchone()[0]
+
+    def unreported_unreachable(self, round_id: int) -> list[Member]:
+        """Return the members the round could not reach (blocked or not bound) whose unit admins were not yet told."""
+        rows = self.db.execute(
+            self._MEMBER_SQL + " JOIN deliveries d ON d.member_id = m.id AND d.round_id = ? "
+            "WHERE m.active = 1 AND (d.status = 'blocked' OR (d.status = 'failed' AND d.error = 'unbound')) "
+            "AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.round_id = d.round_id AND r.member_id = m.id "
+            "AND r.kind = 'unreachable') ORDER BY u.name, m.staff_no",
             [round_id],
         ).fetchall()
         return [_member(row) for row in rows]
@@ -804,6 +870,13 @@ class Repository:
                 [round_id, member_id, kind, utcnow()],
             )
             return cursor.rowcount == 1
+
+    def forget_reminder(self, round_id: int, member_id: int, kind: str = "member") -> None:
+        """Undo record_reminder for a reminder that could not be sent, so the next run tries again."""
+        with self.transaction():
+            self.db.execute(
+                "DELETE FROM reminders WHERE round_id = ? AND member_id = ? AND kind = ?", [round_id, member_id, kind]
+            )
 
     # --- reports --------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from knowledge.quizgen import LawPool, generate, law_texts
 from knowledge.quizzes import QuizQuestion
 
 SCHEDULE_KEY = "quiz"
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 RECENT_ROUNDS = 8  # articles asked in this many recent rounds are avoided
 INTEREST_DAYS = 90
 
@@ -43,17 +45,34 @@ class Schedule:
     def validate(self) -> None:
         """Raise QuizError naming the first bad field."""
         for name in ("push_weekday", "deadline_weekday", "reminder_weekday", "digest_weekday"):
-            if not 1 <= getattr(self, name) <= 7:
-                raise QuizError(M.SCHEDULE_BAD_DAY.format(field=name, value=getattr(self, name)))
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 7:
+                raise QuizError(M.SCHEDULE_BAD_DAY.format(field=name, value=value))
         for name in ("push_time", "deadline_time", "reminder_time", "digest_time"):
-            try:
-                time.fromisoformat(getattr(self, name))
-            except ValueError:
-                raise QuizError(M.SCHEDULE_BAD_TIME.format(field=name, value=getattr(self, name))) from None
-        if not 1 <= self.questions <= 20:
+            value = getattr(self, name)
+            if not isinstance(value, str) or not _TIME.fullmatch(value):
+                raise QuizError(M.SCHEDULE_BAD_TIME.format(field=name, value=value))
+        if not isinstance(self.questions, int) or isinstance(self.questions, bool) or not 1 <= self.questions <= 20:
             raise QuizError(M.SCHEDULE_BAD_COUNT.format(value=self.questions))
-        if not 0 < self.pass_mark <= 1:
+        mark = self.pass_mark
+        if not isinstance(mark, (int, float)) or isinstance(mark, bool) or not 0 < mark <= 1:
             raise QuizError(M.SCHEDULE_BAD_PASS.format(value=self.pass_mark))
+        # A round lives within one ISO week (Monday to Sunday): it is pushed, then reminded, then closes.
+        push, reminder, deadline = self.moment("push"), self.moment("reminder"), self.moment("deadline")
+        if not push < deadline:
+            raise QuizError(M.SCHEDULE_DEADLINE_BEFORE_PUSH)
+        if not push < reminder < deadline:
+            raise QuizError(M.SCHEDULE_REMINDER_OUTSIDE)
+
+    def moment(self, name: str) -> tuple[int, time]:
+        """Return (ISO weekday, local time) of push, reminder, deadline or digest, for comparing within a week."""
+        return getattr(self, f"{name}_weekday"), time.fromisoformat(getattr(self, f"{name}_time"))
+
+    def at(self, name: str, day: date, tz: str) -> datetime:
+        """Return when push, reminder, deadline or digest falls in the ISO week of a day, as an aware datetime."""
+        weekday, clock = self.moment(name)
+        monday = day - timedelta(days=day.isoweekday() - 1)
+        return datetime.combine(monday + timedelta(days=weekday - 1), clock, ZoneInfo(tz))
 
     def to_json(self) -> str:
         """Serialise for the schedule table."""
@@ -126,12 +145,9 @@ def iso_week(day: date) -> str:
 
 def week_bounds(day: date, schedule: Schedule, tz: str) -> tuple[datetime, datetime]:
     """Return when the week's round opens (Monday 00:00 local) and its deadline, as aware datetimes."""
-    zone = ZoneInfo(tz)
     monday = day - timedelta(days=day.isoweekday() - 1)
-    opens = datetime.combine(monday, time(0, 0), zone)
-    deadline_day = monday + timedelta(days=schedule.deadline_weekday - 1)
-    deadline = datetime.combine(deadline_day, time.fromisoformat(schedule.deadline_time), zone)
-    return opens, deadline
+    opens = datetime.combine(monday, time(0, 0), ZoneInfo(tz))
+    return opens, schedule.at("deadline", day, tz)
 
 
 def load_schedule(repository) -> Schedule:
@@ -168,6 +184,7 @@ def choose_questions(repository, study_list: StudyList, n: int, rng: random.Rand
     articles = repository.articles(law_ids=repository.law_ids([entry.title for entry in study_list.laws]))
     focus = {entry.title: entry.focus for entry in study_list.laws}
     recent = repository.recent_round_articles(RECENT_ROUNDS)
+    recent_questions = repository.recent_round_questions(RECENT_ROUNDS)
     since = _iso(datetime.now(timezone.utc) - timedelta(days=INTEREST_DAYS))
     interest = repository.article_interest(since)
     weights = []
@@ -186,7 +203,15 @@ def choose_questions(repository, study_list: StudyList, n: int, rng: random.Rand
     bank = repository.bank_questions(titles)
     chosen: list[QuizQuestion] = []
     if bank:
-        chosen += rng.sample(bank, min(len(bank), n // 2))
+        # Up to half the round from the bank, questions not asked in recent rounds first.
+        fresh = [q for q in bank if q.id not in recent_questions]
+        stale = [q for q in bank if q.id in recent_questions]
+        want = min(len(bank), n // 2)
+        picked = rng.sample(fresh, min(len(fresh), want))
+        picked += rng.sample(stale, want - len(picked))
+        chosen += picked
+        asked = {q.article_id for q in picked if q.article_id is not None}
+        weights = [0.0 if article.id in asked else w for article, w in zip(articles, weights)]
     texts = law_texts(articles)
     pools: dict[str, LawPool] = {}
     while len(chosen) < n and any(weights):
@@ -216,24 +241,45 @@ def start_or_resume(repository, round_: Round, member_id: int, now: datetime) ->
 
 
 def answer_question(repository, attempt: Attempt, position: int, chosen: list[int], now: datetime) -> bool:
-    """Record an answer once; return whether it was correct. A second answer to the same question is ignored."""
-    if position in attempt.answered or attempt.finished_at:
-        question = repository.round_question(attempt.round_id, position)
-        return sorted(attempt.answered.get(position, [])) == sorted(question.answer)
+    """Record an answer once; return whether the answer that counts is correct.
+
+    A second answer to the same question is ignored (the first one counts, also when two arrive at once).
+    """
+    if not 0 <= position < attempt.total:
+        raise QuizError(M.QUIZ_BAD_ANSWER)
     question = repository.round_question(attempt.round_id, position)
-    correct = sorted(set(chosen)) == sorted(question.answer)
-    repository.record_answer(attempt.id, position, question.id, chosen, correct, _iso(now))
+    if position in attempt.answered or attempt.finished_at:
+        return is_correct(attempt.answered.get(position, []), question)
+    chosen = sorted(set(chosen))
+    if not chosen or any(not 0 <= option < len(question.options) for option in chosen):
+        raise QuizError(M.QUIZ_BAD_ANSWER)
+    correct = is_correct(chosen, question)
+    if not repository.record_answer(attempt.id, position, question.id, chosen, correct, _iso(now)):
+        stored = repository.attempt(attempt.id).answered.get(position, [])  # someone else's answer won
+        attempt.answered[position] = stored
+        return is_correct(stored, question)
     attempt.answered[position] = chosen
     return correct
+
+
+def is_correct(chosen: list[int], question: QuizQuestion) -> bool:
+    """Tell whether the chosen options are exactly the correct ones."""
+    return sorted(set(chosen)) == sorted(question.answer)
 
 
 def finish(repository, attempt: Attempt, round_: Round, now: datetime) -> AttemptResult:
     """Score a complete attempt, store score and pass/fail, and return it with the best score so far."""
     questions = [repository.round_question(round_.id, p) for p in range(attempt.total)]
-    correct = sum(sorted(attempt.answered.get(p, [])) == sorted(q.answer) for p, q in enumerate(questions))
-    score = correct / attempt.total if attempt.total else 0.0
-    passed = score + 1e-9 >= round_.pass_mark
-    repository.finish_attempt(attempt.id, correct, score, passed, _iso(now))
-    attempt.correct, attempt.score, attempt.passed, attempt.finished_at = correct, score, passed, _iso(now)
+    stored = repository.attempt(attempt.id)  # score what was recorded, not what this caller remembers
+    if stored.finished_at is None:
+        correct = sum(is_correct(stored.answered.get(p, []), q) for p, q in enumerate(questions))
+        score = correct / attempt.total if attempt.total else 0.0
+        passed = score + 1e-9 >= round_.pass_mark
+        repository.finish_attempt(attempt.id, correct, score, passed, _iso(now))
+        stored = repository.attempt(attempt.id)
+    attempt.answered = stored.answered
+    attempt.correct, attempt.score, attempt.passed, attempt.finished_at = (
+        stored.correct, stored.score, stored.passed, stored.finished_at
+    )
     best = repository.best_score(round_.id, attempt.member_id)
-    return AttemptResult(attempt, questions, best if best is not None else score)
+    return AttemptResult(attempt, questions, best if best is not None else attempt.score)

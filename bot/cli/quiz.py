@@ -60,33 +60,38 @@ def push(ctx: Context, dry_run: bool) -> None:
             state = M.MEMBER_STATE_BOUND if member.chat_id else M.MEMBER_STATE_UNBOUND
             click.echo(f"{member.staff_no}\t{member.name}\t{member.unit}\t{state}")
         return
-    round_ = QuizFlow(services, Plain()).current_round()
-    if ctx.settings.telegram_token is None:
+    if ctx.settings.telegram_token is None:  # before anything is written
         raise CLIError(M.QUIZ_PUSH_NO_TOKEN)
-    report = asyncio.run(_push(services, round_))
+    flow = QuizFlow(services, Plain())
+    round_ = flow.current_round()
+    report = asyncio.run(_push(services, flow))
     click.echo(M.QUIZ_PUSHED.format(
         week=round_.week, sent=report.sent, blocked=len(report.blocked), unbound=len(report.unbound),
         failed=len(report.failed),
     ))
 
 
-async def _push(services: Services, round_):
+async def _push(services: Services, flow: QuizFlow):
+    from bot.quizbot import run_push
+
+    async with push_bot(services.settings) as bot:
+        return await run_push(bot, services, flow)
+
+
+def push_bot(settings):
+    """Return a Bot API client paced like the running bot (AIORateLimiter at OVERALL_RATE), not yet opened."""
     from telegram.ext import AIORateLimiter, ExtBot
 
-    from bot.quizbot import Pusher, report_unreachable
     from bot.telegram_app import OVERALL_RATE
 
-    settings = services.settings
-    bot = ExtBot(
+    return ExtBot(
         settings.telegram_token.get_secret_value(),
         base_url=settings.telegram_base_url,
         base_file_url=settings.file_base_url,
-        rate_limiter=AIORateLimiter(overall_max_rate=OVERALL_RATE[0], overall_time_period=OVERALL_RATE[1], max_retries=3),
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=OVERALL_RATE[0], overall_time_period=OVERALL_RATE[1], max_retries=3
+        ),
     )
-    async with bot:
-        report = await Pusher(bot, services).push(round_)
-        await report_unreachable(bot, services, report.blocked + report.unbound)
-    return report
 
 
 @quiz.command("rounds", help=M.HELP_QUIZ_ROUNDS)
@@ -124,11 +129,23 @@ def schedule(ctx: Context, changes: tuple[str, ...]) -> None:
             name, _, value = change.partition("=")
             if name not in types:
                 raise CLIError(M.SCHEDULE_UNKNOWN.format(field=name, fields="、".join(types)))
-            kind = {"int": int, "float": float, "bool": lambda v: v.lower() in ("1", "true", "yes", "是")}.get(types[name], str)
+            kind = {"int": int, "float": float, "bool": _flag}.get(types[name], str)
             try:
-                setattr(current, name, kind(value))
+                setattr(current, name, kind(value.strip()))
             except ValueError:
                 raise CLIError(M.SCHEDULE_BAD_VALUE.format(field=name, value=value)) from None
         save_schedule(ctx.repository, current)
     for f in fields(Schedule):
         click.echo(f"{f.name}={getattr(current, f.name)}")
+    if changes:
+        click.echo(M.QUIZ_SCHEDULE_SAVED)
+
+
+def _flag(value: str) -> bool:
+    """Read yes/no: 1/0, true/false, yes/no, on/off, 是/否."""
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on", "是"):
+        return True
+    if lowered in ("0", "false", "no", "off", "否"):
+        return False
+    raise ValueError(value)

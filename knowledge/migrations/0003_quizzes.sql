@@ -79,9 +79,10 @@ CREATE TABLE sent_questions (
     chat_id INTEGER,
     message_id INTEGER,
     chosen TEXT NOT NULL DEFAULT '[]',
-    sent_at TEXT NOT NULL,
-    UNIQUE (attempt_id, position)
+    sent_at TEXT NOT NULL
 );
+-- A question may be sent again (a member resumes with /quiz): every poll keeps mapping to it.
+CREATE INDEX sent_questions_attempt ON sent_questions(attempt_id, position);
 
 CREATE TABLE reminders (
     round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,

@@ -1,0 +1,351 @@
+"""Weekly rounds without Telegram: the week and its deadline, choosing questions, attempts, scoring, schedules."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from knowledge import messages as M
+from knowledge.members import RosterRow
+from knowledge.models import Focus, StudyList, StudyListLaw
+from knowledge.quizzes import BANK, QuizQuestion, validate
+from knowledge.repository import Repository
+from knowledge.rounds import (
+    QuizError,
+    Schedule,
+    answer_question,
+    choose_questions,
+    ensure_round,
+    finish,
+    iso_week,
+    load_schedule,
+    save_schedule,
+    start_or_resume,
+    week_bounds,
+)
+
+TZ = "Asia/Shanghai"
+SHANGHAI = ZoneInfo(TZ)
+TEACHERS = "中华人民共和国教师法"
+COMPULSORY = "中华人民共和国义务教育法"
+FOCUS_CHAPTER = "第二章 权利和义务"  # 教师法 第七条至第九条
+# A Wednesday, and the Monday and Sunday of its ISO week (2030-W10).
+WEDNESDAY = datetime(2030, 3, 6, 12, 0, tzinfo=SHANGHAI)
+MONDAY = date(2030, 3, 4)
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def repository(shared_laws):
+    repo = Repository()
+    repo.import_laws([p.law for p in shared_laws if p.law.title in (TEACHERS, COMPULSORY)])
+    repo.save_study_lists([
+        StudyList(
+            id="T-Q1", title="测试清单", start="2000-01-01", end="2099-12-31",
+            laws=[StudyListLaw(TEACHERS, Focus(chapters=[FOCUS_CHAPTER])), StudyListLaw(COMPULSORY)],
+        ),
+        StudyList(
+            id="NARROW", title="只学教师法", start="1990-01-01", end="1990-12-31",
+            laws=[StudyListLaw(TEACHERS, Focus(chapters=[FOCUS_CHAPTER]))],
+        ),
+    ])
+    repo.import_roster([
+        RosterRow(row=2, staff_no="T001", name="张老师", unit="城关一小", role="teacher", phone=""),
+        RosterRow(row=3, staff_no="T002", name="钱老师", unit="城关一小", role="teacher", phone=""),
+    ])
+    yield repo
+    repo.close()
+
+
+def study_list(repo: Repository, list_id: str = "T-Q1") -> StudyList:
+    return next(s for s in repo.study_lists() if s.id == list_id)
+
+
+def member_id(repo: Repository, staff_no: str = "T001") -> int:
+    return repo.find_members(staff_no)[0].id
+
+
+def right(repo, round_, position) -> list[int]:
+    return repo.round_question(round_.id, position).answer
+
+
+def wrong(repo, round_, position) -> list[int]:
+    question = repo.round_question(round_.id, position)
+    return [next(i for i in range(len(question.options)) if i not in question.answer)]
+
+
+def take(repo, round_, member: int, n_right: int, now: datetime):
+    """Take an attempt answering the first n_right questions right and the rest wrong; return the result."""
+    attempt = start_or_resume(repo, round_, member, now)
+    for position in range(attempt.total):
+        chosen = right(repo, round_, position) if position < n_right else wrong(repo, round_, position)
+        answer_question(repo, attempt, position, chosen, now)
+    return finish(repo, attempt, round_, now)
+
+
+# --- the week, its opening and its deadline ---------------------------------------------
+
+
+def test_one_round_per_iso_week_reused_within_it(repository):
+    first = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    assert first.week == "2030-W10" and len(first.question_ids) == 5 and first.pass_mark == 0.8
+    assert ensure_round(repository, study_list(repository), local(MONDAY, 0, 1), TZ).id == first.id
+    # Sunday 23:30 in Shanghai (15:30 UTC) is still W10.
+    sunday_night = local(MONDAY + timedelta(days=6), 23, 30)
+    assert ensure_round(repository, study_list(repository), sunday_night.astimezone(timezone.utc), TZ).id == first.id
+    # Monday 00:30 in Shanghai is Sunday 16:30 UTC: the week is counted in the bureau's zone.
+    next_monday = local(MONDAY + timedelta(days=7), 0, 30).astimezone(timezone.utc)
+    assert next_monday.isoweekday() == 7
+    second = ensure_round(repository, study_list(repository), next_monday, TZ, random.Random(2))
+    assert second.id != first.id and second.week == "2030-W11"
+    assert [r.week for r in repository.rounds()] == ["2030-W10", "2030-W11"]
+    # A round needs a study list, but an existing round does not.
+    assert ensure_round(repository, None, WEDNESDAY, TZ).id == first.id
+    with pytest.raises(QuizError, match=M.QUIZ_NO_LIST):
+        ensure_round(repository, None, WEDNESDAY + timedelta(days=14), TZ)
+
+
+def test_opening_and_deadline_are_local_to_shanghai(repository):
+    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    assert round_.opens_at == "2030-03-03T16:00:00+00:00"  # Monday 00:00 in Shanghai
+    assert round_.deadline == "2030-03-10T14:00:00+00:00"  # Sunday 22:00 in Shanghai
+    sunday = MONDAY + timedelta(days=6)
+    assert round_.is_open(local(sunday, 21, 59))
+    assert round_.is_open(local(sunday, 22, 0))
+    assert not round_.is_open(local(sunday, 22, 1))
+    assert round_.is_open(local(MONDAY, 0, 0)) and not round_.is_open(local(MONDAY, 0, 0) - timedelta(seconds=1))
+    with pytest.raises(QuizError, match="截止"):
+        start_or_resume(repository, round_, member_id(repository), local(sunday, 22, 1))
+
+
+def test_a_changed_schedule_moves_the_deadline_of_new_rounds(repository):
+    save_schedule(repository, Schedule(deadline_weekday=6, deadline_time="18:30", questions=3, pass_mark=0.6))
+    opens, deadline = week_bounds(MONDAY + timedelta(days=2), load_schedule(repository), TZ)
+    assert (opens.isoformat(), deadline.isoformat()) == ("2030-03-04T00:00:00+08:00", "2030-03-09T18:30:00+08:00")
+    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(3))
+    assert len(round_.question_ids) == 3 and round_.pass_mark == 0.6
+    assert round_.deadline == "2030-03-09T10:30:00+00:00"
+
+
+def test_iso_week_labels_follow_iso_years():
+    assert iso_week(date(2030, 3, 6)) == "2030-W10"
+    assert iso_week(date(2026, 12, 31)) == "2026-W53"
+    assert iso_week(date(2027, 1, 3)) == "2026-W53"
+    assert iso_week(date(2027, 1, 4)) == "2027-W01"
+
+
+# --- choosing questions -----------------------------------------------------------------
+
+
+def test_choose_respects_n_and_every_question_is_valid(repository):
+    for n in (1, 3, 5, 12):
+        questions = choose_questions(repository, study_list(repository), n, random.Random(n))
+        assert len(questions) == n
+        assert len({q.content_hash for q in questions}) == n
+        for question in questions:
+            [article] = repository.articles(ids=[question.article_id])
+            assert validate(question, article) == [], question
+            assert article.law_title in (TEACHERS, COMPULSORY)
+
+
+def test_choose_favours_the_focus(repository):
+    narrow = study_list(repository, "NARROW")  # 教师法 only, focus on three of its 43 articles
+    articles = repository.articles(law_ids=repository.law_ids([TEACHERS]))
+    focus = {a.id for a in articles if narrow.laws[0].focus.covers(a)}
+    assert len(focus) == 3 and len(articles) == 43
+    hits = total = 0
+    for seed in range(30):
+        questions = choose_questions(repository, narrow, 5, random.Random(seed))
+        hits += sum(q.article_id in focus for q in questions)
+        total += len(questions)
+    # Uniform choice would ask a focus article 3/43 ≈ 7% of the time.
+    assert hits / total > 0.2, (hits, total)
+
+
+def test_choose_avoids_articles_of_recent_rounds(repository):
+    narrow = study_list(repository, "NARROW")
+
+    def overlap(asked: set[int]) -> int:
+        return sum(
+            len(asked & {q.article_id for q in choose_questions(repository, narrow, 5, random.Random(seed))})
+            for seed in range(100, 130)
+        )
+
+    first = ensure_round(repository, narrow, WEDNESDAY, TZ, random.Random(7))
+    asked = {repository.question(qid).article_id for qid in first.question_ids}
+    after = overlap(asked)
+    repository.db.execute("DELETE FROM round_questions")  # forget the round: what would chance give?
+    before = overlap(asked)
+    assert after * 4 <= before, (after, before)
+
+
+def test_choose_favours_articles_members_asked_about_or_got_wrong(repository):
+    narrow = study_list(repository, "NARROW")
+    articles = repository.articles(law_ids=repository.law_ids([TEACHERS]))
+    target = next(a for a in articles if a.number.label == "第三十五条")
+    for _ in range(5):
+        repository.log_question(member_id(repository), "telegram", "教师法第三十五条？", "article", [target])
+    assert repository.article_interest("2000-01-01")[target.id] == 5
+    asked = sum(
+        target.id in {q.article_id for q in choose_questions(repository, narrow, 5, random.Random(seed))}
+        for seed in range(30)
+    )
+    # Uniform over the 40 articles outside the focus it would come up in ~3 of 30 rounds.
+    assert asked >= 10, asked
+
+
+def test_wrong_quiz_answers_count_as_interest(repository):
+    round_ = ensure_round(repository, study_list(repository), datetime.now(timezone.utc), TZ, random.Random(5))
+    take(repository, round_, member_id(repository), 0, datetime.now(timezone.utc))
+    interest = repository.article_interest("2000-01-01")
+    asked = {repository.question(qid).article_id for qid in round_.question_ids}
+    assert set(interest) == asked and all(count == 1 for count in interest.values())
+
+
+def bank(n: int, article_id: int) -> list[QuizQuestion]:
+    return [
+        QuizQuestion(
+            kind="single", stem=f"题库第{i}题：教师节是哪一天？", options=["九月十日", f"{i}月{i}日"], answer=[0],
+            explanation="教师法第六条。", citation=f"《{TEACHERS}》第六条", origin=BANK, article_id=article_id,
+        )
+        for i in range(1, n + 1)
+    ]
+
+
+def test_rounds_include_bank_questions_not_asked_recently_first(repository):
+    sixth = next(a for a in repository.articles(law_ids=repository.law_ids([TEACHERS])) if a.number.label == "第六条")
+    ids = repository.save_questions(bank(4, sixth.id))
+    first = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(11))
+    from_bank = [qid for qid in first.question_ids if qid in ids]
+    assert len(from_bank) == 2  # half the round, rounded down
+    second = ensure_round(repository, study_list(repository), WEDNESDAY + timedelta(days=7), TZ, random.Random(12))
+    again = [qid for qid in second.question_ids if qid in ids]
+    assert len(again) == 2 and not set(again) & set(from_bank)
+    # No generated question asks about the article the round's bank questions already ask about.
+    for round_ in (first, second):
+        generated = [repository.question(qid) for qid in round_.question_ids if qid not in ids]
+        assert len(generated) == 3 and all(q.article_id != sixth.id for q in generated)
+
+
+# --- attempts, answers and scores -------------------------------------------------------
+
+
+def test_start_resumes_then_a_finished_attempt_starts_the_next(repository):
+    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    member = member_id(repository)
+    attempt = start_or_resume(repository, round_, member, WEDNESDAY)
+    assert (attempt.number, attempt.total, attempt.next_position) == (1, 5, 0)
+    answer_question(repository, attempt, 0, right(repository, round_, 0), WEDNESDAY)
+    resumed = start_or_resume(repository, round_, member, WEDNESDAY + timedelta(hours=1))
+    assert resumed.id == attempt.id and resumed.answered == {0: right(repository, round_, 0)}
+    assert resumed.next_position == 1
+    for position in range(1, 5):
+        answer_question(repository, resumed, position, right(repository, round_, position), WEDNESDAY)
+    assert resumed.next_position is None
+    finish(repository, resumed, round_, WEDNESDAY)
+    retake = start_or_resume(repository, round_, member, WEDNESDAY + timedelta(hours=2))
+    assert retake.id != attempt.id and retake.number == 2 and retake.answered == {}
+    # Another member's attempts are their own.
+    assert start_or_resume(repository, round_, member_id(repository, "T002"), WEDNESDAY).number == 1
+
+
+def test_answering_twice_counts_once_and_every_answer_has_its_time(repository):
+    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    attempt = start_or_resume(repository, round_, member_id(repository), WEDNESDAY)
+    stale = repository.attempt(attempt.id)  # e.g. a second handler that loaded the attempt earlier
+    at = WEDNESDAY + timedelta(minutes=3)
+    assert answer_question(repository, attempt, 0, right(repository, round_, 0), at) is True
+    assert answer_question(repository, attempt, 0, wrong(repository, round_, 0), at) is True
+    assert answer_question(repository, stale, 0, wrong(repository, round_, 0), at) is True
+    assert stale.answered[0] == right(repository, round_, 0)
+    rows = repository.db.execute("SELECT position, chosen, correct, answered_at FROM answers").fetchall()
+    assert rows == [(0, json.dumps(right(repository, round_, 0)), 1, at.astimezone(timezone.utc).isoformat())]
+    with pytest.raises(QuizError):
+        answer_question(repository, attempt, 5, [0], at)  # no sixth question
+    with pytest.raises(QuizError):
+        answer_question(repository, attempt, 1, [9], at)  # no such option
+    with pytest.raises(QuizError):
+        answer_question(repository, attempt, 1, [], at)
+
+
+@pytest.mark.parametrize(("n_right", "passed"), [(5, True), (4, True), (3, False), (0, False)])
+def test_score_and_pass_mark(repository, n_right, passed):
+    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    result = take(repository, round_, member_id(repository), n_right, WEDNESDAY)
+    assert (result.attempt.correct, result.attempt.score, result.attempt.passed) == (n_right, n_right / 5, passed)
+    [stored] = repository.attempts(round_.id, member_id(repository))
+    assert (stored.correct, stored.score, stored.passed, stored.finished_at) == (
+        n_right, n_right / 5, passed, WEDNESDAY.astimezone(timezone.utc).isoformat()
+    )
+    assert repository.passed_members(round_.id) == ({member_id(repository)} if passed else set())
+
+
+def test_the_best_attempt_counts(repository):
+    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    member = member_id(repository)
+    assert take(repository, round_, member, 3, WEDNESDAY).best_score == 0.6
+    assert take(repository, round_, member, 5, WEDNESDAY).best_score == 1.0
+    third = take(repository, round_, member, 2, WEDNESDAY)
+    assert third.attempt.number == 3 and third.attempt.score == 0.4 and third.best_score == 1.0
+    assert repository.best_score(round_.id, member) == 1.0
+    assert repository.passed_members(round_.id) == {member}
+
+
+def test_finishing_twice_keeps_the_first_score(repository):
+    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    result = take(repository, round_, member_id(repository), 4, WEDNESDAY)
+    again = finish(repository, result.attempt, round_, WEDNESDAY + timedelta(hours=1))
+    assert again.attempt.finished_at == WEDNESDAY.astimezone(timezone.utc).isoformat()
+    assert again.attempt.correct == 4 and again.attempt.passed is True
+
+
+# --- the schedule -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"push_weekday": 0}, M.SCHEDULE_BAD_DAY.format(field="push_weekday", value=0)),
+        ({"reminder_weekday": 8}, M.SCHEDULE_BAD_DAY.format(field="reminder_weekday", value=8)),
+        ({"push_time": "25:00"}, M.SCHEDULE_BAD_TIME.format(field="push_time", value="25:00")),
+        ({"deadline_time": "9:00"}, M.SCHEDULE_BAD_TIME.format(field="deadline_time", value="9:00")),
+        ({"questions": 0}, M.SCHEDULE_BAD_COUNT.format(value=0)),
+        ({"questions": 21}, M.SCHEDULE_BAD_COUNT.format(value=21)),
+        ({"pass_mark": 0}, M.SCHEDULE_BAD_PASS.format(value=0)),
+        ({"pass_mark": 80}, M.SCHEDULE_BAD_PASS.format(value=80)),
+        ({"push_weekday": 7, "push_time": "23:00"}, M.SCHEDULE_DEADLINE_BEFORE_PUSH),
+        ({"deadline_weekday": 1, "deadline_time": "08:00"}, M.SCHEDULE_DEADLINE_BEFORE_PUSH),
+        ({"reminder_weekday": 1, "reminder_time": "08:00"}, M.SCHEDULE_REMINDER_OUTSIDE),
+        ({"reminder_weekday": 7, "reminder_time": "23:00"}, M.SCHEDULE_REMINDER_OUTSIDE),
+    ],
+)
+def test_schedule_validation(repository, changes, message):
+    with pytest.raises(QuizError) as error:
+        save_schedule(repository, Schedule(**changes))
+    assert str(error.value) == message
+    assert repository.get_setting("quiz") is None
+
+
+def test_schedule_round_trips_through_the_database(repository):
+    assert load_schedule(repository) == Schedule()  # the defaults: Monday 09:00, Sunday 22:00, 5, 80%
+    schedule = Schedule(push_weekday=2, push_time="07:45", questions=8, pass_mark=0.75, digest_enabled=False)
+    save_schedule(repository, schedule)
+    assert load_schedule(repository) == schedule
+    assert Schedule.from_json(schedule.to_json()) == schedule
+    # Keys a later version dropped are ignored; missing ones take their defaults.
+    assert Schedule.from_json('{"questions": 7, "retired": true}') == Schedule(questions=7)
+    assert Schedule.from_json(None) == Schedule()
+
+
+def test_schedule_moments_fall_in_the_week_of_a_day():
+    schedule = Schedule()
+    assert schedule.at("push", date(2030, 3, 9), TZ) == local(MONDAY, 9)
+    assert schedule.at("deadline", date(2030, 3, 4), TZ) == local(MONDAY + timedelta(days=6), 22)
+    assert schedule.at("reminder", date(2030, 3, 10), TZ) == local(MONDAY + timedelta(days=4), 16)
