@@ -18,10 +18,10 @@ CONSOLE_MEMBER = Member(id=None, staff_no="console", name="本机用户", unit="
 class Console:
     """Reads lines, answers them; numbers pick the buttons of the last reply."""
 
-    def __init__(self, services: Services, member: Member | None = None, out: TextIO = sys.stdout):
+    def __init__(self, services: Services, member: Member | None = None, out: TextIO | None = None):
         self.conversation = Conversation(services, Plain())
         self.caller = Caller(member=member or CONSOLE_MEMBER, channel="console")
-        self.out = out
+        self.out = out or sys.stdout
         self.actions: list[str] = []
         self.exports = services.settings.data_dir / "exports"
 
@@ -75,7 +75,7 @@ class Console:
             saved.append(path)
         return saved
 
-    def run(self, stream: TextIO = sys.stdin) -> int:
+    def run(self, stream: TextIO) -> int:
         """Read until end of input; return the exit status."""
         self.greet()
         interactive = stream.isatty()

@@ -84,6 +84,8 @@ class QuizFlow:
 
     def begin(self, member: Member) -> Step:
         """Start or resume the member's attempt at this week's round."""
+        if member.id is None:  # a bootstrap admin or the console's local user: no record to keep
+            raise QuizError(M.QUIZ_NEEDS_ROSTER)
         round_ = self.current_round()
         if not round_.is_open(self.now()):  # say when it closed in the bureau's time, not in UTC
             raise QuizError(M.QUIZ_CLOSED.format(deadline=local_time(round_.deadline, self.services.settings.tz)))

@@ -34,12 +34,29 @@ class Reply:
     def messages(self, limit: int = TELEGRAM_LIMIT) -> list[str]:
         """Pack the parts into as few messages as fit the limit, in order."""
         packed: list[str] = []
-        for part in self.parts:
+        for part in (piece for part in self.parts for piece in _split(part, limit)):
             if packed and len(packed[-1]) + 2 + len(part) <= limit:
                 packed[-1] += "\n\n" + part
             else:
-                packed.append(part[:limit])
+                packed.append(part)
         return packed
+
+
+def _split(part: str, limit: int) -> list[str]:
+    """Split an over-long part at line breaks; markup never spans lines except quotes, which come pre-split."""
+    if len(part) <= limit:
+        return [part]
+    pieces, current = [], ""
+    for line in part.split("\n"):
+        while len(line) > limit:  # a single line longer than a message: cut it (plain text only)
+            pieces.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    return pieces + ([current] if current else [])
 
 
 class Html:

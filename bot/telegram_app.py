@@ -174,8 +174,29 @@ def build_app(settings: Settings, services: Services | None = None) -> Applicati
     return application
 
 
+class RedactSecret(logging.Filter):
+    """Replace the bot token in every log line, tracebacks included (Bot API URLs carry it)."""
+
+    def __init__(self, secret: str):
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, "***"), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text and self.secret in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.secret, "***")
+        return True
+
+
 def run_bot(settings: Settings) -> None:
     """Run the bot until interrupted: polling, or a webhook when XUEFA_WEBHOOK_URL is set."""
+    redact = RedactSecret(settings.telegram_token.get_secret_value())
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
     application = build_app(settings)
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None

@@ -12,6 +12,8 @@ from telegram.ext import ContextTypes
 from bot.conversation import Caller, Conversation
 from bot.render import Reply
 from bot.services import Services
+from knowledge import messages as M
+from knowledge.members import Member
 
 SEND_ATTEMPTS = 3
 
@@ -29,7 +31,12 @@ def conversation_of(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
 def caller_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller:
     """Identify who sent an update and which member (if any) they are."""
     user, chat = update.effective_user, update.effective_chat
-    member = services_of(context).repository.member_by_telegram(user.id) if user else None
+    services = services_of(context)
+    member = services.repository.member_by_telegram(user.id) if user else None
+    if member is None and user is not None and user.id in services.settings.admins:
+        # XUEFA_ADMINS may act as bureau admins before any roster exists, e.g. to upload the first one.
+        member = Member(id=None, staff_no=f"tg{user.id}", name=user.full_name, unit=M.BOOTSTRAP_UNIT,
+                        role="bureau_admin", telegram_id=user.id, chat_id=chat.id if chat else None)
     return Caller(member, user.id if user else None, chat.id if chat else None)
 
 

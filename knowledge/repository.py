@@ -882,7 +882,7 @@ class Repository:
 
     def audit(self, viewer: Member | None, action: str, detail: str) -> None:
         """Record who asked for which report or record, and when."""
-        actor = f"{viewer.name}（{viewer.staff_no}）" if viewer and viewer.id else "CLI"
+        actor = f"{viewer.name}（{viewer.staff_no}）" if viewer else "CLI"
         with self.transaction():
             self.db["audit_log"].insert(
                 {"at": utcnow(), "member_id": viewer.id if viewer else None, "actor": actor, "action": action,

@@ -181,3 +181,16 @@ async def test_errors_become_a_polite_message(bot, services):
     [reply] = await bot.text(teacher, "/article 教师法第八条")
     assert reply == "系统繁忙，请稍后再试。"
     assert "Traceback" not in reply and "disk on fire" not in reply
+
+
+async def test_a_bootstrap_admin_uploads_the_first_roster(bot, services):
+    services.settings.admins = [9009]
+    founder = bot.api.user(9009, "信息中心")
+    roster = "姓名,工号,单位,角色\n吴老师,T010,实验幼儿园,教师\n".encode()
+    [report] = await bot.upload(founder, "名册.csv", roster)
+    assert "新增 1 人" in report
+    [quiz] = await bot.text(founder, "/quiz")
+    assert "测验记录需要对应名册中的人员" in quiz
+    [stranger] = await bot.upload(bot.api.user(9010), "名册.csv", roster)
+    assert "请用单位管理员发放的邀请码注册" in stranger
+
