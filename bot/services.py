@@ -24,17 +24,27 @@ class Services:
     llm: object | None = None  # knowledge.generation.Composer, when XUEFA_LLM_BASE_URL is set
     _catalog: LawCatalog | None = field(default=None, repr=False)
     _converter: object | None = field(default=None, repr=False)
+    _index_stamp: float | None = field(default=None, repr=False)
 
     @property
     def catalog(self) -> LawCatalog:
-        """Return the law-name resolver over the store, built once per change of the store."""
-        if self._catalog is None:
-            self._catalog = LawCatalog(self.repository.law_titles())
+        """Return the law-name resolver, rebuilt when laws were imported or removed (by any process)."""
+        titles = self.repository.law_titles()
+        if self._catalog is None or self._catalog.titles != sorted(set(titles)):
+            self._catalog = LawCatalog(titles)
         return self._catalog
 
-    def refresh(self) -> None:
-        """Forget cached views of the store after laws were imported or removed."""
-        self._catalog = None
+    def reload_index(self) -> None:
+        """Load the saved index again if `xuefa index` rebuilt it since it was loaded."""
+        meta = self.settings.index_dir / "meta.json"
+        stamp = meta.stat().st_mtime if meta.exists() else None
+        if stamp == self._index_stamp:
+            return
+        from indexer import load_index
+
+        encoders = getattr(self.index, "encoders", None)  # reuse the loaded model: loading costs seconds
+        self.index = load_index(self.settings, self.repository, encoders) if stamp else None
+        self._index_stamp = stamp
 
     def today(self) -> str:
         """Return today's date in the bureau's time zone."""
@@ -54,6 +64,8 @@ class Services:
 
     def ask(self, question: str) -> Answer:
         """Answer a question from the index (or by citation alone when there is no index)."""
+        if self._index_stamp is not None or self.index is None:
+            self.reload_index()
         threshold = getattr(self.index, "threshold", 0.0)
         result = answer(
             question, self.index, self.repository, self.catalog, threshold=threshold, to_simplified=self.to_simplified
@@ -72,9 +84,7 @@ def build_services(settings: Settings, load_index: bool = True) -> Services:
     repository = Repository(settings.db_path)
     services = Services(settings=settings, repository=repository)
     if load_index:
-        from indexer import load_index as load
-
-        services.index = load(settings, repository)
+        services.reload_index()
     if settings.llm_base_url:
         from knowledge.generation import Composer
 

@@ -200,3 +200,19 @@ def test_eval_json_has_the_agreed_keys(small, shared, tmp_path, monkeypatch):
     assert metrics["recall@5"] == 1.0 and metrics["by_type"]["lookup"]["recall@1"] == 1.0
     assert set(metrics["by_type"]) == {"lookup", "paraphrase", "multi", "unanswerable"}
     assert not (tmp_path / "data" / "user.db").exists()  # the user's database was never created or touched
+
+
+def test_services_load_the_saved_index_and_reload_it_after_a_rebuild(small, encoders):
+    from bot.services import Services
+    from bot.settings import Settings
+
+    repository, index, _, folder = small
+    services = Services(settings=Settings(data_dir=folder, _env_file=None), repository=repository)
+    assert "《中华人民共和国教师法》第六条" in citations(services.ask("教师节是几月几号？"))
+    first = services.index
+    assert first is not None and len(first) == len(index)
+    services.ask("学生能带手机吗")
+    assert services.index is first  # unchanged on disk: not reloaded
+    (folder / "index" / "meta.json").touch()
+    services.ask("学生能带手机吗")
+    assert services.index is not first and services.index.encoders is first.encoders
