@@ -20,8 +20,26 @@ class Period:
     end: str
 
 
+class Rates:
+    """Participation and pass rates of anything that counts members, participants and passes."""
+
+    members: int
+    participated: int
+    passed: int
+
+    @property
+    def participation_rate(self) -> float | None:
+        """Return the share of members who took every quiz they had."""
+        return rate(self.participated, self.members)
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Return the share of members who passed every quiz they had."""
+        return rate(self.passed, self.members)
+
+
 @dataclass
-class UnitStats:
+class UnitStats(Rates):
     """Counts for one unit (or for all units together) over a period."""
 
     unit: str
@@ -29,16 +47,6 @@ class UnitStats:
     participated: int
     passed: int
     average_score: float | None = None
-
-    @property
-    def participation_rate(self) -> float | None:
-        """Return the share of members who took at least one quiz in the period."""
-        return rate(self.participated, self.members)
-
-    @property
-    def pass_rate(self) -> float | None:
-        """Return the share of members who passed every round of the period."""
-        return rate(self.passed, self.members)
 
 
 @dataclass
@@ -64,23 +72,13 @@ class MemberRow:
 
 
 @dataclass
-class TrendPoint:
-    """Rates of one week, for the trend line."""
+class TrendPoint(Rates):
+    """Counts of one week, for the trend line."""
 
     week: str
     members: int
     participated: int
     passed: int
-
-    @property
-    def participation_rate(self) -> float | None:
-        """Return the week's participation rate."""
-        return rate(self.participated, self.members)
-
-    @property
-    def pass_rate(self) -> float | None:
-        """Return the week's pass rate."""
-        return rate(self.passed, self.members)
 
 
 @dataclass

@@ -7,9 +7,37 @@ import asyncio
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
+from bot.services import Services
+from bot.settings import Settings
+from knowledge.members import parse_roster
+from knowledge.repository import Repository
+from knowledge.sources import load_files
+from knowledge.studylists import parse_study_lists
 from tests.fakebotapi import Call, FakeBotAPI, FakeUser
 
 DONE_GROUP = 10_000  # after every real handler group
+STUDY_LIST = (
+    "quarters:\n  - id: T-Q1\n    title: 测试季度学法清单\n    start: 2000-01-01\n    end: 2099-12-31\n    laws:\n"
+    "      - file: teachers-law.md\n        focus:\n          chapter: 第二章 权利和义务\n"
+    "      - file: compulsory-education-law.md\n"
+)
+
+
+def bot_services(folder, shared, api: FakeBotAPI, roster: str) -> Services:
+    """Build services for a bot test: two laws, a study list spanning the century, a roster, the fake API."""
+    settings = Settings(
+        telegram_token="123:abc", telegram_base_url=api.base_url, telegram_base_file_url=api.base_file_url,
+        data_dir=folder, db=folder / "bot.db", _env_file=None,
+    )
+    repository = Repository(settings.db_path)
+    parsed, _ = load_files([shared / "laws" / name for name in ("teachers-law.md", "compulsory-education-law.md")])
+    repository.import_laws([p.law for p in parsed])
+    (folder / "list.yaml").write_text(STUDY_LIST, encoding="utf-8")
+    repository.save_study_lists(parse_study_lists(folder / "list.yaml", repository))
+    (folder / "roster.csv").write_text(roster, encoding="utf-8")
+    rows, _ = parse_roster(folder / "roster.csv")
+    repository.import_roster(rows)
+    return Services(settings=settings, repository=repository)
 
 
 class BotHarness:

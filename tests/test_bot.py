@@ -5,21 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.services import Services
-from bot.settings import Settings
 from bot.telegram_app import build_app
-from knowledge.members import code_hash, parse_roster
-from knowledge.repository import Repository
-from knowledge.sources import load_files
-from knowledge.studylists import parse_study_lists
-from tests.botharness import BotHarness
+from knowledge.members import code_hash
+from tests.botharness import BotHarness, bot_services
 from tests.fakebotapi import FakeBotAPI
 
 ROSTER = "姓名,工号,单位,角色,手机\n张老师,T001,城关一小,教师,13800000001\n李校长,A001,城关一小,单位管理员,\n王局,B001,县教育局,局管理员,\n赵书记,L001,县教育局,领导,\n"
-LIST = (
-    "quarters:\n  - id: T-Q1\n    title: 测试季度学法清单\n    start: 2000-01-01\n    end: 2099-12-31\n    laws:\n"
-    "      - file: teachers-law.md\n        focus:\n          chapter: 第二章 权利和义务\n"
-    "      - file: compulsory-education-law.md\n"
-)
 
 
 @pytest.fixture
@@ -30,25 +21,9 @@ def api():
 
 @pytest.fixture
 def services(tmp_path, shared, api):
-    settings = Settings(
-        telegram_token="123:abc",
-        telegram_base_url=api.base_url,
-        telegram_base_file_url=api.base_file_url,
-        data_dir=tmp_path,
-        db=tmp_path / "bot.db",
-        _env_file=None,
-    )
-    repository = Repository(settings.db_path)
-    parsed, _ = load_files([shared / "laws" / name for name in ("teachers-law.md", "compulsory-education-law.md")])
-    repository.import_laws([p.law for p in parsed])
-    (tmp_path / "list.yaml").write_text(LIST, encoding="utf-8")
-    repository.save_study_lists(parse_study_lists(tmp_path / "list.yaml", repository))
-    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
-    rows, _ = parse_roster(tmp_path / "roster.csv")
-    repository.import_roster(rows)
-    service = Services(settings=settings, repository=repository)
+    service = bot_services(tmp_path, shared, api, ROSTER)
     yield service
-    repository.close()
+    service.close()
 
 
 def issue_code(services: Services, staff_no: str, code: str) -> None:

@@ -18,15 +18,12 @@ from bot import quizbot
 from bot.quizbot import Pusher, resume_push, run_push, send_reminders
 from bot.quizzes import import_bank
 from bot.services import Services
-from bot.settings import Settings
 from bot.telegram_app import build_app
 from knowledge import messages as M
 from knowledge.members import parse_roster
 from knowledge.repository import Repository
 from knowledge.rounds import Schedule, answer_question, finish, iso_week, save_schedule, start_or_resume
-from knowledge.sources import load_files
-from knowledge.studylists import parse_study_lists
-from tests.botharness import BotHarness
+from tests.botharness import BotHarness, bot_services
 from tests.fakebotapi import Call, FakeBotAPI
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -39,11 +36,6 @@ ROSTER = (
 UNBOUND = "T003"
 # Telegram user id = private chat id, per staff number.
 IDS = {"T001": 1001, "T002": 1002, "A001": 1009, "T101": 2001, "T102": 2002, "A101": 2009, "B001": 3001}
-LIST = (
-    "quarters:\n  - id: T-Q1\n    title: 测试季度学法清单\n    start: 2000-01-01\n    end: 2099-12-31\n    laws:\n"
-    "      - file: teachers-law.md\n        focus:\n          chapter: 第二章 权利和义务\n"
-    "      - file: compulsory-education-law.md\n"
-)
 # Two bank questions: a round of five takes both, so it always holds one multiple-choice question.
 BANK = (
     "题型,题干,选项A,选项B,选项C,选项D,答案,解析,出处\n"
@@ -67,23 +59,12 @@ def api():
 
 @pytest.fixture
 def services(tmp_path, shared, api):
-    settings = Settings(
-        telegram_token="123:abc", telegram_base_url=api.base_url, telegram_base_file_url=api.base_file_url,
-        data_dir=tmp_path, db=tmp_path / "bot.db", _env_file=None,
-    )
-    repository = Repository(settings.db_path)
-    parsed, _ = load_files([shared / "laws" / name for name in ("teachers-law.md", "compulsory-education-law.md")])
-    repository.import_laws([p.law for p in parsed])
-    (tmp_path / "list.yaml").write_text(LIST, encoding="utf-8")
-    repository.save_study_lists(parse_study_lists(tmp_path / "list.yaml", repository))
-    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
-    rows, _ = parse_roster(tmp_path / "roster.csv")
-    repository.import_roster(rows)
+    service = bot_services(tmp_path, shared, api, ROSTER)
+    repository = service.repository
     for staff_no, user_id in IDS.items():
         bind(repository, staff_no, user_id)
     # No weekly jobs while a test drives pushes itself (test_jobs_follow_the_stored_schedule turns them on).
     save_schedule(repository, Schedule(enabled=False))
-    service = Services(settings=settings, repository=repository)
     (tmp_path / "bank.csv").write_text(BANK, encoding="utf-8")
     assert "新增 2 道" in import_bank(service, tmp_path / "bank.csv")
     yield service
