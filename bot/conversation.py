@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import io
+from dataclasses import dataclass
 from datetime import date
 
 from bot.quizflow import QuizFlow, Step
@@ -17,7 +16,6 @@ from knowledge.members import BindError, Member, bind_account, find_member
 from knowledge.models import short_title
 from knowledge.reports import build_report, parse_period, study_record
 from knowledge.sessions import parse_session
-
 
 
 @dataclass
@@ -98,7 +96,7 @@ class Conversation:
             return self.say(M.UNKNOWN_ACTION)
         try:
             return action(caller, rest)
-        except (ValueError, IndexError, LookupError, TypeError):
+        except (ValueError, LookupError):  # malformed or stale callback data
             return self.say(M.UNKNOWN_ACTION)
 
     # --- commands -------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import tempfile
@@ -57,7 +58,8 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     name = message.text.split()[0][1:].split("@")[0].lower()
     args = " ".join(context.args or [])
-    reply = conversation_of(context).handle_command(caller_of(update, context), name, args)
+    # Off the event loop: answering may wait seconds on an LLM; pushes and other chats go on meanwhile.
+    reply = await asyncio.to_thread(conversation_of(context).handle_command, caller_of(update, context), name, args)
     await send_reply(context.bot, message.chat_id, reply)
 
 
@@ -67,7 +69,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not addressed_to_bot(message, context.bot.username):
         return
     text = message.text.replace(f"@{context.bot.username}", " ")
-    reply = conversation_of(context).handle_text(caller_of(update, context), text)
+    reply = await asyncio.to_thread(conversation_of(context).handle_text, caller_of(update, context), text)
     group = message.chat.type != ChatType.PRIVATE
     await send_reply(context.bot, message.chat_id, reply, reply_to=message.message_id if group else None)
 

