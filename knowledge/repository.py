@@ -51,6 +51,18 @@ class Repository:
         """Close the connection."""
         self.db.conn.close()
 
+    @classmethod
+    def snapshot(cls, path: str | Path) -> Repository:
+        """Copy a database into memory through a read-only connection, so the original is never written."""
+        copy = cls()
+        reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            reader.backup(copy.db.conn)
+        finally:
+            reader.close()
+        copy.migrate()  # a snapshot of an older database gets the newer tables in memory only
+        return copy
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Run a block atomically: all of it lands or none of it does."""

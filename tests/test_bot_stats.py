@@ -59,3 +59,17 @@ async def test_admins_log_group_study_sessions(bot, services):  # noqa: F811
     assert "用法：/session" in usage
     record = await bot.text(teacher, "/me")
     assert "2026-11-20 教职工会前学法" in "".join(record)
+
+
+async def test_the_weekly_digest_reaches_bureau_admins_and_leaders(bot, services):  # noqa: F811
+    from bot.statsbot import send_digest
+
+    await register(bot, services, 1001, "T001")
+    await register(bot, services, 3003, "B001")
+    await register(bot, services, 7007, "L001")
+    sent = await send_digest(bot.application.bot, services)
+    assert sent == 2
+    documents = bot.api.calls_to("sendDocument")
+    assert sorted(call.params["chat_id"] for call in documents) == [3003, 7007]
+    digests = [c for c in bot.api.calls_to("sendMessage") if "每周学法简报" in c.params["text"]]
+    assert sorted(call.params["chat_id"] for call in digests) == [3003, 7007]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -113,15 +112,7 @@ def _load_eval_laws(ctx: Context, repository: Repository, laws: Path | None) -> 
     source = ctx.settings.db_path
     if not source.exists():
         raise CLIError(M.LAWS_EMPTY)
-    store = _read_only_copy(source)
+    store = Repository.snapshot(source)
     repository.import_laws([store.law(title) for title in store.law_titles()])
     store.close()
 
-
-def _read_only_copy(path: Path) -> Repository:
-    """Copy the user's store into memory through a read-only connection: evaluation never writes to it."""
-    copy = Repository()
-    reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    reader.backup(copy.db.conn)
-    reader.close()
-    return copy
