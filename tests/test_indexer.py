@@ -216,3 +216,22 @@ def test_services_load_the_saved_index_and_reload_it_after_a_rebuild(small, enco
     (folder / "index" / "meta.json").touch()
     services.ask("学生能带手机吗")
     assert services.index is not first and services.index.encoders is first.encoders
+
+
+def test_eval_from_the_store_never_writes_to_it(small, shared, tmp_path, monkeypatch):
+    _, _, _, folder = small
+    monkeypatch.setenv("XUEFA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("XUEFA_DB", str(tmp_path / "data" / "user.db"))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["laws", "import", str(shared / "laws" / "teachers-law.md")]).exit_code == 0
+    user_db = tmp_path / "data" / "user.db"
+    before = (user_db.read_bytes(), user_db.stat().st_mtime_ns)
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "q", "question": "教师节是哪天", "type": "lookup", "gold": [
+        {"law": "teachers-law.md", "title": "中华人民共和国教师法", "article": "第六条"}]}, ensure_ascii=False), "utf-8")
+    cache = tmp_path / "cache"
+    shutil.copytree(folder / "index", cache)
+    result = runner.invoke(cli, ["eval", str(questions), "--json", "--cache", str(cache)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["recall@1"] == 1.0
+    assert (user_db.read_bytes(), user_db.stat().st_mtime_ns) == before
