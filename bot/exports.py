@@ -200,7 +200,23 @@ def _write_not_yet(workbook: Workbook, styles: _Styles, report: Report, period: 
     rank = {unit.unit: index for index, unit in enumerate(report.units)}
     members = sorted(report.not_yet, key=lambda m: rank.get(m.unit, len(rank)))
     title = M.XLSX_NOT_YET_TITLE.format(period=period, n=len(members))
-    _write_members(workbook, styles, report, M.XLSX_SHEET_NOT_YET, title, members, with_unit=True)
+    # Fewer columns than a unit sheet: this list repeats every member who has not finished, and a
+    # year's list is most of the county, so every column costs (full-year export target: 2 s).
+    columns = [
+        _Column(M.XLSX_COL_UNIT, min_width=14),
+        _Column(M.XLSX_COL_NAME),
+        _Column(M.XLSX_COL_STAFF_NO),
+        _Column(M.XLSX_COL_ROUNDS),
+        _Column(M.XLSX_COL_PASSED),
+        _Column(M.XLSX_COL_LAST_ACTIVITY, DATETIME, min_width=16),
+        *([_Column(M.XLSX_COL_PHONE, min_width=13)] if report.show_phones else []),
+    ]
+    rows = [
+        [m.unit, m.name, m.staff_no, m.rounds, m.passed, _parse_moment(m.last_activity),
+         *([m.phone] if report.show_phones else [])]
+        for m in members
+    ]
+    _write_table(workbook, styles, M.XLSX_SHEET_NOT_YET, title, columns, rows)
 
 
 def _write_trend(workbook: Workbook, styles: _Styles, report: Report, period: str) -> None:

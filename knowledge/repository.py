@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 import threading
@@ -912,61 +913,65 @@ class Repository:
         """Return per-member counts over the rounds whose deadline lies in [since, until], and per-round trend.
 
         A member counts for a round when on the roster at its deadline: joined before it and not
-        deactivated before it. Per round, the best finished attempt counts.
+        deactivated before it. Per round, the best finished attempt counts (table round_results).
         """
-        unit_filter = "AND u.name = ?" if unit else ""
-        params = [since, until] + ([unit] if unit else [])
-        with self._lock:
-            self.db.execute("DROP TABLE IF EXISTS temp.member_rounds")
-            self.db.execute(
-                f"""CREATE TEMP TABLE member_rounds AS
-                WITH r AS (SELECT id, week, deadline FROM rounds WHERE deadline BETWEEN ? AND ?),
-                e AS (
-                    SELECT m.id AS member_id, r.id AS round_id, r.week AS week
-                    FROM r JOIN members m ON m.joined_at <= r.deadline
-                        AND (m.deactivated_at IS NULL OR m.deactivated_at > r.deadline)
-                    JOIN units u ON u.id = m.unit_id {unit_filter}
-                ),
-                a AS (
-                    SELECT member_id, round_id, max(finished_at IS NOT NULL) AS done,
-                        max(coalesce(passed, 0)) AS passed, max(score) AS best, max(started_at) AS last
-                    FROM attempts WHERE round_id IN (SELECT id FROM r) GROUP BY member_id, round_id
-                )
-                SELECT e.member_id, e.round_id, e.week, coalesce(a.done, 0) AS done,
-                    coalesce(a.passed, 0) AS passed, a.best, a.last
-                FROM e LEFT JOIN a ON a.member_id = e.member_id AND a.round_id = e.round_id""",
-                params,
-            )
-            trend = self.db.execute(
-                "SELECT week, count(*), sum(done), sum(passed) FROM member_rounds GROUP BY round_id ORDER BY week"
+        rounds = self.db.execute(
+            "SELECT id, week, deadline FROM rounds WHERE deadline BETWEEN ? AND ? ORDER BY deadline", [since, until]
+        ).fetchall()
+        unit_filter, unit_params = (" AND u.name = ?", [unit]) if unit else ("", [])
+        members = self.db.execute(
+            "SELECT m.id, m.staff_no, m.name, u.name, m.role, m.phone, m.reachable, m.telegram_id IS NOT NULL, "
+            "m.joined_at, m.deactivated_at, m.active FROM members m JOIN units u ON u.id = m.unit_id WHERE 1 = 1"
+            + unit_filter,
+            unit_params,
+        ).fetchall()
+        in_rounds = "rr.round_id IN (SELECT id FROM rounds WHERE deadline BETWEEN ? AND ?)"
+        in_unit = (
+            " AND rr.member_id IN (SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE u.name = ?)"
+            if unit else ""
+        )
+        results = {
+            row[0]: row[1:]
+            for row in self.db.execute(
+                "SELECT rr.member_id, sum(rr.attempts > 0), sum(rr.passed), max(rr.best_score), "
+                "sum(CASE WHEN rr.attempts > 0 THEN rr.best_score END), max(rr.last_at) "
+                f"FROM round_results rr WHERE {in_rounds}{in_unit} GROUP BY rr.member_id",
+                [since, until, *unit_params],
             ).fetchall()
-            scope = "SELECT member_id FROM member_rounds" if trend else (
-                "SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE m.active = 1 " + unit_filter
-            )
-            scope_params = [] if trend else ([unit] if unit else [])
-            rows = self.db.execute(
-                f"""SELECT m.id, m.staff_no, m.name, u.name, m.role, m.phone, m.reachable, m.telegram_id IS NOT NULL,
-                    coalesce(x.rounds, 0), coalesce(x.done, 0), coalesce(x.passed, 0), x.best, coalesce(x.score_sum, 0),
-                    max(coalesce(x.last, ''), coalesce(q.last, '')) AS last_activity
-                FROM members m JOIN units u ON u.id = m.unit_id
-                LEFT JOIN (
-                    SELECT member_id, count(*) AS rounds, sum(done) AS done, sum(passed) AS passed, max(best) AS best,
-                        sum(CASE WHEN done THEN best END) AS score_sum, max(last) AS last
-                    FROM member_rounds GROUP BY member_id
-                ) x ON x.member_id = m.id
-                LEFT JOIN (SELECT member_id, max(asked_at) AS last FROM question_log GROUP BY member_id) q
-                    ON q.member_id = m.id
-                WHERE m.id IN ({scope})""",
-                scope_params,
+        }
+        per_round = {
+            row[0]: row[1:]
+            for row in self.db.execute(
+                f"SELECT rr.round_id, sum(rr.attempts > 0), sum(rr.passed) FROM round_results rr "
+                f"WHERE {in_rounds}{in_unit} GROUP BY rr.round_id",
+                [since, until, *unit_params],
             ).fetchall()
-            self.db.execute("DROP TABLE temp.member_rounds")
-        keys = ("id", "staff_no", "name", "unit", "role", "phone", "reachable", "bound", "rounds", "participated",
-                "passed", "best", "score_sum", "last_activity")
-        members = [dict(zip(keys, row)) for row in rows]
-        for member in members:
-            member["last_activity"] = member["last_activity"] or None
-            member["bound"] = bool(member["bound"])
-        return members, trend
+        }
+        asked = dict(self.db.execute("SELECT member_id, max(asked_at) FROM question_log GROUP BY member_id").fetchall())
+        deadlines = [deadline for _, _, deadline in rounds]
+        rows = []
+        for m in members:
+            joined, left = m[8], m[9]
+            # Rounds whose deadline falls in [joined, deactivated): the deadlines are sorted, so bisect.
+            eligible = bisect.bisect_left(deadlines, left) if left else len(deadlines)
+            eligible -= bisect.bisect_left(deadlines, joined)
+            if eligible <= 0 and (rounds or not m[10]):
+                continue
+            done, passed, best, score_sum, quiz_last = results.get(m[0], (0, 0, None, 0, None))
+            last = max(filter(None, (quiz_last, asked.get(m[0]))), default=None)
+            rows.append({
+                "id": m[0], "staff_no": m[1], "name": m[2], "unit": m[3], "role": m[4], "phone": m[5],
+                "reachable": m[6], "bound": bool(m[7]), "rounds": max(eligible, 0), "participated": done or 0,
+                "passed": passed or 0, "best": best, "score_sum": score_sum or 0, "last_activity": last,
+            })
+        joined_sorted = sorted(m[8] for m in members)
+        left_sorted = sorted(m[9] for m in members if m[9])
+        trend = []
+        for round_id, week, deadline in rounds:
+            on_roster = bisect.bisect_right(joined_sorted, deadline) - bisect.bisect_right(left_sorted, deadline)
+            done, passed = per_round.get(round_id, (0, 0))
+            trend.append((week, on_roster, done or 0, passed or 0))
+        return rows, trend
 
     def member_rounds(self, member_id: int, since: str, until: str) -> list[tuple]:
         """Return (week, deadline, attempts, best score, passed) for each round of the period the member had."""
