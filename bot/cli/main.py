@@ -47,6 +47,11 @@ class Context:
         """Return the database at XUEFA_DB, migrated."""
         return Repository(self.settings.db_path)
 
+    def close(self) -> None:
+        """Close the database if a command opened it (checkpointing the WAL)."""
+        if "repository" in self.__dict__:
+            self.repository.close()
+
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
 
@@ -65,6 +70,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     ctx.ensure_object(Context)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def warn(message: str) -> None:
