@@ -12,7 +12,7 @@ from bot.services import Services
 from knowledge import messages as M
 from knowledge.members import Member
 
-CONSOLE_MEMBER = Member(id=None, staff_no="console", name="本机用户", unit="本机", role="bureau_admin")
+CONSOLE_MEMBER = Member(id=None, staff_no="console", name=M.CONSOLE_USER, unit=M.CONSOLE_UNIT, role="bureau_admin")
 
 
 class Console:

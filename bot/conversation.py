@@ -191,7 +191,7 @@ class Conversation:
         write_xlsx(report, workbook)
         render_chart(report, chart)
         reply = Reply(parts=report_parts(self.fmt, report))
-        name = f"学法统计-{period.label}-{report.unit or M.REPORT_ALL_UNITS}"
+        name = M.STATS_FILE_NAME.format(period=period.label, unit=report.unit or M.REPORT_ALL_UNITS)
         reply.document = (f"{name}.xlsx", workbook.getvalue())
         reply.photo = chart.getvalue()
         reply.caption = name
@@ -282,10 +282,10 @@ class Conversation:
                 return self.say(M.STUDYLIST_NONE_CHAT)
             current = lists[-1]
         fmt = self.fmt
-        lines = [fmt.bold(current.title) + fmt.esc(f"（{current.start} 至 {current.end}）")]
+        lines = [fmt.bold(current.title) + fmt.esc(M.LIST_DATES.format(start=current.start, end=current.end))]
         buttons = []
         for position, entry in enumerate(current.laws):
-            line = fmt.esc(f"{position + 1}. 《{short_title(entry.title)}》{entry.article_count}条")
+            line = fmt.esc(M.LIST_LAW_LINE.format(n=position + 1, title=short_title(entry.title), count=entry.article_count))
             if entry.focus:
                 line += "\n" + fmt.esc(M.STUDYLIST_FOCUS.strip().format(focus=entry.focus.describe()))
             lines.append(line)

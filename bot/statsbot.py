@@ -27,7 +27,7 @@ def digest_reply(services: Services) -> Reply:
     workbook = io.BytesIO()
     write_xlsx(report, workbook)
     reply = Reply(parts=[Html().bold(M.DIGEST_HEAD)] + report_parts(Html(), report, not_yet_limit=20))
-    reply.document = (f"学法统计-{period.label}.xlsx", workbook.getvalue())
+    reply.document = (M.STATS_FILE_NAME.format(period=period.label, unit=M.REPORT_ALL_UNITS) + ".xlsx", workbook.getvalue())
     return reply
 
 

@@ -251,18 +251,19 @@ class Repository:
 
     def articles(self, law_ids: list[int] | None = None, ids: list[int] | None = None) -> list[Article]:
         """Return articles, all or of some laws or by id, in law and article order."""
-        sql = (
-            "SELECT a.id, a.key, a.path, a.text, l.title FROM articles a JOIN laws l ON l.id = a.law_id"
-        )
-        params: list = []
-        if law_ids is not None:
-            sql += f" WHERE a.law_id IN ({','.join('?' * len(law_ids))})"
-            params = list(law_ids)
-        elif ids is not None:
-            sql += f" WHERE a.id IN ({','.join('?' * len(ids))})"
-            params = list(ids)
-        sql += " ORDER BY l.title, a.position"
-        return [_article(row) for row in self.db.execute(sql, params).fetchall()]
+        select = "SELECT a.id, a.key, a.path, a.text, l.title, a.position FROM articles a JOIN laws l ON l.id = a.law_id"
+        column, wanted = ("a.law_id", law_ids) if law_ids is not None else ("a.id", ids)
+        if wanted is None:
+            rows = self.db.execute(select).fetchall()
+        else:
+            wanted = list(wanted)
+            rows = []
+            # SQLite caps the number of bound parameters; a whole-store index asks for ~25,000 ids.
+            for start in range(0, len(wanted), 900):
+                chunk = wanted[start:start + 900]
+                rows += self.db.execute(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        rows.sort(key=lambda row: (row[4], row[5]))
+        return [_article(row[:5]) for row in rows]
 
     def article(self, law_title: str, number: ArticleNo) -> Article | None:
         """Return one article of a law by number."""

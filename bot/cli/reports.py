@@ -20,18 +20,18 @@ from knowledge.studylists import today
 def _period(ctx: Context, week: str | None, quarter: str | None, year: str | None, default: str = "本周"):
     chosen = [value for value in (week, quarter, year) if value]
     if len(chosen) > 1:
-        raise click.UsageError("--week、--quarter、--year 只能选一个")
+        raise click.UsageError(M.USAGE_ONE_PERIOD)
     return parse_period(chosen[0] if chosen else default, date.fromisoformat(today(ctx.settings.tz)))
 
 
 @cli.command("stats", help=M.HELP_STATS)
-@click.option("--week", help="周，如 2026-W48 或 本周、上周。")
-@click.option("--quarter", help="季度，如 2026Q4 或 本季度。")
-@click.option("--year", help="年度，如 2026。")
-@click.option("--unit", help="只统计该单位。")
-@click.option("--xlsx", type=click.Path(path_type=Path), help="导出 Excel 文件。")
-@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help="导出人员明细 CSV 文件。")
-@click.option("--chart", type=click.Path(path_type=Path), help="导出图表 PNG 文件。")
+@click.option("--week", help=M.OPT_WEEK)
+@click.option("--quarter", help=M.OPT_QUARTER)
+@click.option("--year", help=M.OPT_YEAR)
+@click.option("--unit", help=M.OPT_STATS_UNIT)
+@click.option("--xlsx", type=click.Path(path_type=Path), help=M.OPT_XLSX)
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), help=M.OPT_CSV)
+@click.option("--chart", type=click.Path(path_type=Path), help=M.OPT_CHART)
 @pass_context
 def stats(ctx: Context, week, quarter, year, unit, xlsx, csv_path, chart) -> None:
     period = _period(ctx, week, quarter, year)
@@ -59,8 +59,8 @@ def stats(ctx: Context, week, quarter, year, unit, xlsx, csv_path, chart) -> Non
 
 @cli.command("records", help=M.HELP_RECORDS)
 @click.argument("member")
-@click.option("--quarter", help="季度，如 2026Q4。")
-@click.option("--year", help="年度，默认本年。")
+@click.option("--quarter", help=M.OPT_RECORD_QUARTER)
+@click.option("--year", help=M.OPT_RECORD_YEAR)
 @pass_context
 def records(ctx: Context, member: str, quarter: str | None, year: str | None) -> None:
     found = find_member(ctx.repository, member)
@@ -75,12 +75,12 @@ def session() -> None:
 
 
 @session.command("add", help=M.HELP_SESSION_ADD)
-@click.option("--date", "held_on", required=True, help="日期 YYYY-MM-DD。")
-@click.option("--title", required=True, help="标题，如 教职工会前学法。")
-@click.option("--laws", default="", help="学习内容：法规或条文。")
-@click.option("--attendees", required=True, help="参加人员工号或姓名，逗号分隔。")
-@click.option("--minutes", "minutes_file", type=click.Path(exists=True, path_type=Path), help="纪要文本文件。")
-@click.option("--unit", help="所属单位（不填为全局）。")
+@click.option("--date", "held_on", required=True, help=M.OPT_SESSION_DATE)
+@click.option("--title", required=True, help=M.OPT_SESSION_TITLE)
+@click.option("--laws", default="", help=M.OPT_SESSION_LAWS)
+@click.option("--attendees", required=True, help=M.OPT_SESSION_ATTENDEES)
+@click.option("--minutes", "minutes_file", type=click.Path(exists=True, path_type=Path), help=M.OPT_SESSION_MINUTES)
+@click.option("--unit", help=M.OPT_SESSION_UNIT)
 @pass_context
 def add_session(ctx: Context, held_on, title, laws, attendees, minutes_file, unit) -> None:
     minutes = minutes_file.read_text(encoding="utf-8") if minutes_file else ""
@@ -96,11 +96,11 @@ def add_session(ctx: Context, held_on, title, laws, attendees, minutes_file, uni
 @pass_context
 def list_sessions(ctx: Context) -> None:
     for item in ctx.repository.sessions():
-        click.echo(f"{item['held_on']}\t{item['title']}\t{item['unit'] or '—'}\t{item['laws']}\t{item['attendees']}人")
+        click.echo(M.SESSION_LINE.format(**item, unit_name=item["unit"] or "—"))
 
 
 def _cli_admin(unit: str | None):
     from knowledge.members import Member
 
     # The CLI runs with the database owner's rights: a bureau admin for sessions across units.
-    return Member(id=None, staff_no="cli", name="命令行", unit=unit or "", role="bureau_admin")
+    return Member(id=None, staff_no="cli", name=M.CLI_ACTOR, unit=unit or "", role="bureau_admin")

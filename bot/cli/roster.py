@@ -20,8 +20,8 @@ def roster() -> None:
 
 @roster.command("import", help=M.HELP_ROSTER_IMPORT)
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--skip-invalid", is_flag=True, help="跳过有误的行，导入其余各行。")
-@click.option("--deactivate-missing", is_flag=True, help="停用名册中未列出的人员（记录保留）。")
+@click.option("--skip-invalid", is_flag=True, help=M.OPT_SKIP_INVALID)
+@click.option("--deactivate-missing", is_flag=True, help=M.OPT_DEACTIVATE_MISSING)
 @pass_context
 def import_roster(ctx: Context, file: Path, skip_invalid: bool, deactivate_missing: bool) -> None:
     rows, skipped = parse_roster(file, skip_invalid=skip_invalid)
@@ -31,8 +31,8 @@ def import_roster(ctx: Context, file: Path, skip_invalid: bool, deactivate_missi
 
 
 @roster.command("codes", help=M.HELP_ROSTER_CODES)
-@click.option("--unit", help="只为该单位的人员生成。")
-@click.option("--all", "include_bound", is_flag=True, help="已绑定的人员也重新生成（用于更换账号）。")
+@click.option("--unit", help=M.OPT_CODES_UNIT)
+@click.option("--all", "include_bound", is_flag=True, help=M.OPT_CODES_ALL)
 @pass_context
 def codes(ctx: Context, unit: str | None, include_bound: bool) -> None:
     members = [m for m in ctx.repository.members(unit=unit) if include_bound or m.telegram_id is None]
@@ -52,8 +52,8 @@ def codes(ctx: Context, unit: str | None, include_bound: bool) -> None:
 
 
 @roster.command("list", help=M.HELP_ROSTER_LIST)
-@click.option("--unit", help="只列出该单位。")
-@click.option("--inactive", is_flag=True, help="包括已停用的人员。")
+@click.option("--unit", help=M.OPT_LIST_UNIT)
+@click.option("--inactive", is_flag=True, help=M.OPT_INACTIVE)
 @pass_context
 def list_members(ctx: Context, unit: str | None, inactive: bool) -> None:
     for m in ctx.repository.members(unit=unit, active_only=not inactive):

@@ -20,7 +20,7 @@ from knowledge.sources import load_files
 
 
 @cli.command("index", help=M.HELP_INDEX)
-@click.option("--all", "all_laws", is_flag=True, help="索引法规库中的全部法规（默认只索引学法清单中的法规）。")
+@click.option("--all", "all_laws", is_flag=True, help=M.OPT_INDEX_ALL)
 @pass_context
 def index(ctx: Context, all_laws: bool) -> None:
     from indexer import build_index
@@ -51,10 +51,10 @@ def ask(ctx: Context, question: tuple[str, ...]) -> None:
 
 @cli.command("eval", help=M.HELP_EVAL)
 @click.argument("questions", type=click.Path(path_type=Path))
-@click.option("--laws", type=click.Path(path_type=Path), help="评测用的法规文件夹（默认使用法规库中的全部法规）。")
-@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100), help="检索深度。")
-@click.option("--json", "as_json", is_flag=True, help="输出一个 JSON 对象。")
-@click.option("--cache", type=click.Path(path_type=Path), help="复用（并更新）此文件夹中的向量缓存，加快重复评测。")
+@click.option("--laws", type=click.Path(path_type=Path), help=M.OPT_EVAL_LAWS)
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100), help=M.OPT_EVAL_K)
+@click.option("--json", "as_json", is_flag=True, help=M.OPT_JSON)
+@click.option("--cache", type=click.Path(path_type=Path), help=M.OPT_EVAL_CACHE)
 @pass_context
 def evaluate(ctx: Context, questions: Path, laws: Path | None, k: int, as_json: bool, cache: Path | None) -> None:
     from indexer import make_encoders

@@ -20,11 +20,11 @@ def studylist() -> None:
 
 @studylist.command("load", help=M.HELP_STUDYLIST_LOAD)
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-@click.option("--example", is_flag=True, help="载入随程序提供的示例清单（内置法规库）。")
+@click.option("--example", is_flag=True, help=M.OPT_EXAMPLE_LIST)
 @pass_context
 def load(ctx: Context, file: Path | None, example: bool) -> None:
     if bool(file) == example:
-        raise click.UsageError("请给出清单文件，或使用 --example（二者选一）")
+        raise click.UsageError(M.USAGE_STUDYLIST_LOAD)
     lists = parse_study_lists(EXAMPLE if example else file, ctx.repository)
     ctx.repository.save_study_lists(lists)
     click.echo(M.STUDYLIST_LOADED.format(n=len(lists), ids="、".join(s.id for s in lists)))
