@@ -39,14 +39,24 @@ class _Heading:
     structural: bool
 
 
-def read_text(path: Path) -> str:
-    """Read a text file as UTF-8 or GB18030 (GBK), refusing binary content."""
+def read_bytes(path: Path) -> bytes:
+    """Read a file's bytes, refusing a missing or empty file."""
     try:
-        data = path.read_bytes()
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise SourceError(str(path), M.FILE_NOT_FOUND) from None
     if not data.strip():
         raise SourceError(str(path), M.FILE_EMPTY)
+    return data
+
+
+def read_text(path: Path) -> str:
+    """Read a text file as UTF-8 or GB18030 (GBK), refusing binary content."""
+    return decode_text(path, read_bytes(path))
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """Decode a file's bytes as UTF-8 or GB18030 (GBK), refusing binary content."""
     if b"\x00" in data[:65536] or data.startswith(_OLE_MAGIC) or data.startswith(b"PK\x03\x04"):
         raise SourceError(str(path), M.FILE_BINARY)
     for encoding in ("utf-8-sig", "gb18030"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from knowledge import messages as M
 from knowledge.errors import SourceError
-from knowledge.sources import read_text
+from knowledge.sources import decode_text, read_bytes
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -28,12 +28,7 @@ class Table:
 def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """Return a sheet's rows numbered as a spreadsheet shows them (header = 1), whatever the file's name."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(str(path), M.FILE_NOT_FOUND) from None
-    if not data.strip():
-        raise SourceError(str(path), M.FILE_EMPTY)
+    data = read_bytes(path)
     # Decide by content, not by name: a renamed file is read for what it is.
     if data.startswith(_ZIP_MAGIC):
         return _xlsx_rows(path, data)
@@ -41,7 +36,7 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
         raise SourceError(str(path), M.XLS_RENAMED)
     if b"\x00" in data[:65536]:
         raise SourceError(str(path), M.TABLE_BINARY)
-    text = read_text(path)
+    text = decode_text(path, data)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     return list(enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1))

@@ -9,6 +9,7 @@ import pytest
 
 from knowledge.repository import Repository
 from knowledge.sources import load_files
+from tests.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("XUEFA_SHARED", ROOT.parent / "shared"))
@@ -25,6 +26,12 @@ def shared_laws(shared):
     parsed, errors = load_files([shared / "laws"])
     assert not errors
     return parsed
+
+
+@pytest.fixture
+def api():
+    with FakeBotAPI() as server:
+        yield server
 
 
 @pytest.fixture

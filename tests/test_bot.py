@@ -8,15 +8,8 @@ from bot.services import Services
 from bot.telegram_app import build_app
 from knowledge.members import code_hash
 from tests.botharness import BotHarness, bot_services
-from tests.fakebotapi import FakeBotAPI
 
 ROSTER = "姓名,工号,单位,角色,手机\n张老师,T001,城关一小,教师,13800000001\n李校长,A001,城关一小,单位管理员,\n王局,B001,县教育局,局管理员,\n赵书记,L001,县教育局,领导,\n"
-
-
-@pytest.fixture
-def api():
-    with FakeBotAPI() as server:
-        yield server
 
 
 @pytest.fixture

@@ -52,12 +52,6 @@ def this_wednesday_noon() -> datetime:
 
 
 @pytest.fixture
-def api():
-    with FakeBotAPI() as server:
-        yield server
-
-
-@pytest.fixture
 def services(tmp_path, shared, api):
     service = bot_services(tmp_path, shared, api, ROSTER)
     repository = service.repository

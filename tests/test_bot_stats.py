@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 
-from tests.test_bot import api, bot, register, services  # noqa: F401 - shared fixtures
+from tests.test_bot import bot, register, services  # noqa: F401 - shared fixtures
 
 
 async def test_teachers_only_see_their_own_record(bot, services):  # noqa: F811
