@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
 
 import bm25s
 import numpy as np
+
+# bm25s sets its own logger to DEBUG on import; its progress chatter is not ours to print.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 EMPTY = "\x00"  # a document with no tokens still needs one, so numbering stays aligned
 

@@ -68,7 +68,6 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     # httpx logs every request URL, and a Bot API URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     ctx.ensure_object(Context)
     ctx.call_on_close(ctx.obj.close)
 
