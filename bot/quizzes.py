@@ -7,8 +7,7 @@ from pathlib import Path
 from bot.services import Services
 from knowledge import messages as M
 from knowledge.citations import find_citations, resolve
-from knowledge.errors import CitationError
-from knowledge.errors import ValidationError
+from knowledge.errors import CitationError, ValidationError
 from knowledge.quizbank import citation_checker, read_bank
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from bot.cli.main import CLIError, Context, cli, pass_context, warn
+from bot.render import article_text, law_outline
 from knowledge import messages as M
 from knowledge.citations import LawCatalog, parse_citation, resolve
 from knowledge.errors import NotFound
 from knowledge.models import CURRENT, ImportReport
-from bot.render import article_text, law_outline
 from knowledge.repository import BundledCorpus
 from knowledge.sources import bundled_laws, load_files
 
