@@ -38,7 +38,7 @@ class Repository:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-            # The bot's worker threads (search, exports) share this connection; the lock serialises them.
+            # Handlers answer in worker threads and share this connection; transaction()'s lock serialises writes.
             conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         self.path = str(path) if path else ":memory:"
         self.db = sqlite_utils.Database(conn)

@@ -162,3 +162,14 @@ async def test_a_bootstrap_admin_uploads_the_first_roster(bot, services):
     [stranger] = await bot.upload(bot.api.user(9010), "名册.csv", roster)
     assert "请用单位管理员发放的邀请码注册" in stranger
 
+
+
+async def test_network_errors_are_retried_and_a_blocked_user_is_marked_unreachable(bot, services):
+    teacher = await register(bot, services, 1001, "T001")
+    bot.api.fail_next("sendMessage", status=500, n=1)
+    bot.api.fail_next("sendMessage", status="disconnect", n=1)
+    [reply] = await bot.text(teacher, "教师法第六条")
+    assert "每年九月十日为教师节" in reply
+    bot.api.block_user(1001)
+    assert await bot.text(teacher, "教师法第六条") == []
+    assert not services.repository.member_by_telegram(1001).reachable
