@@ -203,6 +203,9 @@ class Conversation:
         if not words:
             return self.say(M.USAGE_RECORDS)
         services = self.services
+        viewer = caller.member
+        if not (viewer.is_admin or viewer.sees_all_units) and words[0] not in (viewer.staff_no, viewer.name):
+            return self.say(M.ACCESS_RECORD)  # before any lookup: a teacher learns nothing about others
         try:
             member = find_member(services.repository, words[0])
             period = parse_period(words[1] if len(words) > 1 else "本年", date.fromisoformat(services.today()))
@@ -334,22 +337,17 @@ class Conversation:
         return found[:limit]
 
     def _law_chapters(self, caller: Caller, rest: str) -> Reply:
-        list_id, _, position = rest.partition(":")
+        return self._navigate(caller, rest + ":")
+
+    def _navigate(self, caller: Caller, rest: str) -> Reply:
+        """Browse a law of a study list (nav:<list>:<position>:<trail>); the list gives the focus."""
+        list_id, position, trail = rest.split(":")
         [study_list] = [s for s in self.services.repository.study_lists() if s.id == list_id]
         entry = study_list.laws[int(position)]
         law = self.services.repository.law(entry.title)
-        return self._navigate_law(law, [], entry.focus)
+        return self._navigate_law(law, f"{list_id}:{position}", [int(i) for i in trail.split(".") if i], entry.focus)
 
-    def _navigate(self, caller: Caller, rest: str) -> Reply:
-        law_id, _, trail = rest.partition(":")
-        title = next(s.title for s in self.services.repository.law_summaries() if s.id == int(law_id))
-        law = self.services.repository.law(title)
-        focus = next(
-            (e.focus for s in self.services.repository.study_lists() for e in s.laws if e.title == title), None
-        )
-        return self._navigate_law(law, [int(i) for i in trail.split(".") if i], focus)
-
-    def _navigate_law(self, law, trail: list[int], focus) -> Reply:
+    def _navigate_law(self, law, entry: str, trail: list[int], focus) -> Reply:
         """Show one level of a law's 编/章/节 tree: the headings below a node, or its articles at a leaf."""
         prefix: list[str] = []
         for index in trail:
@@ -364,12 +362,12 @@ class Conversation:
         if focus and not prefix:
             lines.append(fmt.esc(M.STUDYLIST_FOCUS.strip().format(focus=focus.describe())))
         back = ".".join(str(i) for i in trail[:-1])
-        back_action = f"nav:{law.id}:{back}" if trail else "list:"
+        back_action = f"nav:{entry}:{back}" if trail else "list:"
         if children:
             buttons = []
             for n, heading in enumerate(children):
                 star = "★ " if focus and heading in focus.chapters else ""
-                buttons.append([Button(star + heading[:50], f"nav:{law.id}:{'.'.join(map(str, trail + [n]))}")])
+                buttons.append([Button(star + heading[:50], f"nav:{entry}:{'.'.join(map(str, trail + [n]))}")])
             buttons.append([Button(M.BUTTON_BACK, back_action)])
             return Reply(parts=["\n".join(lines)], buttons=buttons)
         articles = [a for a in law.articles if list(a.path[: len(prefix)]) == prefix]

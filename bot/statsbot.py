@@ -23,7 +23,8 @@ def digest_reply(services: Services) -> Reply:
     from bot.exports import write_xlsx
 
     period = parse_period("上周", date.fromisoformat(services.today()))
-    report = build_report(services.repository, None, period, None, services.settings.tz)
+    # One digest goes to admins and leaders alike, and leaders do not see phone numbers.
+    report = build_report(services.repository, None, period, None, services.settings.tz, phones=False)
     workbook = io.BytesIO()
     write_xlsx(report, workbook)
     reply = Reply(parts=[Html().bold(M.DIGEST_HEAD)] + report_parts(Html(), report, not_yet_limit=20))

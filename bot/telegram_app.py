@@ -46,6 +46,8 @@ COMMANDS = [
     ("records", M.MENU_RECORDS),
     ("session", M.MENU_SESSION),
 ]
+# Records and reports carry personal data: they are answered in private chats only.
+PRIVATE_COMMANDS = {"me", "stats", "records", "session"}
 # The first rate: never more than one message per 1/28 s overall, so no rolling second holds more
 # than 29 and Telegram's ~30/s broadcast limit is never hit; a burst allowance would overshoot it.
 OVERALL_RATE = (1, 1 / 28)
@@ -57,6 +59,9 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not addressed_to_bot(message, context.bot.username):
         return
     name = message.text.split()[0][1:].split("@")[0].lower()
+    if name in PRIVATE_COMMANDS and message.chat.type != ChatType.PRIVATE:
+        await send_reply(context.bot, message.chat_id, Reply(parts=[html.escape(M.PRIVATE_ONLY, quote=False)]))
+        return
     args = " ".join(context.args or [])
     # Off the event loop: answering may wait seconds on an LLM; pushes and other chats go on meanwhile.
     reply = await asyncio.to_thread(conversation_of(context).handle_command, caller_of(update, context), name, args)

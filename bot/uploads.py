@@ -11,7 +11,7 @@ from knowledge.members import Member, parse_roster
 from knowledge.tables import read_table
 
 MAX_BYTES = 5_000_000
-SKIP_WORDS = ("跳过", "skip")
+SKIP_WORDS = M.SKIP_WORDS
 
 
 def import_upload(services: Services, admin: Member, path: Path, caption: str = "") -> str:
@@ -19,13 +19,17 @@ def import_upload(services: Services, admin: Member, path: Path, caption: str = 
     skip_invalid = any(word in caption.lower() for word in SKIP_WORDS)
     try:
         header = read_table(path, []).header
-        if {"姓名", "工号", "单位", "角色"} <= set(header):
-            rows, skipped = parse_roster(path, admin=admin, skip_invalid=skip_invalid)
+        if set(M.ROSTER_COLUMNS) <= set(header):
+            rows, skipped = parse_roster(
+                path, admin=admin, skip_invalid=skip_invalid, repository=services.repository
+            )
             unit = admin.unit if admin.role == "unit_admin" else None
             report = services.repository.import_roster(rows, unit=unit)
             report.skipped = skipped
             return report.describe()
-        if {"题型", "题干", "答案"} <= set(header) and admin.role == "bureau_admin":
+        if {M.BANK_COL_KIND, M.BANK_COL_STEM, M.BANK_COL_ANSWER} <= set(header):
+            if admin.role != "bureau_admin":
+                return M.BANK_BUREAU_ONLY
             from bot.quizzes import import_bank
 
             return import_bank(services, path, skip_invalid)

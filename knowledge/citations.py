@@ -98,14 +98,29 @@ class Citation:
         return text
 
 
+MAX_ARTICLE = 9999  # the longest code, the 民法典, has 1,260 articles
+MAX_PART = 99
+
+
+def _number(text: str | None, highest: int) -> int | None:
+    if not text:
+        return None
+    try:
+        value = cn_to_int(text)
+    except (ValueError, KeyError):
+        raise CitationError(M.CITATION_BAD_NUMBER.format(text=text)) from None
+    if not 1 <= value <= highest:
+        raise CitationError(M.CITATION_BAD_NUMBER.format(text=text))
+    return value
+
+
 def _citation(match: re.Match, law: str | None, offset: int = 0) -> Citation:
     groups = match.groupdict()
-    item = groups.get("item") or groups.get("item2")
     return Citation(
         law=law,
-        article=ArticleNo(cn_to_int(groups["num"]), cn_to_int(groups["sub"]) if groups.get("sub") else 0),
-        paragraph=cn_to_int(groups["para"]) if groups.get("para") else None,
-        item=cn_to_int(item) if item else None,
+        article=ArticleNo(_number(groups["num"], MAX_ARTICLE), _number(groups.get("sub"), MAX_PART) or 0),
+        paragraph=_number(groups.get("para"), MAX_PART),
+        item=_number(groups.get("item") or groups.get("item2"), MAX_PART),
         start=match.start() + offset,
         end=match.end() + offset,
     )
@@ -130,15 +145,21 @@ def find_citations(text: str) -> list[Citation]:
         for match in pattern.finditer(text):
             if any(s < match.end() and match.start() < e for s, e in taken):
                 continue
-            found.append(_citation(match, match.group("law")))
             taken.append((match.start(), match.end()))
+            try:
+                found.append(_citation(match, match.group("law")))
+            except CitationError:
+                continue  # 第十十条 in running text is not a citation
     mentions = [(m.start(), m.group("law")) for m in _LAW_MENTION.finditer(text)]
     mentions += [(c.start, c.law) for c in found if c.law]
     for match in _LONE.finditer(text):
         if any(s <= match.start() < e for s, e in taken):
             continue
         previous = [law for start, law in mentions if start < match.start()]
-        found.append(_citation(match, previous[-1] if previous else None))
+        try:
+            found.append(_citation(match, previous[-1] if previous else None))
+        except CitationError:
+            continue
     return sorted(found, key=lambda c: c.start)
 
 

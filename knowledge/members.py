@@ -17,12 +17,14 @@ ROLES = ("teacher", "unit_admin", "bureau_admin", "leader")
 _ROLE_WORDS = {label: role for role, label in M.ROLE_LABELS.items()} | {role: role for role in ROLES}
 _ROLE_WORDS |= {"老师": "teacher", "管理员": "unit_admin", "校管理员": "unit_admin", "局领导": "leader"}
 _STAFF_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_PHONE = re.compile(r"^1\d{10}$")
+_PHONE_NUMBER = re.compile(r"^1\d{10}$")
 # No 0/O, 1/I/L: codes are typed from paper as often as tapped from a link.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 MAX_FAILED_BINDS = 5
 BIND_WINDOW = timedelta(hours=1)
+_NAME, _STAFF, _UNIT, _ROLE = M.ROSTER_COLUMNS
+_PHONE = M.ROSTER_PHONE_COLUMN
 
 
 @dataclass
@@ -101,26 +103,32 @@ class RosterReport:
         return "\n".join(lines)
 
 
-def parse_roster(path: Path, *, admin: Member | None = None, skip_invalid: bool = False) -> tuple[list[RosterRow], list]:
-    """Read and validate a roster (姓名, 工号, 单位, 角色, 手机); a unit admin may only touch their unit."""
-    table = read_table(path, ["姓名", "工号", "单位", "角色"], ["手机"])
+def parse_roster(
+    path: Path, *, admin: Member | None = None, skip_invalid: bool = False, repository=None
+) -> tuple[list[RosterRow], list]:
+    """Read and validate a roster (姓名, 工号, 单位, 角色, 手机); a unit admin may only touch their unit.
+
+    With a repository, a unit admin's rows are also checked against who the 工号 already is:
+    a row may not move someone in from another unit or demote a bureau admin or leader.
+    """
+    table = read_table(path, M.ROSTER_COLUMNS, [M.ROSTER_PHONE_COLUMN])
     rows: list[RosterRow] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     for number, values in table.rows:
-        reason = _check_row(values, seen, admin)
+        reason = _check_row(values, seen, admin) or _check_existing(values, admin, repository)
         if reason:
             problems.append((number, reason))
             continue
-        seen[values["工号"].upper()] = number
+        seen[values[_STAFF].upper()] = number
         rows.append(
             RosterRow(
                 number,
-                values["工号"].upper(),
-                values["姓名"],
-                values["单位"],
-                _ROLE_WORDS[values["角色"]],
-                values.get("手机", ""),
+                values[_STAFF].upper(),
+                values[_NAME],
+                values[_UNIT],
+                _ROLE_WORDS[values[_ROLE]],
+                values.get(_PHONE, ""),
             )
         )
     if problems and not skip_invalid:
@@ -130,29 +138,40 @@ def parse_roster(path: Path, *, admin: Member | None = None, skip_invalid: bool 
     return rows, problems
 
 
+def _check_existing(values: dict[str, str], admin: Member | None, repository) -> str | None:
+    if repository is None or admin is None or admin.role != "unit_admin":
+        return None
+    for existing in repository.find_members(values[_STAFF].upper()):
+        if existing.staff_no == values[_STAFF].upper() and (
+            existing.unit != admin.unit or existing.role in ("bureau_admin", "leader")
+        ):
+            return M.ROSTER_NOT_YOURS.format(value=values[_STAFF], name=existing.name, unit=existing.unit)
+    return None
+
+
 def _check_row(values: dict[str, str], seen: dict[str, int], admin: Member | None) -> str | None:
-    staff_no = values["工号"].upper()
-    phone = values.get("手机", "").replace(" ", "").replace("-", "")
-    values["手机"] = phone
-    if not values["姓名"]:
+    staff_no = values[_STAFF].upper()
+    phone = values.get(_PHONE, "").replace(" ", "").replace("-", "")
+    values[_PHONE] = phone
+    if not values[_NAME]:
         return M.ROSTER_NAME_EMPTY
     if not staff_no:
         return M.ROSTER_STAFF_EMPTY
     if not _STAFF_NO.match(staff_no):
-        return M.ROSTER_STAFF_BAD.format(value=values["工号"])
+        return M.ROSTER_STAFF_BAD.format(value=values[_STAFF])
     if staff_no in seen:
-        return M.ROSTER_STAFF_DUPLICATE.format(value=values["工号"], row=seen[staff_no])
-    if not values["单位"]:
+        return M.ROSTER_STAFF_DUPLICATE.format(value=values[_STAFF], row=seen[staff_no])
+    if not values[_UNIT]:
         return M.ROSTER_UNIT_EMPTY
-    if values["角色"] not in _ROLE_WORDS:
-        return M.ROSTER_ROLE_BAD.format(value=values["角色"])
-    if phone and not _PHONE.match(phone):
-        return M.ROSTER_PHONE_BAD.format(value=values.get("手机"))
+    if values[_ROLE] not in _ROLE_WORDS:
+        return M.ROSTER_ROLE_BAD.format(value=values[_ROLE])
+    if phone and not _PHONE_NUMBER.match(phone):
+        return M.ROSTER_PHONE_BAD.format(value=values.get(_PHONE))
     if admin is not None and admin.role == "unit_admin":
-        if values["单位"] != admin.unit:
-            return M.ROSTER_OTHER_UNIT.format(value=values["单位"], unit=admin.unit)
-        if _ROLE_WORDS[values["角色"]] in ("bureau_admin", "leader"):
-            return M.ROSTER_ROLE_FORBIDDEN.format(value=values["角色"])
+        if values[_UNIT] != admin.unit:
+            return M.ROSTER_OTHER_UNIT.format(value=values[_UNIT], unit=admin.unit)
+        if _ROLE_WORDS[values[_ROLE]] in ("bureau_admin", "leader"):
+            return M.ROSTER_ROLE_FORBIDDEN.format(value=values[_ROLE])
     return None
 
 
@@ -192,7 +211,9 @@ def bind_account(repository, telegram_id: int, chat_id: int, code: str, now: dat
     if member is None or not member.active:
         repository.record_bind_attempt(telegram_id, ok=False)
         raise BindError(M.BIND_INACTIVE)
-    repository.bind_member(member_id, telegram_id, chat_id, code_hash(code))
+    if not repository.bind_member(member_id, telegram_id, chat_id, code_hash(code)):
+        repository.record_bind_attempt(telegram_id, ok=False)
+        raise BindError(M.BIND_USED_CODE)
     repository.record_bind_attempt(telegram_id, ok=True)
     return repository.member(member_id)
 

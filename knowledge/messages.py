@@ -159,8 +159,8 @@ HELP = (
 )
 HELP_ADMIN = (
     "管理员命令：\n"
-    "· 发送名册文件（.xlsx/.csv，列：姓名、工号、单位、角色、手机）导入人员\n"
-    "· 发送题库文件（.xlsx/.csv，列：题型、题干、选项A…、答案、解析、出处）导入题目\n"
+    "· 发送名册文件（.xlsx/.csv，列：姓名、工号、单位、角色、手机）导入人员（单位管理员限本单位）\n"
+    "· 局管理员可发送题库文件（.xlsx/.csv，列：题型、题干、选项A…、答案、解析、出处）导入题目\n"
     "· /stats [本周|本季度|2026Q4] [单位] 学法统计　/records 姓名或工号 查看学习记录\n"
     "· /session 登记集体学法"
 )
@@ -471,3 +471,11 @@ CONSOLE_UNIT = "本机"
 STATS_FILE_NAME = "学法统计-{period}-{unit}"
 LIST_DATES = "（{start} 至 {end}）"
 LIST_LAW_LINE = "{n}. 《{title}》{count}条"
+ROSTER_COLUMNS = ["姓名", "工号", "单位", "角色"]
+ROSTER_PHONE_COLUMN = "手机"
+ROSTER_NOT_YOURS = "工号“{value}”是{unit}的{name}，单位管理员不能修改其他单位或上级的人员信息"
+BANK_BUREAU_ONLY = "题库由局管理员统一导入，请将题库文件发给局管理员。"
+SKIP_WORDS = ("跳过", "skip")
+CITATION_BAD_NUMBER = "“{text}”不是有效的条文编号"
+ARTICLE_NUMBER_BAD = "“{text}”不是有效的条文编号"
+PRIVATE_ONLY = "学习记录和统计涉及个人信息，请私聊机器人使用此功能。"

@@ -34,9 +34,15 @@ def _week(day: date) -> Period:
     return Period("week", f"{year}-W{week:02d}", monday.isoformat(), (monday + timedelta(days=6)).isoformat())
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a report can be about
+
+
 def parse_period(text: str | None, today: date) -> Period:
     """Understand 本周/上周/本季度/上季度/本年/2026Q4/2026-W48/2026; default: this week."""
     text = (text or "本周").strip().upper().replace("第", "").replace(" ", "")
+    year = re.match(r"\d{4}", text)
+    if year and not FIRST_YEAR <= int(year.group()) <= LAST_YEAR:
+        raise PeriodError(M.PERIOD_BAD.format(text=text))
     if text in ("本周", "THIS-WEEK", "WEEK"):
         return _week(today)
     if text == "上周":
@@ -84,9 +90,15 @@ def allowed_unit(viewer: Member | None, unit: str | None) -> str | None:
     raise AccessDenied(M.ACCESS_REPORTS)
 
 
-def build_report(repository, viewer: Member | None, period: Period, unit: str | None, tz: str) -> Report:
-    """Compute a participation report; check access and write the audit log first."""
+def build_report(
+    repository, viewer: Member | None, period: Period, unit: str | None, tz: str, phones: bool = True
+) -> Report:
+    """Compute a participation report; check access and write the audit log first.
+
+    Phone numbers are shown to admins (and the CLI) only, and never when phones is False.
+    """
     unit = allowed_unit(viewer, unit)
+    show_phones = phones and (viewer is None or viewer.is_admin)
     if unit is not None and unit not in repository.units():
         raise XuefaError(M.UNIT_UNKNOWN.format(unit=unit))
     repository.audit(viewer, "report", f"{period.label} {unit or M.REPORT_ALL_UNITS}")
@@ -103,7 +115,7 @@ def build_report(repository, viewer: Member | None, period: Period, unit: str | 
             passed=r["passed"],
             best_score=r["best"],
             last_activity=r["last_activity"],
-            phone=r["phone"] if viewer is None or viewer.is_admin else None,
+            phone=r["phone"] if show_phones else None,
             reachable=bool(r["reachable"]) and r["bound"],
         )
         for r in rows
@@ -121,7 +133,7 @@ def build_report(repository, viewer: Member | None, period: Period, unit: str | 
         trend=trend,
         rounds=len(trend_rows),
         generated_at=datetime.now(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
-        show_phones=viewer is None or viewer.is_admin,
+        show_phones=show_phones,
     )
 
 

@@ -67,9 +67,20 @@ class Repository:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Run a block atomically: all of it lands or none of it does."""
-        # sqlite-utils' write methods nest inside atomic() as savepoints.
-        with self._lock, self.db.atomic():
-            yield
+        with self._lock:
+            if self.db.conn.in_transaction:
+                with self.db.atomic():  # nested: a savepoint
+                    yield
+                return
+            # IMMEDIATE takes the write lock up front: a read-then-write transaction started as
+            # DEFERRED fails at once with "database is locked" when another process wrote meanwhile.
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.conn.execute("ROLLBACK")
+                raise
+            self.db.conn.execute("COMMIT")
 
     # --- migrations -----------------------------------------------------------
 
@@ -443,10 +454,16 @@ class Repository:
         row = self.db.execute("SELECT member_id, used_at FROM invite_codes WHERE code_hash = ?", [digest]).fetchone()
         return (row[0], row[1]) if row else None
 
-    def bind_member(self, member_id: int, telegram_id: int, chat_id: int, digest: str) -> None:
-        """Bind a Telegram account to a member and use up the code, atomically."""
+    def bind_member(self, member_id: int, telegram_id: int, chat_id: int, digest: str) -> bool:
+        """Use up the code and bind the account, atomically; False if the code was used meanwhile."""
         now = utcnow()
         with self.transaction():
+            used = self.db.execute(
+                "UPDATE invite_codes SET used_at = ?, used_by = ? WHERE code_hash = ? AND used_at IS NULL",
+                [now, telegram_id, digest],
+            )
+            if used.rowcount != 1:
+                return False
             self.db.execute(
                 "UPDATE members SET telegram_id = NULL, chat_id = NULL WHERE telegram_id = ? AND active = 0",
                 [telegram_id],
@@ -456,9 +473,7 @@ class Repository:
                 "WHERE id = ?",
                 [telegram_id, chat_id, now, now, member_id],
             )
-            self.db.execute(
-                "UPDATE invite_codes SET used_at = ?, used_by = ? WHERE code_hash = ?", [now, telegram_id, digest]
-            )
+        return True
 
     def record_bind_attempt(self, telegram_id: int, ok: bool) -> None:
         """Record a registration attempt, for rate limiting failures."""

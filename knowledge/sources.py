@@ -187,7 +187,10 @@ def parse_law_text(text: str, path: str) -> ParsedLaw:
             continue
         match = ARTICLE_START.match(line)
         if match and not skipping:
-            number = ArticleNo(cn_to_int(match.group(1)), cn_to_int(match.group(2)) if match.group(2) else 0)
+            try:
+                number = ArticleNo(cn_to_int(match.group(1)), cn_to_int(match.group(2)) if match.group(2) else 0)
+            except (ValueError, KeyError):
+                raise SourceError(path, M.ARTICLE_NUMBER_BAD.format(text=line.split()[0]), lineno) from None
             if number in seen:
                 raise SourceError(path, M.DUPLICATE_ARTICLE.format(label=number.label, first=seen[number]), lineno)
             seen[number] = lineno

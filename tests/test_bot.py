@@ -173,3 +173,23 @@ async def test_network_errors_are_retried_and_a_blocked_user_is_marked_unreachab
     bot.api.block_user(1001)
     assert await bot.text(teacher, "教师法第六条") == []
     assert not services.repository.member_by_telegram(1001).reachable
+
+
+async def test_a_unit_admin_cannot_take_over_people_of_other_units(bot, services):
+    admin = await register(bot, services, 5005, "A001")
+    roster = "姓名,工号,单位,角色\n王局,B001,城关一小,教师\n".encode()
+    [report] = await bot.upload(admin, "roster.csv", roster)
+    assert "工号“B001”是县教育局的王局" in report
+    boss = services.repository.find_members("B001")[0]
+    assert (boss.unit, boss.role) == ("县教育局", "bureau_admin")
+
+
+async def test_stale_or_forged_buttons_get_a_polite_answer(bot, services):
+    teacher = await register(bot, services, 1001, "T001")
+    await bot.text(teacher, "/list")
+    message = bot.last_message_to(1001)
+    for data in ("nav:9999:", "law:NOPE:0", "art:abc", "rel:99999", "nav:T-Q1:0:99"):
+        calls = await bot.press(teacher, message, data)
+        assert calls and "该按钮已失效" in calls[-1].params["text"]
+    assert await bot.press(teacher, message, "qa:1:2:3") == []  # a quiz button answers with a toast
+    assert "该按钮已失效" in bot.api.calls_to("answerCallbackQuery")[-1].params["text"]

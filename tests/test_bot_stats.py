@@ -73,3 +73,12 @@ async def test_the_weekly_digest_reaches_bureau_admins_and_leaders(bot, services
     assert sorted(call.params["chat_id"] for call in documents) == [3003, 7007]
     digests = [c for c in bot.api.calls_to("sendMessage") if "每周学法简报" in c.params["text"]]
     assert sorted(call.params["chat_id"] for call in digests) == [3003, 7007]
+
+
+async def test_records_and_reports_stay_out_of_group_chats(bot, services):  # noqa: F811
+    admin = await register(bot, services, 5005, "A001")
+    group = bot.api.group()
+    for command in ("/stats@xuefa_test_bot", "/me@xuefa_test_bot", "/records@xuefa_test_bot T001"):
+        [reply] = await bot.text(admin, command, chat=group)
+        assert reply == "学习记录和统计涉及个人信息，请私聊机器人使用此功能。"
+    assert not bot.api.calls_to("sendDocument")

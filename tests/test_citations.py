@@ -80,7 +80,9 @@ def test_bad_citations_say_exactly_what_is_wrong(loaded_repo, catalog, text, mes
     assert message in str(caught.value)
 
 
-@pytest.mark.parametrize("text", ["hello", "", "教师法", "第条", "《》第一条?!"])
+@pytest.mark.parametrize(
+    "text", ["hello", "", "教师法", "第条", "《》第一条?!", "教师法第十十条", "教师法第零条", "教师法第99999999999999999999条"]
+)
 def test_unparseable_input(text):
     with pytest.raises(CitationError):
         parse_citation(text)

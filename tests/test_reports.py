@@ -153,3 +153,9 @@ def test_periods(text, label, start, end):
 def test_bad_periods(bad):
     with pytest.raises(PeriodError):
         parse_period(bad, date(2026, 11, 28))
+
+
+@pytest.mark.parametrize("bad", ["9999Q4", "0001", "1999", "2101-W01"])
+def test_years_outside_the_reporting_range(bad):
+    with pytest.raises(PeriodError):
+        parse_period(bad, date(2026, 11, 28))

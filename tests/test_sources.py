@@ -146,6 +146,13 @@ def test_duplicate_article_names_both_lines(tmp_path):
     assert "第二条 已在第5行出现" in str(caught.value)
 
 
+def test_a_malformed_article_number_names_its_line(tmp_path):
+    path = write(tmp_path, "bad-number.md", "# 示例法\n\n第一条 甲。\n\n第十十条 乙。\n")
+    with pytest.raises(SourceError) as caught:
+        parse_law_text(read_source(path), str(path))
+    assert caught.value.line == 5 and "“第十十条”不是有效的条文编号" in str(caught.value)
+
+
 def test_gap_is_a_warning_and_the_law_still_imports(tmp_path):
     path = write(tmp_path, "gap.md", "# 示例法\n\n第一条 甲。\n\n第三条 丙。\n\n第三条之一 丁。\n\n第四条 戊。\n")
     parsed = parse_law_text(read_source(path), str(path))
