@@ -577,12 +577,17 @@ class Repository:
         return _question(row) if row else None
 
     def bank_questions(self, law_titles: list[str] | None = None) -> list[QuizQuestion]:
-        """Return active bank questions, those citing one of these laws or citing nothing."""
-        rows = self.db.execute(self._QUESTION_SQL + " WHERE origin = 'bank' AND active = 1 ORDER BY id").fetchall()
-        questions = [_question(row) for row in rows]
-        if law_titles is None:
-            return questions
-        return [q for q in questions if not q.citation or any(title in q.citation for title in law_titles)]
+        """Return active bank questions, those whose 出处 is an article of these laws or that cite nothing."""
+        sql = self._QUESTION_SQL + " WHERE origin = 'bank' AND active = 1"
+        params: list = []
+        if law_titles is not None:
+            # Import resolved each 出处 (教师法第七条 or the full title alike) to an article id.
+            sql += (
+                " AND (citation = '' OR article_id IN (SELECT a.id FROM articles a JOIN laws l ON l.id = a.law_id"
+                f" WHERE l.title IN ({','.join('?' * len(law_titles))})))"
+            )
+            params = list(law_titles)
+        return [_question(row) for row in self.db.execute(sql + " ORDER BY id", params).fetchall()]
 
     def recent_round_articles(self, rounds: int) -> set[int]:
         """Return the articles asked in the last few rounds."""

@@ -172,6 +172,9 @@ def ensure_round(repository, study_list: StudyList | None, now: datetime, tz: st
     if study_list is None:
         raise QuizError(M.QUIZ_NO_LIST)
     opens, deadline = week_bounds(local_day, schedule, tz)
+    if deadline <= now:
+        # After Sunday's deadline a new round would be closed at birth and count against everyone.
+        raise QuizError(M.QUIZ_CLOSED.format(deadline=deadline.strftime("%Y-%m-%d %H:%M")))
     questions = choose_questions(repository, study_list, schedule.questions, rng or random.Random())
     if not questions:
         raise QuizError(M.QUIZ_NO_QUESTIONS.format(list=study_list.title))

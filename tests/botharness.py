@@ -9,7 +9,7 @@ from telegram.ext import Application, TypeHandler
 
 from bot.services import Services
 from bot.settings import Settings
-from knowledge.members import parse_roster
+from knowledge.members import code_hash, parse_roster
 from knowledge.repository import Repository
 from knowledge.sources import load_files
 from knowledge.studylists import parse_study_lists
@@ -21,6 +21,14 @@ STUDY_LIST = (
     "      - file: teachers-law.md\n        focus:\n          chapter: 第二章 权利和义务\n"
     "      - file: compulsory-education-law.md\n"
 )
+
+
+def bind(repository: Repository, staff_no: str, user_id: int) -> None:
+    """Bind a member's Telegram account the way /start does: issue a code, then use it."""
+    member = repository.find_members(staff_no)[0]
+    digest = code_hash(f"CODE{staff_no}")
+    repository.replace_invite_codes([(member.id, digest)])
+    assert repository.bind_member(member.id, user_id, user_id, digest)
 
 
 def bot_services(folder, shared, api: FakeBotAPI, roster: str) -> Services:

@@ -21,9 +21,8 @@ from bot.services import Services
 from bot.telegram_app import build_app
 from knowledge import messages as M
 from knowledge.members import parse_roster
-from knowledge.repository import Repository
 from knowledge.rounds import Schedule, answer_question, finish, iso_week, save_schedule, start_or_resume
-from tests.botharness import BotHarness, bot_services
+from tests.botharness import BotHarness, bind, bot_services
 from tests.fakebotapi import Call, FakeBotAPI
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -63,11 +62,6 @@ def services(tmp_path, shared, api):
     assert "新增 2 道" in import_bank(service, tmp_path / "bank.csv")
     yield service
     repository.close()
-
-
-def bind(repository: Repository, staff_no: str, user_id: int) -> None:
-    member = repository.find_members(staff_no)[0]
-    repository.bind_member(member.id, user_id, user_id, "no-code")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from knowledge import messages as M
 from knowledge.repository import Repository
+from tests.botharness import bind
 from tests.fakebotapi import FakeBotAPI
 
 LIST = (
@@ -47,8 +48,7 @@ def db(tmp_path, monkeypatch, shared):
     assert run("roster", "import", "roster.csv").exit_code == 0
     repository = Repository(path)
     for staff_no, user_id in BOUND.items():
-        member = repository.find_members(staff_no)[0]
-        repository.bind_member(member.id, user_id, user_id, "no-code")
+        bind(repository, staff_no, user_id)
     repository.close()
     return path
 

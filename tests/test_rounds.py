@@ -349,3 +349,19 @@ def test_schedule_moments_fall_in_the_week_of_a_day():
     assert schedule.at("push", date(2030, 3, 9), TZ) == local(MONDAY, 9)
     assert schedule.at("deadline", date(2030, 3, 4), TZ) == local(MONDAY + timedelta(days=6), 22)
     assert schedule.at("reminder", date(2030, 3, 10), TZ) == local(MONDAY + timedelta(days=4), 16)
+
+
+def test_bank_questions_count_for_their_laws_whatever_the_citation_says(repository):
+    seventh = next(a for a in repository.articles(law_ids=repository.law_ids([TEACHERS])) if a.number.label == "第七条")
+    short, full = bank(2, seventh.id)
+    short.citation, full.citation = "教师法第七条", "《中华人民共和国教师法》第七条"
+    repository.save_questions([short, full])
+    assert len(repository.bank_questions([TEACHERS])) == 2
+    assert repository.bank_questions([COMPULSORY]) == []
+
+
+def test_no_round_is_created_after_the_weeks_deadline(repository):
+    sunday_night = local(MONDAY + timedelta(days=6), 22, 30)
+    with pytest.raises(QuizError, match="截止"):
+        ensure_round(repository, study_list(repository), sunday_night, TZ, random.Random(1))
+    assert repository.round_for_week(iso_week(MONDAY)) is None
