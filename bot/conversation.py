@@ -149,7 +149,7 @@ class Conversation:
         """List the articles best matching some keywords."""
         if not args:
             return self.say(M.USAGE_SEARCH)
-        result = self.services.ask(args)
+        result = self.services.ask(args, compose=False)  # a list of articles: no generated summary to pay for
         self._log(caller, args, "search", [p.article for p in result.passages])
         if result.notice and not result.passages:
             return self.say(result.notice)

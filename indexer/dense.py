@@ -17,11 +17,6 @@ class DenseIndex:
         if len(vectors):
             self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
 
-    @property
-    def articles(self) -> int:
-        """Return how many articles the chunks belong to."""
-        return len(self.starts)
-
     def scores(self, query: np.ndarray) -> np.ndarray:
         """Return every article's best chunk cosine for a query vector."""
         total = self.index.ntotal

@@ -119,7 +119,10 @@ class EmbeddingCache:
         """Save the vectors still in use; vectors of removed text are dropped for good."""
         keys = sorted(k for k in self.vectors if k in keep)
         matrix = np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, self.dim), dtype=np.float32)
-        np.savez(self.file(folder), keys=np.array(keys), vectors=matrix.astype(np.float32))
+        target = self.file(folder)
+        partial = target.with_name(target.name + ".partial.npz")
+        np.savez(partial, keys=np.array(keys), vectors=matrix.astype(np.float32))
+        os.replace(partial, target)  # a crash mid-write must not leave a cache that breaks every later build
 
     def missing(self, texts: list[str]) -> list[str]:
         """Return the distinct texts that have no vector yet."""

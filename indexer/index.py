@@ -17,6 +17,7 @@ from indexer.dense import DenseIndex
 from indexer.encoders import EmbeddingCache, Encoder, text_key
 from indexer.keyword import KeywordIndex
 from indexer.text import Vocabulary, heading_words
+from knowledge import messages as M
 from knowledge.answers import SearchHit
 from knowledge.citations import LawCatalog
 from knowledge.models import Article, short_title
@@ -256,7 +257,7 @@ def _embed(encoder: Encoder, cache: EmbeddingCache, texts: list[str], progress: 
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(texts), desc=encoder.name, unit="段", file=sys.stderr, disable=not sys.stderr.isatty())
+        bar = tqdm(total=len(texts), desc=encoder.name, unit=M.PROGRESS_UNIT, file=sys.stderr, disable=not sys.stderr.isatty())
     for start in range(0, len(texts), BATCH):
         batch = texts[start:start + BATCH]
         cache.add(batch, encoder.encode(batch, query=False))

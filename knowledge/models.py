@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from knowledge.numerals import ArticleNo
 
-KINDS = ("宪法", "法律", "行政法规", "部门规章", "地方性法规", "司法解释", "其他")
 CURRENT = "现行有效"
 PRC_PREFIX = "中华人民共和国"
 ITEM_RE = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")

@@ -114,7 +114,7 @@ def build_report(
             participated=r["participated"],
             passed=r["passed"],
             best_score=r["best"],
-            last_activity=r["last_activity"],
+            last_activity=_local(r["last_activity"], tz),
             phone=r["phone"] if show_phones else None,
             reachable=bool(r["reachable"]) and r["bound"],
         )
@@ -135,6 +135,13 @@ def build_report(
         generated_at=datetime.now(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M"),
         show_phones=show_phones,
     )
+
+
+def _local(moment: str | None, tz: str) -> str | None:
+    """Turn a stored UTC time into the bureau's local time, so dates and exports read as people expect."""
+    if not moment:
+        return None
+    return datetime.fromisoformat(moment).astimezone(ZoneInfo(tz)).isoformat(timespec="minutes")
 
 
 def _counts(members: list[MemberRow]) -> tuple[int, int, int]:

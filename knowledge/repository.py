@@ -227,6 +227,10 @@ class Repository:
             for row in rows
         ]
 
+    def laws_marker(self) -> tuple:
+        """Return a cheap marker that changes whenever a law is imported, changed or removed."""
+        return tuple(self.db.execute("SELECT count(*), max(id), max(imported_at) FROM laws").fetchone())
+
     def law_titles(self) -> list[str]:
         """Return every law title in the store."""
         return [row[0] for row in self.db.execute("SELECT title FROM laws ORDER BY title").fetchall()]

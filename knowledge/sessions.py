@@ -24,31 +24,37 @@ class Session:
 
 
 def parse_session(text: str, repository, admin: Member) -> Session:
-    """Parse '日期 标题 | 学习内容 | 人员 | 纪要'; a unit admin may only log their own unit's staff."""
+    """Parse '日期 标题 | 学习内容 | 人员 | 纪要' as typed in the chat."""
     fields = [part.strip() for part in re.split(r"[|｜]", text or "")]
     head = fields[0].split(maxsplit=1) if fields and fields[0] else []
     if len(head) < 2 or len(fields) < 3:
         raise XuefaError(M.USAGE_SESSION)
-    held_on, title = head
+    return make_session(
+        repository, admin, head[0], head[1], fields[1], fields[2], fields[3] if len(fields) > 3 else ""
+    )
+
+
+def make_session(
+    repository, admin: Member, held_on: str, title: str, laws: str, attendees: str, minutes: str = "",
+    unit: str | None = None,
+) -> Session:
+    """Check a session's date and attendees; a unit admin may only log their own unit's staff."""
     try:
-        held_on = date.fromisoformat(held_on).isoformat()
+        held_on = date.fromisoformat(held_on.strip()).isoformat()
     except ValueError:
         raise XuefaError(M.SESSION_BAD_DATE.format(value=held_on)) from None
-    names = [n for n in re.split(r"[\s,，、;；]+", fields[2]) if n]
+    if admin.role == "unit_admin":
+        unit = admin.unit
+    elif unit is not None and unit not in repository.units():
+        raise XuefaError(M.UNIT_UNKNOWN.format(unit=unit))
+    names = [n for n in re.split(r"[\s,，、;；]+", attendees) if n]
     if not names:
         raise XuefaError(M.SESSION_NO_ATTENDEES)
-    attendees = []
+    found: list[Member] = []
     for name in names:
         member = find_member(repository, name)
         if admin.role == "unit_admin" and member.unit != admin.unit:
             raise XuefaError(M.SESSION_OTHER_UNIT.format(name=member.name))
-        if all(member.id != other.id for other in attendees):
-            attendees.append(member)
-    return Session(
-        held_on=held_on,
-        title=title,
-        laws=fields[1],
-        minutes=fields[3] if len(fields) > 3 else "",
-        unit=admin.unit if admin.role == "unit_admin" else None,
-        attendees=attendees,
-    )
+        if all(member.id != other.id for other in found):
+            found.append(member)
+    return Session(held_on=held_on, title=title.strip(), laws=laws.strip(), minutes=minutes, unit=unit, attendees=found)

@@ -39,7 +39,10 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     text = decode_text(path, data)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    return list(enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), 1))
+    try:
+        return list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1))
+    except csv.Error as exc:
+        raise SourceError(str(path), M.CSV_INVALID.format(reason=exc)) from None
 
 
 def _xlsx_rows(path: Path, data: bytes) -> list[tuple[int, list[str]]]:

@@ -110,3 +110,15 @@ def test_sessions_from_the_cli(run, tmp_path):
     assert "2026-11-20\t会前学法\t—\t教师法\t2人" in run("session", "list").output
     bad = run("session", "add", "--date", "20-11", "--title", "x", "--attendees", "T001")
     assert bad.exit_code == 1 and "日期“20-11”格式不对" in bad.output
+
+
+def test_session_text_may_contain_bars_and_the_unit_must_exist(run, tmp_path):
+    run("roster", "import", write(tmp_path, "roster.csv", ROSTER))
+    minutes = tmp_path / "minutes.txt"
+    minutes.write_text("学习《教师法》第八条 | 第九条，讨论 | 交流", encoding="utf-8")
+    added = run("session", "add", "--date", "2026-11-20", "--title", "会前学法", "--laws", "教师法 | 义务教育法",
+                "--attendees", "T001", "--minutes", str(minutes), "--unit", "城关一小")
+    assert added.exit_code == 0, added.output
+    assert "2026-11-20\t会前学法\t城关一小\t教师法 | 义务教育法\t1人" in run("session", "list").output
+    unknown = run("session", "add", "--date", "2026-11-20", "--title", "x", "--attendees", "T001", "--unit", "火星学校")
+    assert unknown.exit_code == 1 and "没有名为“火星学校”的单位" in unknown.output

@@ -11,9 +11,9 @@ import click
 from bot.cli.main import Context, cli, pass_context
 from bot.render import Plain, record_parts, report_parts
 from knowledge import messages as M
-from knowledge.members import find_member
+from knowledge.members import Member, find_member
 from knowledge.reports import build_report, parse_period, study_record
-from knowledge.sessions import parse_session
+from knowledge.sessions import make_session
 from knowledge.studylists import today
 
 
@@ -84,12 +84,12 @@ def session() -> None:
 @pass_context
 def add_session(ctx: Context, held_on, title, laws, attendees, minutes_file, unit) -> None:
     minutes = minutes_file.read_text(encoding="utf-8") if minutes_file else ""
-    admin = _cli_admin(unit)
-    parsed = parse_session(f"{held_on} {title} | {laws} | {attendees} | {minutes}", ctx.repository, admin)
+    session = make_session(ctx.repository, _cli_admin(), held_on, title, laws, attendees, minutes, unit)
     ctx.repository.add_session(
-        parsed.held_on, parsed.title, unit, parsed.laws, parsed.minutes, [m.id for m in parsed.attendees], None
+        session.held_on, session.title, session.unit, session.laws, session.minutes,
+        [m.id for m in session.attendees], None,
     )
-    click.echo(M.SESSION_SAVED.format(date=parsed.held_on, title=parsed.title, n=len(parsed.attendees)))
+    click.echo(M.SESSION_SAVED.format(date=session.held_on, title=session.title, n=len(session.attendees)))
 
 
 @session.command("list", help=M.HELP_SESSION_LIST)
@@ -99,8 +99,6 @@ def list_sessions(ctx: Context) -> None:
         click.echo(M.SESSION_LINE.format(**item, unit_name=item["unit"] or "—"))
 
 
-def _cli_admin(unit: str | None):
-    from knowledge.members import Member
-
+def _cli_admin() -> Member:
     # The CLI runs with the database owner's rights: a bureau admin for sessions across units.
-    return Member(id=None, staff_no="cli", name=M.CLI_ACTOR, unit=unit or "", role="bureau_admin")
+    return Member(id=None, staff_no="cli", name=M.CLI_ACTOR, unit="", role="bureau_admin")
