@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from bot.quizflow import QuizFlow, Step
+from bot.quizflow import QuizFlow
 from bot.render import Button, Reply, answer_reply, article_heading, article_parts, record_parts, report_parts
 from bot.services import Services
 from knowledge import messages as M
@@ -47,7 +47,6 @@ class Conversation:
             "session": self.session,
         }
         self.quizflow = QuizFlow(services, fmt)
-        self._toggled: dict[tuple[int, int], list[int]] = {}  # multiple-choice options ticked so far
 
     # --- entry points ---------------------------------------------------------
 
@@ -239,10 +238,12 @@ class Conversation:
             reply.parts.insert(0, self.fmt.esc(self.quizflow.intro(step)))
         return reply
 
-    def _quiz_step(self, step, toggled: list[int] = ()) -> Reply:
+    def _quiz_step(self, step) -> Reply:
         if step.result is not None:
             return self.quizflow.result_reply(step.result)
-        return self.quizflow.question_reply(step, toggled)
+        if step.question.kind == "multiple":
+            self.quizflow.presented(step)  # ticks are kept with the sent question, as on Telegram
+        return self.quizflow.question_reply(step)
 
     def _quiz_answer(self, caller: Caller, rest: str, chosen: list[int] | None = None) -> Reply:
         attempt_id, position, *option = (int(x) for x in rest.split(":"))
@@ -260,18 +261,18 @@ class Conversation:
 
     def _quiz_toggle(self, caller: Caller, rest: str) -> Reply:
         attempt_id, position, option = (int(x) for x in rest.split(":"))
-        repository = self.services.repository
-        attempt = repository.attempt(attempt_id)
-        if attempt is None or attempt.member_id != caller.member.id or position in attempt.answered:
-            return self.say(M.QUIZ_STALE)
-        chosen = sorted(set(self._toggled.get((attempt_id, position), [])) ^ {option})
-        self._toggled[(attempt_id, position)] = chosen
-        round_ = repository.round(attempt.round_id)
-        return self._quiz_step(Step(round_, attempt, position, repository.round_question(round_.id, position)), chosen)
+        attempt = self.services.repository.attempt(attempt_id)
+        if attempt is None or attempt.member_id != caller.member.id:
+            return self.say(M.UNKNOWN_ACTION)
+        try:
+            step, chosen = self.quizflow.toggle(attempt_id, position, option)
+        except XuefaError as exc:
+            return self.say(str(exc))
+        return self.quizflow.question_reply(step, chosen)
 
     def _quiz_submit(self, caller: Caller, rest: str) -> Reply:
         attempt_id, position = (int(x) for x in rest.split(":"))
-        chosen = self._toggled.pop((attempt_id, position), [])
+        chosen = self.quizflow.ticked(attempt_id, position)
         if not chosen:
             return self.say(M.QUIZ_NOTHING_CHOSEN)
         return self._quiz_answer(caller, rest, chosen)

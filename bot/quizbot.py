@@ -48,7 +48,7 @@ async def present(bot, flow: QuizFlow, chat_id: int, step: Step) -> None:
             bot.send_message, chat_id=chat_id, text=reply.messages()[0], parse_mode=ParseMode.HTML,
             reply_markup=keyboard(reply),
         )
-        flow.services.repository.record_sent(step.attempt.id, step.position, None, chat_id, message.message_id)
+        flow.presented(step, chat_id, message.message_id)
         return
     head = M.QUIZ_QUESTION_HEAD.format(
         n=step.position + 1, total=step.attempt.total, kind=M.QUIZ_KIND_LABELS[question.kind]
@@ -64,7 +64,7 @@ async def present(bot, flow: QuizFlow, chat_id: int, step: Step) -> None:
         is_anonymous=False,
         explanation=question.explanation[:200],
     )
-    flow.services.repository.record_sent(step.attempt.id, step.position, message.poll.id, chat_id, message.message_id)
+    flow.presented(step, chat_id, message.message_id, message.poll.id)
 
 
 async def on_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -132,11 +132,7 @@ async def on_quiz_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if kind == "qt":
         await toggle(query, flow, attempt_id, position, option[0] if option else -1)
         return
-    if kind == "qa":
-        chosen = option[:1]
-    else:
-        sent = repository.sent_question(attempt_id, position)
-        chosen = sent["chosen"] if sent else []
+    chosen = option[:1] if kind == "qa" else flow.ticked(attempt_id, position)
     if not chosen:
         await query.answer(M.QUIZ_NOTHING_CHOSEN, show_alert=True)
         return
@@ -158,23 +154,11 @@ async def on_quiz_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def toggle(query, flow: QuizFlow, attempt_id: int, position: int, option: int) -> None:
     """Toggle one option of a multiple-choice question and redraw its buttons."""
-    repository = flow.services.repository
-    attempt = repository.attempt(attempt_id)
-    sent = repository.sent_question(attempt_id, position)
-    round_ = repository.round(attempt.round_id)
-    if (
-        sent is None or attempt.finished_at is not None or position in attempt.answered
-        or not 0 <= position < attempt.total or not round_.is_open(flow.now())
-    ):
-        await query.answer(M.QUIZ_STALE)
+    try:
+        step, chosen = flow.toggle(attempt_id, position, option)
+    except QuizError as exc:
+        await query.answer(str(exc))
         return
-    question = repository.round_question(round_.id, position)
-    if not 0 <= option < len(question.options):
-        await query.answer(M.UNKNOWN_ACTION)
-        return
-    chosen = sorted(set(sent["chosen"]) ^ {option})
-    repository.set_sent_choice(attempt_id, position, chosen)
-    step = Step(round_, attempt, position, question)
     await query.answer()
     try:
         await query.edit_message_reply_markup(reply_markup=keyboard(flow.question_reply(step, chosen)))

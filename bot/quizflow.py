@@ -115,6 +115,34 @@ class QuizFlow:
             return None
         return correct, self.step(round_, attempt)
 
+    def presented(self, step: Step, chat_id: int | None = None, message_id: int | None = None,
+                  poll_id: str | None = None) -> None:
+        """Remember that a question was shown (and where), so answers and ticks can be matched to it."""
+        self.services.repository.record_sent(step.attempt.id, step.position, poll_id, chat_id, message_id)
+
+    def toggle(self, attempt_id: int, position: int, option: int) -> tuple[Step, list[int]]:
+        """Tick or untick one option of a multiple-choice question; raise QuizError if it no longer counts."""
+        repository = self.services.repository
+        attempt = repository.attempt(attempt_id)
+        sent = repository.sent_question(attempt_id, position)
+        round_ = repository.round(attempt.round_id) if attempt else None
+        if (
+            sent is None or attempt.finished_at is not None or position in attempt.answered
+            or not 0 <= position < attempt.total or not round_.is_open(self.now())
+        ):
+            raise QuizError(M.QUIZ_STALE)
+        question = repository.round_question(round_.id, position)
+        if not 0 <= option < len(question.options):
+            raise QuizError(M.UNKNOWN_ACTION)
+        chosen = sorted(set(sent["chosen"]) ^ {option})
+        repository.set_sent_choice(attempt_id, position, chosen)
+        return Step(round_, attempt, position, question), chosen
+
+    def ticked(self, attempt_id: int, position: int) -> list[int]:
+        """Return the options ticked so far on a multiple-choice question."""
+        sent = self.services.repository.sent_question(attempt_id, position)
+        return sent["chosen"] if sent else []
+
     # --- rendering ------------------------------------------------------------
 
     def intro(self, step: Step) -> str:

@@ -63,7 +63,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await send_reply(context.bot, message.chat_id, Reply(parts=[html.escape(M.PRIVATE_ONLY, quote=False)]))
         return
     args = " ".join(context.args or [])
-    # Off the event loop: answering may wait seconds on an LLM; pushes and other chats go on meanwhile.
+    # Off the event loop: an answer may wait seconds on an LLM, and the weekly jobs must keep running.
     reply = await asyncio.to_thread(conversation_of(context).handle_command, caller_of(update, context), name, args)
     await send_reply(context.bot, message.chat_id, reply)
 
