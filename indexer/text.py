@@ -6,9 +6,11 @@ import re
 from functools import cached_property
 from importlib import resources
 
+from knowledge.numerals import CN_DIGITS
+
 # Full-width digits split runs too: numbers are matched as their own words by the dense side.
 _PUNCT = re.compile(r"[\s\u3000，。、；：？！“”‘’（）《》【】〔〕…—\-,.;:?!\"'()\[\]<>/\\|·~@#$%^&*+=_`{}０-９]+")
-_HEADING_NO = re.compile(r"^第[一二三四五六七八九十百零千]+(?:分编|编|章|节)\s*")
+_HEADING_NO = re.compile(rf"^第[{CN_DIGITS}0-9]+(?:分编|编|章|节)\s*")
 
 
 def _data(name: str) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from knowledge import messages as M
 from knowledge.errors import CitationError
 from knowledge.models import PRC_PREFIX, Article, short_title
-from knowledge.numerals import ArticleNo, cn_to_int, int_to_cn
+from knowledge.numerals import CN_DIGITS, ArticleNo, cn_to_int, int_to_cn
 
 # Abbreviations people really use for the laws school staff meet, mapped to the short title.
 ABBREVIATIONS = {
@@ -65,7 +65,7 @@ ABBREVIATIONS = {
     "劳动合同": "劳动合同法",
 }
 
-_CN = "零〇一二三四五六七八九十百千两"
+_CN = CN_DIGITS
 _NUM = rf"[{_CN}]+|[0-9０-９]+"
 _LAW_SUFFIX = r"(?:法典|法|条例|规定|办法|细则|规则|决定|解释|章程)"
 _ARTICLE = rf"第?\s*(?P<num>{_NUM})\s*条(?:\s*之\s*(?P<sub>[{_CN}]+|[0-9]+))?"

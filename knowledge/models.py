@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from knowledge.numerals import ArticleNo
+from knowledge.numerals import CN_DIGITS, ArticleNo
 
 CURRENT = "现行有效"
 PRC_PREFIX = "中华人民共和国"
@@ -134,7 +134,7 @@ class ImportReport:
     source: str = ""
 
 
-_HEADING_LABEL = re.compile(r"^(第[零〇一二三四五六七八九十百千0-9]+(?:分编|编|章|节))\s*(.*)$")
+_HEADING_LABEL = re.compile(rf"^(第[{CN_DIGITS}0-9]+(?:分编|编|章|节))\s*(.*)$")
 
 
 def normalize_heading(text: str) -> str:

@@ -11,17 +11,18 @@ from pathlib import Path
 from knowledge import messages as M
 from knowledge.errors import SourceError
 from knowledge.models import Article, Law, normalize_heading
-from knowledge.numerals import ArticleNo, cn_to_int
+from knowledge.numerals import CN_DIGITS, ArticleNo, cn_to_int
 
 SUFFIXES = (".md", ".markdown", ".txt", ".docx")
-_CN = "零〇一二三四五六七八九十百千"
+_CN = CN_DIGITS
 ARTICLE_START = re.compile(rf"^第([{_CN}]+|[0-9]+)条(?:之([{_CN}]+))?(?:\s+(.*)|$)")
 _STRUCTURAL = re.compile(rf"^第[{_CN}0-9]+(分编|编|章|节)(?:\s*\S.*)?$")
 _STRUCTURAL_WORDS = {"附则", "总则", "分则"}
 _LEVEL_BY_WORD = {"编": 1, "分编": 2, "章": 3, "节": 4}
 _DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _KEEP_LINE = 60  # headings are short; a long line starting 第X章 is prose.
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office files (.doc, .xls)
+ZIP_MAGIC = b"PK\x03\x04"  # .docx and .xlsx
 
 
 @dataclass
@@ -57,7 +58,7 @@ def read_text(path: Path) -> str:
 
 def decode_text(path: Path, data: bytes) -> str:
     """Decode a file's bytes as UTF-8 or GB18030 (GBK), refusing binary content."""
-    if b"\x00" in data[:65536] or data.startswith(_OLE_MAGIC) or data.startswith(b"PK\x03\x04"):
+    if b"\x00" in data[:65536] or data.startswith(OLE_MAGIC) or data.startswith(ZIP_MAGIC):
         raise SourceError(str(path), M.FILE_BINARY)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -82,7 +83,7 @@ def read_docx(path: Path) -> str:
     head = path.read_bytes()[:8]
     if not head:
         raise SourceError(str(path), M.FILE_EMPTY)
-    if head.startswith(_OLE_MAGIC):
+    if head.startswith(OLE_MAGIC):
         raise SourceError(str(path), M.DOC_RENAMED)
     import docx  # python-docx is only needed for .docx sources
     from docx.opc.exceptions import PackageNotFoundError

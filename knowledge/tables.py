@@ -11,10 +11,7 @@ from pathlib import Path
 
 from knowledge import messages as M
 from knowledge.errors import SourceError
-from knowledge.sources import decode_text, read_bytes
-
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
+from knowledge.sources import OLE_MAGIC, ZIP_MAGIC, decode_text, read_bytes
 
 
 @dataclass
@@ -30,9 +27,9 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     path = Path(path)
     data = read_bytes(path)
     # Decide by content, not by name: a renamed file is read for what it is.
-    if data.startswith(_ZIP_MAGIC):
+    if data.startswith(ZIP_MAGIC):
         return _xlsx_rows(path, data)
-    if data.startswith(_OLE_MAGIC):
+    if data.startswith(OLE_MAGIC):
         raise SourceError(str(path), M.XLS_RENAMED)
     if b"\x00" in data[:65536]:
         raise SourceError(str(path), M.TABLE_BINARY)
