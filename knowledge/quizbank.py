@@ -49,6 +49,8 @@ def read_bank(path: Path, check_citation: CitationCheck) -> tuple[list[QuizQuest
     """Read a 题库 CSV or XLSX; return the valid questions and (row, reason) for every bad row."""
     path = Path(path)
     rows = read_rows(path)
+    while rows and not any(cell.strip() for cell in rows[0][1]):
+        rows.pop(0)  # blank rows above the header, as the roster reader allows too
     if not rows:
         raise SourceError(str(path), M.FILE_EMPTY)
     positions = _header(path, rows[0][1])
