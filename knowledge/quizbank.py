@@ -53,7 +53,7 @@ def read_bank(path: Path, check_citation: CitationCheck) -> tuple[list[QuizQuest
         rows.pop(0)  # blank rows above the header, as the roster reader allows too
     if not rows:
         raise SourceError(str(path), M.FILE_EMPTY)
-    positions = _header(path, rows[0][1])
+    positions = _header(path, rows[0][1], rows[0][0])
     questions: list[QuizQuestion] = []
     problems: list[tuple[int, str]] = []
     first_seen: dict[str, int] = {}
@@ -95,7 +95,7 @@ def citation_checker(catalog: LawCatalog, repository) -> CitationCheck:
     return check
 
 
-def _header(path: Path, cells: list[str]) -> dict[str, int]:
+def _header(path: Path, cells: list[str], line: int) -> dict[str, int]:
     """Find the column of each field; raise SourceError naming the missing ones."""
     known = _columns()
     positions: dict[str, int] = {}
@@ -105,7 +105,7 @@ def _header(path: Path, cells: list[str]) -> dict[str, int]:
             positions[name] = i
     missing = [title for title, name in known.items() if name in REQUIRED and name not in positions]
     if missing:
-        raise SourceError(str(path), M.BANK_COLUMNS_MISSING.format(columns="、".join(missing)), line=1)
+        raise SourceError(str(path), M.BANK_COLUMNS_MISSING.format(columns="、".join(missing)), line=line)
     return positions
 
 
