@@ -244,10 +244,11 @@ class Repository:
 
     def law(self, title: str, with_articles: bool = True) -> Law | None:
         """Return a law by exact title, with its articles in order."""
-        row = self.db.execute("SELECT * FROM laws WHERE title = ?", [title]).fetchone()
+        cursor = self.db.execute("SELECT * FROM laws WHERE title = ?", [title])
+        row = cursor.fetchone()
         if row is None:
             return None
-        data = dict(zip([c[0] for c in self.db.execute("SELECT * FROM laws LIMIT 0").description], row))
+        data = dict(zip([c[0] for c in cursor.description], row))
         law = Law(
             title=data["title"],
             kind=data["kind"],
