@@ -158,13 +158,15 @@ def _average(rows: list[dict]) -> float | None:
 
 
 def _unit_stats(members: list[MemberRow], rows: list[dict]) -> list[UnitStats]:
-    names = sorted({m.unit for m in members})
-    stats = []
-    for name in names:
-        unit_members = [m for m in members if m.unit == name]
-        count, participated, passed = _counts(unit_members)
-        stats.append(UnitStats(name, count, participated, passed, _average([r for r in rows if r["unit"] == name])))
-    return stats
+    by_unit: dict[str, tuple[list[MemberRow], list[dict]]] = {}
+    for member, row in zip(members, rows):  # built in the same order: one row per member
+        group = by_unit.setdefault(member.unit, ([], []))
+        group[0].append(member)
+        group[1].append(row)
+    return [
+        UnitStats(name, *_counts(unit_members), _average(unit_rows))
+        for name, (unit_members, unit_rows) in sorted(by_unit.items())
+    ]
 
 
 def _totals(label: str, members: list[MemberRow], rows: list[dict]) -> UnitStats:
