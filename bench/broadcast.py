@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from knowledge.quizzes import BANK, QuizQuestion  # noqa: E402
-from knowledge.repository import Repository, utcnow  # noqa: E402
+from knowledge.store import Repository, utcnow  # noqa: E402
 from knowledge.rounds import iso_week  # noqa: E402
 from tests.fakebotapi import DEFAULT_TOKEN, FakeBotAPI  # noqa: E402
 

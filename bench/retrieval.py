@@ -26,7 +26,7 @@ from indexer.index import build  # noqa: E402
 from knowledge.answers import answer  # noqa: E402
 from knowledge.citations import LawCatalog  # noqa: E402
 from knowledge.evaluation import Outcome, read_questions, score  # noqa: E402
-from knowledge.repository import Repository  # noqa: E402
+from knowledge.store import Repository  # noqa: E402
 from knowledge.sources import load_files  # noqa: E402
 
 TARGETS = {"recall@5": 0.90, "recall@1": 0.70, "abstention": 0.90, "false_abstention": 0.05, "p95_ms": 100.0,
@@ -40,7 +40,7 @@ from indexer import make_encoders
 from indexer.index import Index
 from knowledge.answers import answer
 from knowledge.citations import LawCatalog
-from knowledge.repository import Repository
+from knowledge.store import Repository
 started = time.perf_counter()
 repository = Repository(Path({db!r}))
 index = Index.load(Path({folder!r}), make_encoders(None))

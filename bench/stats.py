@@ -27,7 +27,7 @@ from bot.exports import render_chart, write_xlsx  # noqa: E402
 from knowledge.members import RosterRow  # noqa: E402
 from knowledge.quizzes import QuizQuestion  # noqa: E402
 from knowledge.reports import build_report, parse_period, study_record  # noqa: E402
-from knowledge.repository import Repository  # noqa: E402
+from knowledge.store import Repository  # noqa: E402
 
 TZ = "Asia/Shanghai"
 YEAR = 2025

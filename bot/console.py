@@ -1,18 +1,19 @@
-"""The console channel: the same conversation over stdin and stdout."""
+"""The console channel: the same conversation over stdin and stdout, with line editing at a terminal."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import Caller, Conversation
-from bot.render import Plain, Reply
+from bot.reply import Plain, Reply
 from bot.services import Services
 from knowledge import messages as M
+from knowledge.access import Actor
 from knowledge.members import Member
-
-CONSOLE_MEMBER = Member(id=None, staff_no="console", name=M.CONSOLE_USER, unit=M.CONSOLE_UNIT, role="bureau_admin")
+from knowledge.private import write_private
 
 
 class Console:
@@ -20,18 +21,21 @@ class Console:
 
     def __init__(self, services: Services, member: Member | None = None, out: TextIO | None = None):
         self.conversation = Conversation(services, Plain())
-        self.caller = Caller(member=member or CONSOLE_MEMBER, channel="console")
+        # Without --as, the console speaks as the operator at the server: the owner of the database.
+        actor = Actor.of(member) if member is not None else Actor.operator(M.CONSOLE_USER)
+        self.caller = Caller(actor=actor, channel="console")
         self.out = out or sys.stdout
         self.actions: list[str] = []
         self.exports = services.settings.data_dir / "exports"
 
     def greet(self) -> None:
         """Print the banner and who the console speaks as."""
-        member = self.caller.member
+        actor = self.caller.actor
         print(M.CONSOLE_BANNER, file=self.out)
-        if member is CONSOLE_MEMBER:
+        if actor.member is None:
             print(M.CONSOLE_ANONYMOUS, file=self.out)
         else:
+            member = actor.member
             print(M.CONSOLE_AS.format(name=member.name, unit=member.unit, role=member.role_label), file=self.out)
 
     def handle(self, line: str) -> Reply | None:
@@ -61,30 +65,49 @@ class Console:
         print(file=self.out)
 
     def _save_files(self, reply: Reply) -> list[Path]:
-        folder = self.exports
         files = []
         if reply.document is not None:
-            files.append((reply.document[0], reply.document[1]))
+            files.append(reply.document)
         if reply.photo is not None:
             files.append(((reply.caption or "chart") + ".png", reply.photo))
-        saved = []
-        for name, data in files:
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / name
-            path.write_bytes(data)
-            saved.append(path)
-        return saved
+        # Reports carry names and phone numbers: readable by the owner only.
+        return [write_private(self.exports / name, data) for name, data in files]
 
     def run(self, stream: TextIO) -> int:
         """Read until end of input; return the exit status."""
         self.greet()
         interactive = stream.isatty()
+        if interactive:
+            import readline  # noqa: F401 - importing it gives input() line editing and history
+
         while True:
             if interactive:
-                print("> ", end="", file=self.out, flush=True)
-            line = stream.readline()
-            if not line:
-                return 0
+                try:
+                    line = input("> ")
+                except EOFError:
+                    print(file=self.out)
+                    return 0
+            else:
+                line = stream.readline()
+                if not line:
+                    return 0
             reply = self.handle(line)
             if reply is not None:
                 self.show(reply)
+
+
+def has_input(stream: TextIO) -> bool:
+    """Tell whether a console on this stream has someone or something to read from.
+
+    A terminal or piped input does; /dev/null (a container started without -it) does not, and a
+    console there would read end-of-input at once and exit 0 as if all went well.
+    """
+    try:
+        if stream.isatty():
+            return True
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return True  # not a real file (tests pass a StringIO): it holds whatever it was given
+    import stat
+
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)

@@ -1,113 +1,21 @@
-"""Render core objects for people: HTML for Telegram, plain text for the console and the CLI."""
+"""Render core objects for people, through a Formatter: HTML for Telegram and the web, plain text elsewhere."""
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
-
+from bot.reply import Button, Formatter, Reply
 from knowledge import messages as M
 from knowledge.answers import Answer, Passage
+from knowledge.clock import Clock
 from knowledge.models import Article, Law, StudyList, short_title
+from knowledge.quizflow import Answered, Step
+from knowledge.quizzes import QuizQuestion
+from knowledge.reports import Report, StudyRecord
+from knowledge.rounds import AttemptResult, is_correct
 
-TELEGRAM_LIMIT = 4096
 QUOTE_CHUNK = 3000  # a quote longer than this is split so every message stays under Telegram's limit
 
 
-@dataclass
-class Button:
-    """An inline button: its label and the action it sends back."""
-
-    label: str
-    action: str
-
-
-@dataclass
-class Reply:
-    """What the bot says: self-contained parts (packed into messages), buttons, an optional file."""
-
-    parts: list[str] = field(default_factory=list)
-    buttons: list[list[Button]] = field(default_factory=list)
-    document: tuple[str, bytes] | None = None
-    photo: bytes | None = None
-    caption: str = ""
-
-    def messages(self, limit: int = TELEGRAM_LIMIT) -> list[str]:
-        """Pack the parts into as few messages as fit the limit, in order."""
-        packed: list[str] = []
-        for part in (piece for part in self.parts for piece in _split(part, limit)):
-            if packed and len(packed[-1]) + 2 + len(part) <= limit:
-                packed[-1] += "\n\n" + part
-            else:
-                packed.append(part)
-        return packed
-
-
-def _split(part: str, limit: int) -> list[str]:
-    """Split an over-long part at line breaks; markup never spans lines except quotes, which come pre-split."""
-    if len(part) <= limit:
-        return [part]
-    pieces, current = [], ""
-    for line in part.split("\n"):
-        while len(line) > limit:  # a single line longer than a message: cut it (plain text only)
-            pieces.append(line[:limit])
-            line = line[limit:]
-        if current and len(current) + 1 + len(line) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    return pieces + ([current] if current else [])
-
-
-class Html:
-    """Telegram's HTML parse mode; every piece of text is escaped."""
-
-    def esc(self, text: str) -> str:
-        """Escape text for HTML."""
-        return html.escape(text, quote=False)
-
-    def bold(self, text: str) -> str:
-        """Return bold text."""
-        return f"<b>{self.esc(text)}</b>"
-
-    def italic(self, text: str) -> str:
-        """Return italic text."""
-        return f"<i>{self.esc(text)}</i>"
-
-    def mark(self, text: str) -> str:
-        """Return a highlighted passage inside a quote."""
-        return f"<b><u>{self.esc(text)}</u></b>"
-
-    def quote(self, formatted: str) -> str:
-        """Wrap already formatted text in a quote block."""
-        return f"<blockquote>{formatted}</blockquote>"
-
-
-class Plain:
-    """Plain text for terminals: structure by symbols instead of markup."""
-
-    def esc(self, text: str) -> str:
-        """Return text unchanged."""
-        return text
-
-    def bold(self, text: str) -> str:
-        """Return text as a heading."""
-        return text
-
-    def italic(self, text: str) -> str:
-        """Return text unchanged."""
-        return text
-
-    def mark(self, text: str) -> str:
-        """Mark a highlighted passage with brackets."""
-        return f"【{text}】"
-
-    def quote(self, formatted: str) -> str:
-        """Indent a quote with a bar."""
-        return "\n".join("  │ " + line for line in formatted.split("\n"))
-
-
-def quote_article(fmt, article: Article, marks: list[str] = (), clause: str | None = None) -> list[str]:
+def quote_article(fmt: Formatter, article: Article, marks: list[str] = (), clause: str | None = None) -> list[str]:
     """Quote an article verbatim, highlighting sentences, split into parts under the size limit."""
     text = clause or article.text
     lines = text.split("\n")
@@ -119,7 +27,7 @@ def quote_article(fmt, article: Article, marks: list[str] = (), clause: str | No
     return [fmt.quote("\n".join(_marked(fmt, line, marks) for line in chunk)) for chunk in chunks]
 
 
-def _marked(fmt, line: str, marks: list[str]) -> str:
+def _marked(fmt: Formatter, line: str, marks: list[str]) -> str:
     for mark in marks:
         position = line.find(mark)
         if position >= 0 and mark:
@@ -127,7 +35,7 @@ def _marked(fmt, line: str, marks: list[str]) -> str:
     return fmt.esc(line)
 
 
-def article_heading(fmt, article: Article, label: str | None = None) -> str:
+def article_heading(fmt: Formatter, article: Article, label: str | None = None) -> str:
     """Return the citation line and chapter path of an article."""
     head = fmt.bold(label or M.ARTICLE_CITATION.format(title=short_title(article.law_title), label=article.label))
     if article.path:
@@ -135,7 +43,7 @@ def article_heading(fmt, article: Article, label: str | None = None) -> str:
     return head
 
 
-def article_parts(fmt, article: Article, clause: str | None = None, label: str | None = None) -> list[str]:
+def article_parts(fmt: Formatter, article: Article, clause: str | None = None, label: str | None = None) -> list[str]:
     """Render a whole article: heading, then the quoted text."""
     parts = quote_article(fmt, article, clause=clause)
     parts[0] = article_heading(fmt, article, label) + "\n" + parts[0]
@@ -151,7 +59,7 @@ def article_text(article: Article, clause: str | None = None, label: str | None 
     return "\n".join(lines)
 
 
-def answer_reply(fmt, answer: Answer, full: int = 1) -> Reply:
+def answer_reply(fmt: Formatter, answer: Answer, full: int = 1) -> Reply:
     """Render an answer: the top articles quoted (the first in full), related ones, or an abstention."""
     reply = Reply()
     if answer.notice:
@@ -179,7 +87,7 @@ def answer_reply(fmt, answer: Answer, full: int = 1) -> Reply:
     return reply
 
 
-def _passage_parts(fmt, passage: Passage, whole: bool) -> list[str]:
+def _passage_parts(fmt: Formatter, passage: Passage, whole: bool) -> list[str]:
     article = passage.article
     if whole:
         parts = quote_article(fmt, article, passage.highlights)
@@ -243,13 +151,11 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def report_parts(fmt, report, not_yet_limit: int = 30) -> list[str]:
+def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30) -> list[str]:
     """Render a participation report as a short summary: totals, unit ranking, who has not finished."""
-    from bot.exports import period_text
-
     totals = report.totals
     average = "—" if totals.average_score is None else f"{totals.average_score * 100:.1f}"
-    head = fmt.bold(M.STATS_HEAD.format(period=period_text(report.period), unit=report.unit or M.REPORT_ALL_UNITS))
+    head = fmt.bold(M.STATS_HEAD.format(period=report.period.text, unit=report.unit_label))
     lines = [
         head,
         fmt.esc(
@@ -293,7 +199,7 @@ def report_parts(fmt, report, not_yet_limit: int = 30) -> list[str]:
     return parts
 
 
-def record_parts(fmt, record, show_phone: bool = False) -> list[str]:
+def record_parts(fmt: Formatter, record: StudyRecord, show_phone: bool = False) -> list[str]:
     """Render a person's study record: rounds, questions asked, group sessions, totals per quarter."""
     member = record.member
     head = M.RECORD_HEAD.format(
@@ -317,9 +223,85 @@ def record_parts(fmt, record, show_phone: bool = False) -> list[str]:
     parts.append("\n".join(sessions))
     if record.quarters:
         quarters = [fmt.bold(M.RECORD_QUARTERS)]
-        for label, rounds_n, done, passed, session_n in record.quarters:
+        for total in record.quarters:
             quarters.append(fmt.esc(M.RECORD_QUARTER_LINE.format(
-                quarter=label, rounds=rounds_n, done=done, passed=passed, sessions=session_n,
+                quarter=total.quarter, rounds=total.rounds, done=total.done, passed=total.passed,
+                sessions=total.sessions,
             )))
         parts.append("\n".join(quarters))
     return parts
+
+
+# --- quizzes ------------------------------------------------------------------------------
+
+LETTERS = "ABCDEFGHIJ"
+
+
+def answer_label(question: QuizQuestion) -> str:
+    """Name the correct answer: its letters (AC), or the word for a true/false question (正确)."""
+    if question.kind == "truefalse":
+        return question.options[question.answer[0]]
+    return "".join(LETTERS[i] for i in question.answer)
+
+
+def quiz_intro(step: Step, clock: Clock) -> str:
+    """Return the line that opens an attempt."""
+    return M.QUIZ_INTRO.format(
+        week=step.round.week, n=step.attempt.total, deadline=clock.local_text(step.round.deadline),
+        attempt=step.attempt.number, pass_mark=round(step.round.pass_mark * 100),
+    )
+
+
+def question_heading(step: Step) -> str:
+    """Return 第 2/5 题（单选题）: the same heading above a chat question and inside a quiz poll."""
+    return M.QUIZ_QUESTION_HEAD.format(
+        n=step.position + 1, total=step.attempt.total, kind=M.QUIZ_KIND_LABELS[step.question.kind]
+    )
+
+
+def question_reply(fmt: Formatter, step: Step) -> Reply:
+    """Render a question with one button per option (multiple choice: toggles and a submit button)."""
+    question = step.question
+    lines = [fmt.bold(question_heading(step)), fmt.esc(question.stem)]
+    lines += [fmt.esc(f"{LETTERS[i]}. {option}") for i, option in enumerate(question.options)]
+    prefix = f"{step.attempt.id}:{step.position}"
+    if question.kind == "multiple":
+        buttons = [
+            [Button(("☑ " if i in step.ticked else "☐ ") + LETTERS[i], f"qt:{prefix}:{i}")
+             for i in range(len(question.options))],
+            [Button(M.QUIZ_SUBMIT, f"qs:{prefix}")],
+        ]
+    elif question.kind == "truefalse":
+        buttons = [[Button(option, f"qa:{prefix}:{i}") for i, option in enumerate(question.options)]]
+    else:
+        buttons = [[Button(LETTERS[i], f"qa:{prefix}:{i}") for i in range(len(question.options))]]
+    return Reply(parts=["\n".join(lines)], buttons=buttons)
+
+
+def feedback(answered: Answered) -> str:
+    """Return the right/wrong line with the explanation, as plain text."""
+    question = answered.question
+    head = M.QUIZ_RIGHT if answered.correct else M.QUIZ_WRONG.format(answer=answer_label(question))
+    return f"{head}\n{question.explanation}"
+
+
+def result_reply(fmt: Formatter, result: AttemptResult) -> Reply:
+    """Render the finished attempt: score, pass or fail, each question with its explanation."""
+    attempt = result.attempt
+    verdict = M.QUIZ_PASSED if attempt.passed else M.QUIZ_FAILED
+    lines = [
+        fmt.bold(M.QUIZ_RESULT.format(correct=attempt.correct, total=attempt.total, score=round(attempt.score * 100)))
+        + "\n" + fmt.esc(verdict.format(best=round(result.best_score * 100)))
+    ]
+    for position, question in enumerate(result.questions):
+        mark = "✓" if is_correct(attempt.answered.get(position, []), question) else "✗"
+        answer = answer_label(question)
+        lines.append(fmt.esc(f"{mark} {position + 1}. {M.QUIZ_ANSWER_IS.format(answer=answer)} {question.explanation}"))
+    buttons = [] if attempt.passed else [[Button(M.QUIZ_RETAKE, "quiz:")]]
+    # One part per question: a long round is split between messages, never cut inside a tag.
+    return Reply(parts=lines, buttons=buttons)
+
+
+def step_reply(fmt: Formatter, step: Step) -> Reply:
+    """Render a step: the next question, or the result."""
+    return result_reply(fmt, step.result) if step.result is not None else question_reply(fmt, step)

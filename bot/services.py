@@ -1,31 +1,45 @@
-"""The services a running xuefa needs, built once at start-up and passed in."""
+"""The services a running xuefa needs, built once at start-up and passed to every channel."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
-from knowledge.answers import Answer, answer
+from knowledge.answers import Answer, Retriever, answer
 from knowledge.citations import LawCatalog
-from knowledge.repository import Repository
-from knowledge.studylists import current_list, today
+from knowledge.clock import Clock
+from knowledge.models import StudyList
+from knowledge.quizflow import QuizFlow
+from knowledge.store import Repository
+from knowledge.studylists import current_list
+
+if TYPE_CHECKING:
+    from knowledge.generation import Composer
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
-    """Repository, index and settings shared by every handler, job and channel."""
+    """Settings, the one clock, the database, the index and the quiz flow, shared by every channel."""
 
     settings: Settings
     repository: Repository
-    index: object | None = None  # indexer.Index, or None until `xuefa index` has run
-    llm: object | None = None  # knowledge.generation.Composer, when XUEFA_LLM_BASE_URL is set
+    clock: Clock
+    index: Retriever | None = None  # indexer.Index, or None until `xuefa index` has run
+    llm: Composer | None = None  # when XUEFA_LLM_BASE_URL is set
+    quizflow: QuizFlow = field(init=False)
     _catalog: LawCatalog | None = field(default=None, repr=False)
-    _converter: object | None = field(default=None, repr=False)
+    _converter: Callable[[str], str] | None = field(default=None, repr=False)
     _catalog_marker: tuple | None = field(default=None, repr=False)
     _index_stamp: float | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.repository.clock = self.clock  # the store stamps its rows with the same clock
+        self.quizflow = QuizFlow(self.repository, self.clock, self.current_list)
 
     @property
     def catalog(self) -> LawCatalog:
@@ -48,21 +62,17 @@ class Services:
         self.index = load_index(self.settings, self.repository, encoders) if stamp else None
         self._index_stamp = stamp
 
-    def today(self) -> str:
-        """Return today's date in the bureau's time zone."""
-        return today(self.settings.tz)
-
-    def current_list(self):
-        """Return the current study list, or None."""
-        return current_list(self.repository.study_lists(), self.today(), self.settings.studylist)
+    def current_list(self) -> StudyList | None:
+        """Return the current study list (by today's date in the bureau's zone, or XUEFA_STUDYLIST), or None."""
+        return current_list(self.repository.study_lists(), self.clock.today(), self.settings.studylist)
 
     def to_simplified(self, text: str) -> str:
         """Convert traditional Chinese to simplified (OpenCC)."""
         if self._converter is None:
             import opencc
 
-            self._converter = opencc.OpenCC("t2s")
-        return self._converter.convert(text)
+            self._converter = opencc.OpenCC("t2s").convert
+        return self._converter(text)
 
     def ask(self, question: str, compose: bool = True) -> Answer:
         """Answer a question from the index (or by citation alone when there is no index)."""
@@ -81,10 +91,12 @@ class Services:
         self.repository.close()
 
 
-def build_services(settings: Settings, load_index: bool = True) -> Services:
-    """Open the database and, if one was built, load the saved index."""
-    repository = Repository(settings.db_path)
-    services = Services(settings=settings, repository=repository)
+def build_services(
+    settings: Settings, repository: Repository | None = None, clock: Clock | None = None, load_index: bool = True
+) -> Services:
+    """Open the database (unless given one) and, if one was built, load the saved index."""
+    clock = clock or Clock(settings.tz)
+    services = Services(settings=settings, repository=repository or Repository(settings.db_path, clock), clock=clock)
     if load_index:
         services.reload_index()
     if settings.llm_base_url:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
@@ -13,6 +15,7 @@ from knowledge import messages as M
 from knowledge.errors import XuefaError
 
 TELEGRAM_API = "https://api.telegram.org/bot"
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Bot API: 1-256 of these; we ask for 16 at least
 
 
 class SettingsError(XuefaError):
@@ -29,7 +32,7 @@ class Settings(BaseSettings):
     telegram_base_file_url: str | None = None
     bot_username: str | None = None
     webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"  # behind a reverse proxy that terminates HTTPS; 0.0.0.0 only when told
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
     data_dir: Path = Path("data")
@@ -72,6 +75,31 @@ class Settings(BaseSettings):
             return value
         return None
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(M.SETTING_WEBHOOK_SECRET_SHAPE)
+        return value if value is not None and value.get_secret_value() else None
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        # Without the secret header check anyone who finds the URL can post forged updates.
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(M.SETTING_WEBHOOK_SECRET)
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """Return the path the webhook server listens on: the path of XUEFA_WEBHOOK_URL."""
+        return urlsplit(self.webhook_url or "").path.lstrip("/")
+
+    @property
+    def secrets(self) -> list[str]:
+        """Return every secret value set, for redacting them from logs."""
+        values = (self.telegram_token, self.webhook_secret, self.llm_api_key)
+        return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
+
     @property
     def db_path(self) -> Path:
         """Return the database file: XUEFA_DB, or xuefa.db in the data directory."""
@@ -98,6 +126,6 @@ def load_settings(**overrides) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = "XUEFA_" + "_".join(str(part) for part in error["loc"]).upper()
+            name = "XUEFA_" + ("_".join(str(part) for part in error["loc"]).upper() or "WEBHOOK_SECRET")
             problems.append(M.SETTING_INVALID.format(name=name, reason=error["msg"].removeprefix("Value error, ")))
         raise SettingsError("；".join(problems)) from None

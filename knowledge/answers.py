@@ -6,12 +6,15 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from knowledge import messages as M
 from knowledge.citations import LawCatalog, find_citations, resolve
 from knowledge.errors import CitationError
 from knowledge.models import Article
+
+if TYPE_CHECKING:
+    from knowledge.store import Repository
 
 MAX_QUESTION = 500  # characters kept from a question; the rest is noise for retrieval
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
@@ -32,10 +35,15 @@ class SearchHit:
 
 
 class Retriever(Protocol):
-    """What answer() needs from an index."""
+    """What answers and related articles need from an index (indexer.Index is one)."""
+
+    threshold: float
 
     def search(self, query: str, k: int = 10) -> list[SearchHit]:
         """Return the best k articles for a query, best first."""
+
+    def similar(self, article_id: int, k: int = 5) -> list[SearchHit]:
+        """Return the articles nearest in meaning to one article, itself excluded."""
 
 
 @dataclass
@@ -112,7 +120,7 @@ def _bigrams(text: str) -> list[str]:
 def answer(
     question: str,
     retriever: Retriever | None,
-    repository,
+    repository: Repository,
     catalog: LawCatalog,
     *,
     threshold: float,

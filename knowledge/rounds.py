@@ -6,14 +6,19 @@ import json
 import random
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from knowledge import messages as M
+from knowledge.clock import Clock, iso
 from knowledge.errors import XuefaError
 from knowledge.models import StudyList
 from knowledge.quizgen import LawPool, generate, law_texts
 from knowledge.quizzes import QuizQuestion
+
+if TYPE_CHECKING:
+    from knowledge.store import Repository
 
 SCHEDULE_KEY = "quiz"
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -100,7 +105,7 @@ class Round:
 
     def is_open(self, now: datetime) -> bool:
         """Tell whether answers still count."""
-        return self.opens_at <= _iso(now) <= self.deadline
+        return self.opens_at <= iso(now) <= self.deadline
 
 
 @dataclass
@@ -133,10 +138,6 @@ class AttemptResult:
     best_score: float
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
 def iso_week(day: date) -> str:
     """Return the ISO week label of a date: 2026-W48."""
     year, week, _ = day.isocalendar()
@@ -150,21 +151,24 @@ def week_bounds(day: date, schedule: Schedule, tz: str) -> tuple[datetime, datet
     return opens, schedule.at("deadline", day, tz)
 
 
-def load_schedule(repository) -> Schedule:
+def load_schedule(repository: Repository) -> Schedule:
     """Return the stored quiz schedule, or the defaults."""
     return Schedule.from_json(repository.get_setting(SCHEDULE_KEY))
 
 
-def save_schedule(repository, schedule: Schedule) -> None:
+def save_schedule(repository: Repository, schedule: Schedule) -> None:
     """Validate and store the quiz schedule."""
     schedule.validate()
     repository.set_setting(SCHEDULE_KEY, schedule.to_json())
 
 
-def ensure_round(repository, study_list: StudyList | None, now: datetime, tz: str, rng: random.Random | None = None) -> Round:
+def ensure_round(
+    repository: Repository, study_list: StudyList | None, clock: Clock, rng: random.Random | None = None
+) -> Round:
     """Return this week's round, creating it (and choosing its questions) if needed."""
     schedule = load_schedule(repository)
-    local_day = now.astimezone(ZoneInfo(tz)).date()
+    now, tz = clock.now(), clock.tz
+    local_day = clock.today()
     week = iso_week(local_day)
     existing = repository.round_for_week(week)
     if existing is not None:
@@ -175,20 +179,22 @@ def ensure_round(repository, study_list: StudyList | None, now: datetime, tz: st
     if deadline <= now:
         # After Sunday's deadline a new round would be closed at birth and count against everyone.
         raise QuizError(M.QUIZ_CLOSED.format(deadline=deadline.strftime("%Y-%m-%d %H:%M")))
-    questions = choose_questions(repository, study_list, schedule.questions, rng or random.Random())
+    questions = choose_questions(repository, study_list, schedule.questions, rng or random.Random(), now)
     if not questions:
         raise QuizError(M.QUIZ_NO_QUESTIONS.format(list=study_list.title))
     ids = [repository.save_question(q) for q in questions]
-    return repository.create_round(study_list.id, week, _iso(opens), _iso(deadline), schedule.pass_mark, ids)
+    return repository.create_round(study_list.id, week, iso(opens), iso(deadline), schedule.pass_mark, ids)
 
 
-def choose_questions(repository, study_list: StudyList, n: int, rng: random.Random) -> list[QuizQuestion]:
+def choose_questions(
+    repository: Repository, study_list: StudyList, n: int, rng: random.Random, now: datetime
+) -> list[QuizQuestion]:
     """Pick n questions: favour focus articles, articles members asked about or got wrong, avoid recent ones."""
     articles = repository.articles(law_ids=repository.law_ids([entry.title for entry in study_list.laws]))
     focus = {entry.title: entry.focus for entry in study_list.laws}
     recent = repository.recent_round_articles(RECENT_ROUNDS)
     recent_questions = repository.recent_round_questions(RECENT_ROUNDS)
-    since = _iso(datetime.now(timezone.utc) - timedelta(days=INTEREST_DAYS))
+    since = iso(now - timedelta(days=INTEREST_DAYS))
     interest = repository.article_interest(since)
     weights = []
     for article in articles:
@@ -233,17 +239,17 @@ def choose_questions(repository, study_list: StudyList, n: int, rng: random.Rand
     return chosen[:n]
 
 
-def start_or_resume(repository, round_: Round, member_id: int, now: datetime) -> Attempt:
+def start_or_resume(repository: Repository, round_: Round, member_id: int, now: datetime) -> Attempt:
     """Resume the member's unfinished attempt, or start a new one (retakes allowed until the deadline)."""
     if not round_.is_open(now):
         raise QuizError(M.QUIZ_CLOSED.format(deadline=round_.deadline))
     current = repository.open_attempt(round_.id, member_id)
     if current is not None:
         return current
-    return repository.start_attempt(round_.id, member_id, len(round_.question_ids), _iso(now))
+    return repository.start_attempt(round_.id, member_id, len(round_.question_ids), iso(now))
 
 
-def answer_question(repository, attempt: Attempt, position: int, chosen: list[int], now: datetime) -> bool:
+def answer_question(repository: Repository, attempt: Attempt, position: int, chosen: list[int], now: datetime) -> bool:
     """Record an answer once; return whether the answer that counts is correct.
 
     A second answer to the same question is ignored (the first one counts, also when two arrive at once).
@@ -257,7 +263,7 @@ def answer_question(repository, attempt: Attempt, position: int, chosen: list[in
     if not chosen or any(not 0 <= option < len(question.options) for option in chosen):
         raise QuizError(M.QUIZ_BAD_ANSWER)
     correct = is_correct(chosen, question)
-    if not repository.record_answer(attempt.id, position, question.id, chosen, correct, _iso(now)):
+    if not repository.record_answer(attempt.id, position, question.id, chosen, correct, iso(now)):
         stored = repository.attempt(attempt.id).answered.get(position, [])  # someone else's answer won
         attempt.answered[position] = stored
         return is_correct(stored, question)
@@ -270,7 +276,7 @@ def is_correct(chosen: list[int], question: QuizQuestion) -> bool:
     return sorted(set(chosen)) == sorted(question.answer)
 
 
-def finish(repository, attempt: Attempt, round_: Round, now: datetime) -> AttemptResult:
+def finish(repository: Repository, attempt: Attempt, round_: Round, now: datetime) -> AttemptResult:
     """Score a complete attempt, store score and pass/fail, and return it with the best score so far."""
     questions = [repository.round_question(round_.id, p) for p in range(attempt.total)]
     stored = repository.attempt(attempt.id)  # score what was recorded, not what this caller remembers
@@ -278,7 +284,7 @@ def finish(repository, attempt: Attempt, round_: Round, now: datetime) -> Attemp
         correct = sum(is_correct(stored.answered.get(p, []), q) for p, q in enumerate(questions))
         score = correct / attempt.total if attempt.total else 0.0
         passed = score + 1e-9 >= round_.pass_mark
-        repository.finish_attempt(attempt.id, correct, score, passed, _iso(now))
+        repository.finish_attempt(attempt.id, correct, score, passed, iso(now))
         stored = repository.attempt(attempt.id)
     attempt.answered = stored.answered
     attempt.correct, attempt.score, attempt.passed, attempt.finished_at = (

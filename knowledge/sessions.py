@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
+from knowledge import access
 from knowledge import messages as M
+from knowledge.access import Actor
 from knowledge.errors import XuefaError
-from knowledge.members import Member, find_member
+from knowledge.members import Member
+
+if TYPE_CHECKING:
+    from knowledge.store import Repository
 
 
 @dataclass
@@ -23,28 +29,29 @@ class Session:
     attendees: list[Member] = field(default_factory=list)
 
 
-def parse_session(text: str, repository, admin: Member) -> Session:
+def parse_session(text: str, repository: Repository, actor: Actor) -> Session:
     """Parse '日期 标题 | 学习内容 | 人员 | 纪要' as typed in the chat."""
     fields = [part.strip() for part in re.split(r"[|｜]", text or "")]
     head = fields[0].split(maxsplit=1) if fields and fields[0] else []
     if len(head) < 2 or len(fields) < 3:
         raise XuefaError(M.USAGE_SESSION)
     return make_session(
-        repository, admin, head[0], head[1], fields[1], fields[2], fields[3] if len(fields) > 3 else ""
+        repository, actor, head[0], head[1], fields[1], fields[2], fields[3] if len(fields) > 3 else ""
     )
 
 
 def make_session(
-    repository, admin: Member, held_on: str, title: str, laws: str, attendees: str, minutes: str = "",
+    repository: Repository, actor: Actor, held_on: str, title: str, laws: str, attendees: str, minutes: str = "",
     unit: str | None = None,
 ) -> Session:
-    """Check a session's date and attendees; a unit admin may only log their own unit's staff."""
+    """Check a session's date and attendees against what the actor may log (a unit admin: their unit)."""
+    scope = access.session_scope(actor)
     try:
         held_on = date.fromisoformat(held_on.strip()).isoformat()
     except ValueError:
         raise XuefaError(M.SESSION_BAD_DATE.format(value=held_on)) from None
-    if admin.role == "unit_admin":
-        unit = admin.unit
+    if scope is not None:
+        unit = scope
     elif unit is not None and unit not in repository.units():
         raise XuefaError(M.UNIT_UNKNOWN.format(unit=unit))
     names = [n for n in re.split(r"[\s,，、;；]+", attendees) if n]
@@ -52,9 +59,16 @@ def make_session(
         raise XuefaError(M.SESSION_NO_ATTENDEES)
     found: list[Member] = []
     for name in names:
-        member = find_member(repository, name)
-        if admin.role == "unit_admin" and member.unit != admin.unit:
-            raise XuefaError(M.SESSION_OTHER_UNIT.format(name=member.name))
+        # Scoped like every look-up: a unit admin cannot name, or find out about, another unit's staff.
+        member = access.find_member(repository, actor, name)
         if all(member.id != other.id for other in found):
             found.append(member)
     return Session(held_on=held_on, title=title.strip(), laws=laws.strip(), minutes=minutes, unit=unit, attendees=found)
+
+
+def save_session(repository: Repository, actor: Actor, session: Session) -> int:
+    """Store a checked session with its attendees; return its id."""
+    return repository.add_session(
+        session.held_on, session.title, session.unit, session.laws, session.minutes,
+        [m.id for m in session.attendees], actor.member_id,
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -14,6 +15,9 @@ from knowledge.errors import CitationError, NotFound, SourceError
 from knowledge.models import Focus, StudyList, StudyListLaw, normalize_heading
 from knowledge.numerals import ArticleNo
 from knowledge.sources import read_manifest, read_text
+
+if TYPE_CHECKING:
+    from knowledge.store import Repository
 
 EXAMPLE = Path(__file__).with_name("data") / "example-studylist.yaml"
 _LINE = "__line__"
@@ -47,7 +51,7 @@ _LineLoader.yaml_implicit_resolvers = {
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
 
 
-def parse_study_lists(path: Path, repository) -> list[StudyList]:
+def parse_study_lists(path: Path, repository: Repository) -> list[StudyList]:
     """Read a YAML file of study lists and check every law and focus against the store."""
     path = Path(path)
     text = read_text(path)
@@ -196,12 +200,7 @@ def _range(path, value: str, line) -> tuple[ArticleNo, ArticleNo]:
     raise SourceError(str(path), M.STUDYLIST_RANGE_BAD.format(value=value), line)
 
 
-def today(tz: str = "Asia/Shanghai") -> str:
-    """Return today's date in the bureau's time zone as an ISO string."""
-    return dt.datetime.now(ZoneInfo(tz)).date().isoformat()
-
-
-def current_list(lists: list[StudyList], day: str, override: str | None = None) -> StudyList | None:
+def current_list(lists: list[StudyList], day: dt.date, override: str | None = None) -> StudyList | None:
     """Return the list whose dates include the day, or the one named by override."""
     if override:
         for study_list in lists:
@@ -209,7 +208,7 @@ def current_list(lists: list[StudyList], day: str, override: str | None = None) 
                 return study_list
         raise NotFound(M.STUDYLIST_NOT_FOUND.format(id=override))
     for study_list in lists:
-        if study_list.includes(day):
+        if study_list.includes(day.isoformat()):
             return study_list
     return None
 

@@ -7,10 +7,11 @@ import asyncio
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from bot.services import Services
+from bot.services import Services, build_services
 from bot.settings import Settings
+from knowledge.clock import Clock
 from knowledge.members import code_hash, parse_roster
-from knowledge.repository import Repository
+from knowledge.store import Repository
 from knowledge.sources import load_files
 from knowledge.studylists import parse_study_lists
 from tests.fakebotapi import Call, FakeBotAPI, FakeUser
@@ -31,13 +32,14 @@ def bind(repository: Repository, staff_no: str, user_id: int) -> None:
     assert repository.bind_member(member.id, user_id, user_id, digest)
 
 
-def bot_services(folder, shared, api: FakeBotAPI, roster: str) -> Services:
+def bot_services(folder, shared, api: FakeBotAPI, roster: str, clock: Clock | None = None) -> Services:
     """Build services for a bot test: two laws, a study list spanning the century, a roster, the fake API."""
     settings = Settings(
         telegram_token="123:abc", telegram_base_url=api.base_url, telegram_base_file_url=api.base_file_url,
         data_dir=folder, db=folder / "bot.db", _env_file=None,
     )
-    repository = Repository(settings.db_path)
+    clock = clock or Clock(settings.tz)
+    repository = Repository(settings.db_path, clock)
     parsed, _ = load_files([shared / "laws" / name for name in ("teachers-law.md", "compulsory-education-law.md")])
     repository.import_laws([p.law for p in parsed])
     (folder / "list.yaml").write_text(STUDY_LIST, encoding="utf-8")
@@ -45,7 +47,7 @@ def bot_services(folder, shared, api: FakeBotAPI, roster: str) -> Services:
     (folder / "roster.csv").write_text(roster, encoding="utf-8")
     rows, _ = parse_roster(folder / "roster.csv")
     repository.import_roster(rows)
-    return Services(settings=settings, repository=repository)
+    return build_services(settings, repository, clock, load_index=False)
 
 
 class BotHarness:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.repository import Repository
+from knowledge.store import Repository
 from knowledge.sources import load_files
 from tests.fakebotapi import FakeBotAPI
 

@@ -1,6 +1,6 @@
 """Weekly quizzes end to end: the real Application over HTTP against the fake Bot API on loopback.
 
-Rounds take "now" from the quiz flow's clock; the tests pin it to Wednesday noon (Shanghai) of the
+Rounds take "now" from the services' one clock; the tests pin it to Wednesday noon (Shanghai) of the
 current ISO week, so they pass on any day, Sunday night after the deadline included.
 """
 
@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import quizbot
-from bot.quizbot import Pusher, resume_push, run_push, send_reminders
-from bot.quizzes import import_bank
+from bot.telegram import jobs
+from bot.telegram.push import PUSH_CONCURRENCY, Pusher, resume_push, run_push, send_reminders
 from bot.services import Services
-from bot.telegram_app import build_app
+from bot.telegram.app import build_app
 from knowledge import messages as M
 from knowledge.members import parse_roster
+from knowledge.quizbank import import_bank
 from knowledge.rounds import Schedule, answer_question, finish, iso_week, save_schedule, start_or_resume
 from tests.botharness import BotHarness, bind, bot_services
 from tests.fakebotapi import Call, FakeBotAPI
@@ -59,7 +59,8 @@ def services(tmp_path, shared, api):
     # No weekly jobs while a test drives pushes itself (test_jobs_follow_the_stored_schedule turns them on).
     save_schedule(repository, Schedule(enabled=False))
     (tmp_path / "bank.csv").write_text(BANK, encoding="utf-8")
-    assert "新增 2 道" in import_bank(service, tmp_path / "bank.csv")
+    assert "新增 2 道" in import_bank(repository, service.catalog, tmp_path / "bank.csv")
+    service.clock.pin(this_wednesday_noon())
     yield service
     repository.close()
 
@@ -67,13 +68,12 @@ def services(tmp_path, shared, api):
 @pytest.fixture
 async def bot(api, services):
     application = build_app(services.settings, services)
-    application.bot_data["quizflow"].clock = this_wednesday_noon
     async with BotHarness(api, application) as harness:
         yield harness
 
 
 def flow(bot: BotHarness):
-    return bot.application.bot_data["quizflow"]
+    return bot.application.bot_data["services"].quizflow
 
 
 def member(services: Services, staff_no: str):
@@ -155,7 +155,7 @@ def start_by_command(bot: BotHarness, user):
 
 
 async def test_a_push_reaches_every_bound_member_once_with_a_start_button(bot, services):
-    report = await run_push(bot.application.bot, services, flow(bot))
+    report = await run_push(services, Pusher(bot.application.bot, services))
     round_ = flow(bot).existing_round()
     assert round_.week == iso_week(this_wednesday_noon().date()) and len(round_.question_ids) == 5
     assert report.sent == len(IDS) and [m.staff_no for m in report.unbound] == [UNBOUND]
@@ -165,26 +165,26 @@ async def test_a_push_reaches_every_bound_member_once_with_a_start_button(bot, s
         [[button]] = invitation.params["reply_markup"]["inline_keyboard"]
         assert (button["text"], button["callback_data"]) == ("开始答题", "quiz:")
     assert services.repository.delivery_counts(round_.id) == {"sent": len(IDS), "failed": 1}
-    assert services.repository.delivery(round_.id, member(services, UNBOUND).id)["error"] == "unbound"
+    assert services.repository.delivery(round_.id, member(services, UNBOUND).id).error == "unbound"
     # The unit admin hears who could not be reached.
     [told] = [t for t in bot.api.sent_messages(IDS["A001"]) if "无法送达" in t]
     assert told.startswith("【城关一小】本周测验有 1 人无法送达") and "孙老师" in told
     # Pushing again (a second run, a restart) sends nothing new and tells nobody again.
     before = len(bot.api.calls_to("sendMessage"))
-    again = await run_push(bot.application.bot, services, flow(bot))
+    again = await run_push(services, Pusher(bot.application.bot, services))
     assert again.sent == 0 and len(bot.api.calls_to("sendMessage")) == before
     # A member who registers later gets the round from the next run, and only they do.
     bind(services.repository, UNBOUND, 1003)
-    late = await run_push(bot.application.bot, services, flow(bot))
+    late = await run_push(services, Pusher(bot.application.bot, services))
     assert late.sent == 1 and len(invitations(bot.api, 1003)) == 1 and len(invitations(bot.api)) == len(IDS) + 1
 
 
 async def test_a_member_who_blocked_the_bot_is_marked_and_their_admin_told(bot, services):
     bot.api.block_user(IDS["T002"])
-    report = await run_push(bot.application.bot, services, flow(bot))
+    report = await run_push(services, Pusher(bot.application.bot, services))
     round_ = flow(bot).existing_round()
     assert [m.staff_no for m in report.blocked] == ["T002"] and report.sent == len(IDS) - 1
-    assert services.repository.delivery(round_.id, member(services, "T002").id)["status"] == "blocked"
+    assert services.repository.delivery(round_.id, member(services, "T002").id).status == "blocked"
     assert member(services, "T002").reachable is False
     [told] = [t for t in bot.api.sent_messages(IDS["A001"]) if "无法送达" in t]
     assert "本周测验有 2 人无法送达" in told and "钱老师" in told and "孙老师" in told
@@ -194,7 +194,7 @@ async def test_a_member_who_blocked_the_bot_is_marked_and_their_admin_told(bot, 
     services.repository.db.execute(
         "UPDATE deliveries SET status = 'pending' WHERE member_id = ?", [member(services, "T002").id]
     )  # an admin re-queued them
-    again = await run_push(bot.application.bot, services, flow(bot))
+    again = await run_push(services, Pusher(bot.application.bot, services))
     assert again.sent == 1 and member(services, "T002").reachable is True
     assert len([t for t in bot.api.sent_messages(IDS["A001"]) if "无法送达" in t]) == 1
 
@@ -204,7 +204,7 @@ async def crash_mid_push(bot: BotHarness, services: Services, after: int) -> Non
     round_ = flow(bot).current_round()
     task = asyncio.create_task(Pusher(bot.application.bot, services).push(round_))
     await bot.api.wait_for_async(lambda c: c.ok and c.method == "sendMessage", timeout=10, count=after)
-    bot.api.fail_next("sendMessage", "timeout", n=quizbot.PUSH_CONCURRENCY, delay=2)  # the link goes dead
+    bot.api.fail_next("sendMessage", "timeout", n=PUSH_CONCURRENCY, delay=2)  # the link goes dead
     await asyncio.sleep(0.6)  # every worker is now stuck in a send
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -228,13 +228,13 @@ async def test_a_restart_after_a_crash_mid_push_neither_skips_nor_repeats(bot, s
     counts = services.repository.delivery_counts(round_.id)
     assert counts.get("sending") and counts.get("pending") and counts["sent"] >= 12, counts
     # The restart's job finds the interrupted push and finishes it.
-    report = await resume_push(bot.application.bot, services, flow(bot))
+    report = await resume_push(services, Pusher(bot.application.bot, services))
     bound = [m.chat_id for m in services.repository.members() if m.chat_id]
     assert report is not None and report.sent == len(bound) - counts["sent"]
     chats = [c.params["chat_id"] for c in invitations(bot.api)]
     assert sorted(chats) == sorted(bound) and len(bound) == len(IDS) + 40
     assert services.repository.delivery_counts(round_.id) == {"sent": len(bound), "failed": 1}
-    assert await resume_push(bot.application.bot, services, flow(bot)) is None  # nothing left to do
+    assert await resume_push(services, Pusher(bot.application.bot, services)) is None  # nothing left to do
 
 
 async def test_a_graceful_stop_finishes_sends_in_flight_and_a_new_pusher_the_rest(bot, services):
@@ -257,20 +257,18 @@ async def test_a_graceful_stop_finishes_sends_in_flight_and_a_new_pusher_the_res
 async def test_a_bot_stopped_mid_push_stops_gracefully_and_the_restart_finishes(api, services):
     add_members(services, 40)
     application = build_app(services.settings, services)
-    application.bot_data["quizflow"].clock = this_wednesday_noon
     async with BotHarness(api, application):
-        application.job_queue.run_once(quizbot.push_job, 0, name="push")
+        application.job_queue.run_once(jobs.push_job, 0, name="push")
         await api.wait_for_async(lambda c: c.ok and c.method == "sendMessage", timeout=10, count=10)
         stopping = asyncio.get_running_loop().time()
     # Leaving the harness stops the Application, and PTB waits for the running push job.
     assert asyncio.get_running_loop().time() - stopping < 2
-    round_ = application.bot_data["quizflow"].existing_round()
+    round_ = services.quizflow.existing_round()
     counts = services.repository.delivery_counts(round_.id)
     assert "sending" not in counts and counts["pending"] > 0 and counts["sent"] == len(invitations(api)), counts
     restarted = build_app(services.settings, services)
-    restarted.bot_data["quizflow"].clock = this_wednesday_noon
     async with BotHarness(api, restarted):
-        report = await resume_push(restarted.bot, services, restarted.bot_data["quizflow"])
+        report = await resume_push(services, Pusher(restarted.bot, services))
     assert report.sent == counts["pending"]
     chats = [c.params["chat_id"] for c in invitations(api)]
     assert len(chats) == len(set(chats)) == len(IDS) + 40
@@ -278,7 +276,7 @@ async def test_a_bot_stopped_mid_push_stops_gracefully_and_the_restart_finishes(
 
 async def test_a_missed_push_is_made_up_at_start_up_once_pushes_have_begun(bot, services):
     # A bot that never pushed does not surprise everyone mid-week ...
-    assert await resume_push(bot.application.bot, services, flow(bot)) is None
+    assert await resume_push(services, Pusher(bot.application.bot, services)) is None
     assert invitations(bot.api) == []
     # ... but one that pushed last week and was down at Monday 09:00 pushes when it comes back.
     last_week = iso_week((this_wednesday_noon() - timedelta(days=7)).date())
@@ -286,16 +284,16 @@ async def test_a_missed_push_is_made_up_at_start_up_once_pushes_have_begun(bot, 
     old = services.repository.create_round("T-Q1", last_week, "2000-01-01", "2000-01-02", 0.8, question_ids)
     services.repository.prepare_deliveries(old.id)
     save_schedule(services.repository, Schedule(enabled=True))
-    report = await resume_push(bot.application.bot, services, flow(bot))
+    report = await resume_push(services, Pusher(bot.application.bot, services))
     assert report.sent == len(IDS) and len(invitations(bot.api)) == len(IDS)
-    assert await resume_push(bot.application.bot, services, flow(bot)) is None
+    assert await resume_push(services, Pusher(bot.application.bot, services)) is None
 
 
 # --- taking the quiz ----------------------------------------------------------------------
 
 
 async def test_answers_by_poll_and_by_buttons_then_the_result_with_explanations(bot, services):
-    await run_push(bot.application.bot, services, flow(bot))
+    await run_push(services, Pusher(bot.application.bot, services))
     user = bot.api.user(IDS["T001"])
     [invitation] = invitations(bot.api, user.id)
     got, result = await take_quiz(
@@ -384,7 +382,7 @@ async def test_quiz_only_in_private_chats_and_not_after_the_deadline(bot, servic
     calls = await act(bot, lambda: bot.api.send_text(user, "/quiz@xuefa_test_bot", group))
     assert texts(calls, group.id) == [M.QUIZ_PRIVATE_ONLY] and not bot.api.calls_to("sendPoll")
     wednesday = this_wednesday_noon()
-    flow(bot).clock = lambda: wednesday + timedelta(days=4, hours=10, minutes=1)  # Sunday 22:01
+    services.clock.pin(wednesday + timedelta(days=4, hours=10, minutes=1))  # Sunday 22:01
     calls = await act(bot, start_by_command(bot, user))
     [closed] = texts(calls, user.id)
     deadline = (wednesday + timedelta(days=4)).strftime("%Y-%m-%d")
@@ -402,9 +400,9 @@ async def test_unknown_users_cannot_take_the_quiz(bot, services):
 
 
 async def test_reminders_go_once_to_those_who_have_not_passed_and_admins_get_a_digest(bot, services):
-    await run_push(bot.application.bot, services, flow(bot))
+    await run_push(services, Pusher(bot.application.bot, services))
     round_ = flow(bot).existing_round()
-    now = flow(bot).now()
+    now = services.clock.now()
     passer = member(services, "T001")
     attempt = start_or_resume(services.repository, round_, passer.id, now)
     for position in range(5):
@@ -412,7 +410,7 @@ async def test_reminders_go_once_to_those_who_have_not_passed_and_admins_get_a_d
         answer_question(services.repository, attempt, position, right, now)
     assert finish(services.repository, attempt, round_, now).attempt.passed
     before = len(bot.api.calls)
-    reminded = await send_reminders(bot.application.bot, services, flow(bot))
+    reminded = await send_reminders(bot.application.bot, services)
     sent = [c for c in bot.api.calls[before:] if c.ok and c.method == "sendMessage"]
     reminders = {c.params["chat_id"]: c.params["text"] for c in sent if "您还没有通过" in c.params["text"]}
     expected = {chat for staff_no, chat in IDS.items() if staff_no != "T001"}
@@ -427,15 +425,15 @@ async def test_reminders_go_once_to_those_who_have_not_passed_and_admins_get_a_d
     assert "（3 人" in digests[IDS["A101"]]
     # The job runs again (a restart on reminder day): nothing new goes out.
     before = len(bot.api.calls)
-    assert await send_reminders(bot.application.bot, services, flow(bot)) == 0
+    assert await send_reminders(bot.application.bot, services) == 0
     assert not [c for c in bot.api.calls[before:] if c.method.startswith("send")]
 
 
 async def test_a_failed_reminder_is_tried_again_and_a_blocked_one_is_not(bot, services):
-    await run_push(bot.application.bot, services, flow(bot))
+    await run_push(services, Pusher(bot.application.bot, services))
     bot.api.fail_next("sendMessage", 400, n=1)  # the first reminder fails (say, a chat Telegram lost)
     bot.api.block_user(IDS["T002"])
-    await send_reminders(bot.application.bot, services, flow(bot))
+    await send_reminders(bot.application.bot, services)
     round_ = flow(bot).existing_round()
     recorded = {r[0] for r in services.repository.db.execute(
         "SELECT member_id FROM reminders WHERE round_id = ? AND kind = 'member'", [round_.id]
@@ -445,13 +443,13 @@ async def test_a_failed_reminder_is_tried_again_and_a_blocked_one_is_not(bot, se
     assert first.id not in recorded and member(services, "T002").id in recorded
     assert member(services, "T002").reachable is False
     before = len(bot.api.calls)
-    assert await send_reminders(bot.application.bot, services, flow(bot)) == 1
+    assert await send_reminders(bot.application.bot, services) == 1
     [retry] = [c for c in bot.api.calls[before:] if c.ok and c.method == "sendMessage"]
     assert retry.params["chat_id"] == IDS["B001"]
 
 
 async def test_no_reminders_without_a_round_this_week(bot, services):
-    assert await send_reminders(bot.application.bot, services, flow(bot)) == 0
+    assert await send_reminders(bot.application.bot, services) == 0
     assert services.repository.rounds() == [] and not bot.api.calls_to("sendMessage")
 
 
@@ -460,19 +458,19 @@ async def test_no_reminders_without_a_round_this_week(bot, services):
 
 async def test_jobs_follow_the_stored_schedule(bot, services):
     application = bot.application
-    assert not [job for job in application.job_queue.jobs() if job.name in quizbot.JOB_NAMES]  # disabled
+    assert not [job for job in application.job_queue.jobs() if job.name in jobs.JOB_NAMES]  # disabled
     save_schedule(services.repository, Schedule(
         push_weekday=1, push_time="09:00", reminder_weekday=5, reminder_time="16:00",
         deadline_weekday=7, deadline_time="22:00", digest_weekday=7, digest_time="20:15",
     ))
-    quizbot.schedule_jobs(application, services)
-    jobs = {job.name: job for job in application.job_queue.jobs()}
-    assert set(jobs) >= {"push", "reminder", "digest", "resume-push"}
+    jobs.schedule_jobs(application, services)
+    scheduled = {job.name: job for job in application.job_queue.jobs()}
+    assert set(scheduled) >= {"push", "reminder", "digest", "resume-push"}
     # PTB counts days from 0 = Sunday: ISO 1 must land on a Monday, ISO 7 on a Sunday.
     for name, weekday, clock in (("push", 1, "09:00"), ("reminder", 5, "16:00"), ("digest", 7, "20:15")):
-        when = jobs[name].next_t.astimezone(SHANGHAI)
+        when = scheduled[name].next_t.astimezone(SHANGHAI)
         assert (when.isoweekday(), when.strftime("%H:%M")) == (weekday, clock), name
     # Registering again (a restart) replaces the jobs instead of doubling them.
-    quizbot.schedule_jobs(application, services)
-    names = [job.name for job in application.job_queue.jobs() if job.name in quizbot.JOB_NAMES]
+    jobs.schedule_jobs(application, services)
+    names = [job.name for job in application.job_queue.jobs() if job.name in jobs.JOB_NAMES]
     assert sorted(names) == sorted(["push", "reminder", "digest", "resume-push"])

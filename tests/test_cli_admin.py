@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from knowledge.members import code_hash
-from knowledge.repository import Repository
+from knowledge.store import Repository
 
 ROSTER = "姓名,工号,单位,角色,手机\n张老师,t001,城关一小,教师,138 0000 0001\n李校长,A001,城关一小,单位管理员,\n赵书记,L001,县教育局,领导,\n"
 
@@ -47,7 +47,7 @@ def test_roster_import_codes_and_deactivation(run, tmp_path):
     code = rows[2][3]
     assert len(code) == 10 and rows[2][4] == f"https://t.me/xuefa_county_bot?start={code}"
     repository = Repository(tmp_path / "cli.db")
-    assert repository.invite(code_hash(code))[0] == repository.find_members("T001")[0].id
+    assert repository.invite(code_hash(code)).member_id == repository.find_members("T001")[0].id
     assert repository.find_members("T001")[0].phone == "13800000001"
     repository.close()
     fresh = run("roster", "codes", "--unit", "城关一小")

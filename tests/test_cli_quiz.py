@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from knowledge import messages as M
-from knowledge.repository import Repository
+from knowledge.store import Repository
 from tests.botharness import bind
 from tests.fakebotapi import FakeBotAPI
 
@@ -79,13 +79,14 @@ def test_preview_shows_questions_with_answers_and_saves_nothing(db):
 
 def test_schedule_set_then_show_and_bad_values_change_nothing(db):
     shown = run("quiz", "schedule")
-    assert "push_weekday=1\npush_time=09:00" in shown.output and "pass_mark=0.8\n" in shown.output
+    assert "推送日（push_weekday）：1（周一）\n推送时间（push_time）：09:00" in shown.output
+    assert "及格线（pass_mark）：0.8（80%）\n" in shown.output
     changed = run("quiz", "schedule", "--set", "pass_mark=0.6", "--set", "questions=8", "--set", "digest_enabled=否")
     assert changed.exit_code == 0, changed.output
-    assert "pass_mark=0.6\n" in changed.output and M.QUIZ_SCHEDULE_SAVED in changed.output
+    assert "（pass_mark）：0.6（60%）\n" in changed.output and M.QUIZ_SCHEDULE_SAVED in changed.output
     again = run("quiz", "schedule")
-    assert "pass_mark=0.6\n" in again.output and "questions=8\n" in again.output
-    assert "digest_enabled=False\n" in again.output
+    assert "（pass_mark）：0.6（60%）\n" in again.output and "（questions）：8\n" in again.output
+    assert "发送每周简报（digest_enabled）：否\n" in again.output
     for change, message in [
         ("pass_mark=abc", M.SCHEDULE_BAD_VALUE.format(field="pass_mark", value="abc")),
         ("pass_mark=1.5", M.SCHEDULE_BAD_PASS.format(value=1.5)),

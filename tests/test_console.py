@@ -22,7 +22,7 @@ def test_a_console_member_takes_the_weekly_quiz_with_numbered_buttons(tmp_path, 
     services = bot_services(tmp_path, shared, api, ROSTER)
     teacher = services.repository.find_members("T001")[0]
     console = Console(services, teacher)
-    console.conversation.quizflow.clock = this_wednesday_noon
+    services.clock.pin(this_wednesday_noon())
     text = run(console, "/quiz")
     assert "本周学法测验" in text and "第 1/5 题" in text and "[1] " in text
     for _ in range(5):

@@ -15,9 +15,10 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.image import imread
 from openpyxl import load_workbook
 
-from bot import exports
+from knowledge.reports import chart as charts
+from knowledge.reports import xlsx as workbooks
 from knowledge import messages as M
-from knowledge.stats import MemberRow, Period, Report, TrendPoint, UnitStats
+from knowledge.reports import MemberRow, Period, Report, TrendPoint, UnitStats
 
 SUMMARY_HEADER = [
     M.XLSX_COL_UNIT,
@@ -42,7 +43,7 @@ MEMBER_HEADER = [
 
 
 def member(name, staff_no, unit, *, participated=2, passed=2, rounds=2, reachable=True, phone="13800000000",
-           last="2026-11-20T08:30:00+08:00", role="teacher", best=92.5):
+           last="2026-11-20T08:30:00+08:00", role="teacher", best=0.925):
     return MemberRow(name=name, staff_no=staff_no, unit=unit, role=role, rounds=rounds, participated=participated,
                      passed=passed, best_score=best, last_activity=last, phone=phone, reachable=reachable)
 
@@ -56,27 +57,26 @@ def make_report(*, show_phones=False, units=None, trend_weeks=3) -> Report:
         member("赵磊", "T004", units[1], reachable=False),
     ]
     stats = [
-        UnitStats(units[0], 2, 2, 1, 88.0),
-        UnitStats(units[1], 2, 1, 1, 90.5),
+        UnitStats(units[0], 2, 2, 1, 0.88),
+        UnitStats(units[1], 2, 1, 1, 0.905),
         *(UnitStats(unit, 0, 0, 0) for unit in units[2:]),
     ]
     trend = [TrendPoint(f"2026-W{week:02d}", 4, 2 + week % 2, 1) for week in range(40, 40 + trend_weeks)]
     return Report(
         period=Period("quarter", "2026Q4", "2026-10-01", "2026-12-31"),
         unit=None,
-        totals=UnitStats("", 4, 3, 2, 89.2),
+        totals=UnitStats("", 4, 3, 2, 0.892),
         units=stats,
         members=members,
         trend=trend,
-        rounds=2,
-        generated_at="2026-11-28T09:30:00+08:00",
+        generated_at="2026-11-28 09:30",
         show_phones=show_phones,
     )
 
 
 def written(report: Report):
     buffer = io.BytesIO()
-    exports.write_xlsx(report, buffer)
+    workbooks.write_xlsx(report, buffer)
     buffer.seek(0)
     return load_workbook(buffer)
 
@@ -105,7 +105,8 @@ def test_summary_has_title_units_rates_as_percent_floats_and_totals():
     title = sheet["A1"].value
     assert "2026年第4季度" in title and "2026-10-01" in title and "2026-11-28 09:30" in title
     assert row_values(sheet, 2) == SUMMARY_HEADER
-    assert row_values(sheet, 3) == ["城关第一小学", 2, 2, 1, 1.0, 0.5, 88.0]
+    # Scores are fractions in the core and points out of 100 everywhere people read them (chat, CSV, Excel).
+    assert row_values(sheet, 3) == ["城关第一小学", 2, 2, 1, 1.0, 0.5, pytest.approx(88.0)]
     for column in "EF":
         cell = sheet[f"{column}3"]
         assert isinstance(cell.value, (int, float)) and 0 <= cell.value <= 1 and cell.number_format == "0.0%"
@@ -113,7 +114,7 @@ def test_summary_has_title_units_rates_as_percent_floats_and_totals():
     assert sheet["G3"].number_format == "0.0"
     assert row_values(sheet, 5)[:6] == ["实验幼儿园", 0, 0, 0, None, None]
     totals = row_values(sheet, 6)
-    assert totals == [M.XLSX_TOTAL_ROW, 4, 3, 2, 0.75, 0.5, 89.2]
+    assert totals == [M.XLSX_TOTAL_ROW, 4, 3, 2, 0.75, 0.5, pytest.approx(89.2)]
     assert sheet["E6"].number_format == "0.0%" and sheet["A6"].font.b
     assert sheet.auto_filter.ref == "A2:G5"
     assert sheet.column_dimensions["A"].width >= 14
@@ -127,7 +128,7 @@ def test_unit_sheet_lists_members_with_status_role_and_dates_but_no_phone_by_def
     unreachable, done_anyway = row_values(sheet, 3), row_values(sheet, 4)
     assert unreachable[:3] == ["王芳", "T003", M.ROLE_LABELS["teacher"]]
     assert unreachable[6:9] == [None, None, M.XLSX_STATUS_UNREACHABLE]
-    assert done_anyway[8] == M.XLSX_STATUS_DONE
+    assert done_anyway[8] == M.XLSX_STATUS_DONE and done_anyway[6] == pytest.approx(92.5)
     assert done_anyway[7] == datetime(2026, 11, 20, 8, 30)
     assert sheet["H4"].number_format == "yyyy-mm-dd hh:mm"
     first = book["城关第一小学"]
@@ -187,25 +188,25 @@ def test_unit_sheet_names_are_sanitized_truncated_and_unique():
 
 def test_sheet_title_counts_case_insensitively():
     taken = {"abc"}
-    assert exports.sheet_title("ABC", taken) == "ABC(2)"
-    assert exports.sheet_title("abc", taken) == "abc(3)"
+    assert workbooks.sheet_title("ABC", taken) == "ABC(2)"
+    assert workbooks.sheet_title("abc", taken) == "abc(3)"
 
 
 def test_report_without_members_has_no_unit_sheets(tmp_path):
     report = make_report()
     report.members = []
     path = tmp_path / "report.xlsx"
-    exports.write_xlsx(report, path)
+    workbooks.write_xlsx(report, path)
     book = load_workbook(path)
     assert book.sheetnames == [M.XLSX_SHEET_SUMMARY, M.XLSX_SHEET_NOT_YET, M.XLSX_SHEET_TREND]
     assert book[M.XLSX_SHEET_NOT_YET].max_row == 2
 
 
-def test_period_text_names_weeks_quarters_and_years():
-    assert exports.period_text(Period("week", "2026-W48", "2026-11-23", "2026-11-29")) == "2026年第48周"
-    assert exports.period_text(Period("quarter", "2026Q4", "2026-10-01", "2026-12-31")) == "2026年第4季度"
-    assert exports.period_text(Period("year", "2026", "2026-01-01", "2026-12-31")) == "2026年度"
-    assert exports.period_text(Period("custom", "十一月", "2026-11-01", "2026-11-30")) == "十一月"
+def test_a_period_says_itself_in_words():
+    assert Period("week", "2026-W48", "2026-11-23", "2026-11-29").text == "2026年第48周"
+    assert Period("quarter", "2026Q4", "2026-10-01", "2026-12-31").text == "2026年第4季度"
+    assert Period("year", "2026", "2026-01-01", "2026-12-31").text == "2026年度"
+    assert Period("week", "2027-W01", "2027-01-04", "2027-01-10").range_text == "2027年第1周（2027-01-04 至 2027-01-10）"
 
 
 # --- chart -------------------------------------------------------------------
@@ -222,16 +223,16 @@ def rendered(report: Report, **size) -> bytes:
     with warnings.catch_warnings():
         # a CJK character the font lacks would show as a box and raise this warning
         warnings.filterwarnings("error", message=".*missing from font.*")
-        exports.render_chart(report, buffer, **size)
+        charts.render_chart(report, buffer, **size)
     return buffer.getvalue()
 
 
 def test_font_is_bundled_and_resolved_by_name():
-    path = exports.font_path()
+    path = charts.font_path()
     assert path.is_file() and path.suffix == ".otf"
-    family = exports.chart_font_family()
+    family = charts.chart_font_family()
     assert family == "Noto Sans SC"
-    assert exports.chart_font_family() == family
+    assert charts.chart_font_family() == family
     assert sum(1 for entry in font_manager.fontManager.ttflist if entry.fname == str(path)) == 1
     assert font_manager.findfont(FontProperties(family=family), fallback_to_default=False) == str(path)
 
@@ -239,7 +240,7 @@ def test_font_is_bundled_and_resolved_by_name():
 def test_missing_font_package_is_reported_in_chinese(monkeypatch):
     monkeypatch.setitem(sys.modules, "pylopdf_fonts_zh_cn", None)
     with pytest.raises(FileNotFoundError, match=M.CHART_FONT_MISSING[:8]):
-        exports.font_path()
+        charts.font_path()
 
 
 def test_chart_is_a_png_of_the_exact_size_and_not_blank():

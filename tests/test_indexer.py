@@ -15,7 +15,7 @@ from indexer.index import Index, build, chunks
 from knowledge.answers import answer
 from knowledge.citations import LawCatalog
 from knowledge.numerals import ArticleNo
-from knowledge.repository import Repository
+from knowledge.store import Repository
 from knowledge.sources import load_files
 
 LAWS = ("teachers-law.md", "compulsory-education-law.md", "minors-protection-law.md")
@@ -204,11 +204,11 @@ def test_eval_json_has_the_agreed_keys(small, shared, tmp_path, monkeypatch):
 
 
 def test_services_load_the_saved_index_and_reload_it_after_a_rebuild(small, encoders):
-    from bot.services import Services
+    from bot.services import build_services
     from bot.settings import Settings
 
     repository, index, _, folder = small
-    services = Services(settings=Settings(data_dir=folder, _env_file=None), repository=repository)
+    services = build_services(Settings(data_dir=folder, _env_file=None), repository)
     assert "《中华人民共和国教师法》第六条" in citations(services.ask("教师节是几月几号？"))
     first = services.index
     assert first is not None and len(first) == len(index)

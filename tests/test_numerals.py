@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.numerals import ArticleNo, cn_to_int, int_to_cn
-from knowledge.repository import BundledCorpus
+from knowledge.bundled import BundledCorpus
 from knowledge.sources import ARTICLE_START
 
 
@@ -24,8 +24,8 @@ def test_every_shared_article_number_round_trips(shared):
 def test_every_bundled_article_number_round_trips():
     corpus = BundledCorpus()
     checked = 0
-    for law_id, *_ in corpus.law_rows(None, None):
-        for _, _, number, _ in corpus.article_rows(law_id):
+    for law in corpus.laws(None, None):
+        for number in (item.article_no for item in corpus.articles(law.law_id)):
             if number and number.startswith("第") and "条" in number:
                 parsed = ArticleNo.parse(number)
                 assert parsed.label == number

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.render import Html, Plain, Reply, quote_article
+from bot.render import quote_article
+from bot.reply import Html, Plain, Reply
 from knowledge.models import Article
 from knowledge.numerals import ArticleNo
 

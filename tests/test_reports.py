@@ -6,12 +6,16 @@ from datetime import date
 
 import pytest
 
+from knowledge.access import AccessDenied, Actor
+from knowledge.clock import Clock
 from knowledge.errors import XuefaError
 from knowledge.members import RosterRow
 from knowledge.quizzes import QuizQuestion
-from knowledge.reports import AccessDenied, PeriodError, build_report, parse_period, study_record
+from knowledge.reports import PeriodError, build_report, parse_period, study_record
 
 TZ = "Asia/Shanghai"
+CLOCK = Clock(TZ)
+OPERATOR = Actor.operator()
 # Round deadlines: Sundays 22:00 in Shanghai = 14:00 UTC.
 ROUNDS = {"2026-W02": "2026-01-11T14:00:00+00:00", "2026-W03": "2026-01-18T14:00:00+00:00",
           "2026-W04": "2026-01-25T14:00:00+00:00"}
@@ -67,7 +71,7 @@ def quarter():
 
 
 def test_quarter_totals_units_and_trend(school):
-    report = build_report(school, None, quarter(), None, TZ)
+    report = build_report(school, OPERATOR, quarter(), None, CLOCK)
     assert report.rounds == 3
     totals = report.totals
     assert (totals.members, totals.participated, totals.passed) == (6, 4, 4)
@@ -91,13 +95,13 @@ def test_quarter_totals_units_and_trend(school):
 
 def test_a_week_and_a_unit(school):
     week = parse_period("2026-W03", date(2026, 3, 1))
-    report = build_report(school, None, week, "城关一小", TZ)
+    report = build_report(school, OPERATOR, week, "城关一小", CLOCK)
     assert (report.totals.members, report.totals.participated, report.totals.passed) == (2, 1, 1)
     assert report.rounds == 1 and [m.staff_no for m in report.not_yet] == ["A2"]
 
 
 def test_a_period_without_rounds_lists_active_members(school):
-    report = build_report(school, None, parse_period("2026-W30", date(2026, 3, 1)), None, TZ)
+    report = build_report(school, OPERATOR, parse_period("2026-W30", date(2026, 3, 1)), None, CLOCK)
     assert report.rounds == 0 and report.totals.participation_rate is not None
     assert {m.staff_no for m in report.members} == {"A1", "A2", "A3", "B1", "B2", "L1"}
     assert report.not_yet == [m for m in report.members if not m.done]
@@ -106,35 +110,35 @@ def test_a_period_without_rounds_lists_active_members(school):
 def test_access_rules_and_audit(school):
     teacher, unit_admin, leader = (school.find_members(s)[0] for s in ("A1", "B2", "L1"))
     with pytest.raises(AccessDenied):
-        build_report(school, teacher, quarter(), None, TZ)
+        build_report(school, Actor.of(teacher), quarter(), None, CLOCK)
     with pytest.raises(AccessDenied):
-        build_report(school, unit_admin, quarter(), "城关一小", TZ)
-    own = build_report(school, unit_admin, quarter(), None, TZ)
+        build_report(school, Actor.of(unit_admin), quarter(), "城关一小", CLOCK)
+    own = build_report(school, Actor.of(unit_admin), quarter(), None, CLOCK)
     assert own.unit == "县二中" and {m.unit for m in own.members} == {"县二中"}
     assert own.show_phones and [m.phone for m in own.members if m.staff_no == "B2"] == ["13900000002"]
-    everything = build_report(school, leader, quarter(), None, TZ)
+    everything = build_report(school, Actor.of(leader), quarter(), None, CLOCK)
     assert not everything.show_phones and all(m.phone is None for m in everything.members)
-    actions = [(entry["actor"], entry["action"]) for entry in school.audit_log()]
+    actions = [(entry.actor, entry.action) for entry in school.audit_log()]
     assert actions[:2] == [("庚局长（L1）", "report"), ("己校长（B2）", "report")]
     with pytest.raises(XuefaError, match="没有名为“不存在的学校”的单位"):
-        build_report(school, leader, quarter(), "不存在的学校", TZ)
+        build_report(school, Actor.of(leader), quarter(), "不存在的学校", CLOCK)
 
 
 def test_study_record_and_its_access(school):
     a1, a2, unit_admin, leader = (school.find_members(s)[0] for s in ("A1", "A2", "B2", "L1"))
     school.log_question(a1.id, "telegram", "老师能体罚学生吗", "answered", [])
     school.add_session("2026-02-10", "教职工会前学法", "城关一小", "义务教育法", "", [a1.id, a2.id], None)
-    record = study_record(school, leader, a1, parse_period("2026", date(2026, 3, 1)), TZ)
+    record = study_record(school, Actor.of(leader), a1, parse_period("2026", date(2026, 3, 1)), CLOCK)
     assert [(r.week, r.attempts, r.best_score, r.passed) for r in record.rounds] == [
         ("2026-W02", 1, 1.0, True), ("2026-W03", 2, 0.8, True), ("2026-W04", 1, 1.0, True),
     ]
     assert record.questions == 1 and record.sessions == [("2026-02-10", "教职工会前学法")]
-    assert record.quarters == [("2026Q1", 3, 3, 3, 1)]
-    assert study_record(school, a1, a1, parse_period("2026", date(2026, 3, 1)), TZ).member.id == a1.id
+    assert [(q.quarter, q.rounds, q.done, q.passed, q.sessions) for q in record.quarters] == [("2026Q1", 3, 3, 3, 1)]
+    assert study_record(school, Actor.of(a1), a1, parse_period("2026", date(2026, 3, 1)), CLOCK).member.id == a1.id
     with pytest.raises(AccessDenied):
-        study_record(school, a1, a2, parse_period("2026", date(2026, 3, 1)), TZ)
+        study_record(school, Actor.of(a1), a2, parse_period("2026", date(2026, 3, 1)), CLOCK)
     with pytest.raises(AccessDenied):
-        study_record(school, unit_admin, a1, parse_period("2026", date(2026, 3, 1)), TZ)
+        study_record(school, Actor.of(unit_admin), a1, parse_period("2026", date(2026, 3, 1)), CLOCK)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from knowledge.models import Article, Law
 from knowledge.numerals import ArticleNo
-from knowledge.repository import Repository, migration_scripts
+from knowledge.store import Repository, migration_scripts
 
 
 def small_law(*texts: str, title="中华人民共和国示例法") -> Law:

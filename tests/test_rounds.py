@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from knowledge import messages as M
+from knowledge.clock import Clock
 from knowledge.members import RosterRow
 from knowledge.models import Focus, StudyList, StudyListLaw
 from knowledge.quizzes import BANK, QuizQuestion, validate
-from knowledge.repository import Repository
+from knowledge.store import Repository
 from knowledge.rounds import (
     QuizError,
     Schedule,
@@ -38,13 +39,18 @@ WEDNESDAY = datetime(2030, 3, 6, 12, 0, tzinfo=SHANGHAI)
 MONDAY = date(2030, 3, 4)
 
 
+def clock_at(moment: datetime) -> Clock:
+    """Return the one clock, stopped at a moment."""
+    return Clock(TZ, moment)
+
+
 def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
 def repository(shared_laws):
-    repo = Repository()
+    repo = Repository(clock=clock_at(WEDNESDAY))  # everything the store stamps happens on that Wednesday
     repo.import_laws([p.law for p in shared_laws if p.law.title in (TEACHERS, COMPULSORY)])
     repo.save_study_lists([
         StudyList(
@@ -94,26 +100,26 @@ def take(repo, round_, member: int, n_right: int, now: datetime):
 
 
 def test_one_round_per_iso_week_reused_within_it(repository):
-    first = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    first = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY), random.Random(1))
     assert first.week == "2030-W10" and len(first.question_ids) == 5 and first.pass_mark == 0.8
-    assert ensure_round(repository, study_list(repository), local(MONDAY, 0, 1), TZ).id == first.id
+    assert ensure_round(repository, study_list(repository), clock_at(local(MONDAY, 0, 1))).id == first.id
     # Sunday 23:30 in Shanghai (15:30 UTC) is still W10.
     sunday_night = local(MONDAY + timedelta(days=6), 23, 30)
-    assert ensure_round(repository, study_list(repository), sunday_night.astimezone(timezone.utc), TZ).id == first.id
+    assert ensure_round(repository, study_list(repository), clock_at(sunday_night.astimezone(timezone.utc))).id == first.id
     # Monday 00:30 in Shanghai is Sunday 16:30 UTC: the week is counted in the bureau's zone.
     next_monday = local(MONDAY + timedelta(days=7), 0, 30).astimezone(timezone.utc)
     assert next_monday.isoweekday() == 7
-    second = ensure_round(repository, study_list(repository), next_monday, TZ, random.Random(2))
+    second = ensure_round(repository, study_list(repository), clock_at(next_monday), random.Random(2))
     assert second.id != first.id and second.week == "2030-W11"
     assert [r.week for r in repository.rounds()] == ["2030-W10", "2030-W11"]
     # A round needs a study list, but an existing round does not.
-    assert ensure_round(repository, None, WEDNESDAY, TZ).id == first.id
+    assert ensure_round(repository, None, clock_at(WEDNESDAY)).id == first.id
     with pytest.raises(QuizError, match=M.QUIZ_NO_LIST):
-        ensure_round(repository, None, WEDNESDAY + timedelta(days=14), TZ)
+        ensure_round(repository, None, clock_at(WEDNESDAY + timedelta(days=14)))
 
 
 def test_opening_and_deadline_are_local_to_shanghai(repository):
-    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    round_ = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY), random.Random(1))
     assert round_.opens_at == "2030-03-03T16:00:00+00:00"  # Monday 00:00 in Shanghai
     assert round_.deadline == "2030-03-10T14:00:00+00:00"  # Sunday 22:00 in Shanghai
     sunday = MONDAY + timedelta(days=6)
@@ -129,7 +135,7 @@ def test_a_changed_schedule_moves_the_deadline_of_new_rounds(repository):
     save_schedule(repository, Schedule(deadline_weekday=6, deadline_time="18:30", questions=3, pass_mark=0.6))
     opens, deadline = week_bounds(MONDAY + timedelta(days=2), load_schedule(repository), TZ)
     assert (opens.isoformat(), deadline.isoformat()) == ("2030-03-04T00:00:00+08:00", "2030-03-09T18:30:00+08:00")
-    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(3))
+    round_ = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY), random.Random(3))
     assert len(round_.question_ids) == 3 and round_.pass_mark == 0.6
     assert round_.deadline == "2030-03-09T10:30:00+00:00"
 
@@ -146,7 +152,7 @@ def test_iso_week_labels_follow_iso_years():
 
 def test_choose_respects_n_and_every_question_is_valid(repository):
     for n in (1, 3, 5, 12):
-        questions = choose_questions(repository, study_list(repository), n, random.Random(n))
+        questions = choose_questions(repository, study_list(repository), n, random.Random(n), WEDNESDAY)
         assert len(questions) == n
         assert len({q.content_hash for q in questions}) == n
         for question in questions:
@@ -162,7 +168,7 @@ def test_choose_favours_the_focus(repository):
     assert len(focus) == 3 and len(articles) == 43
     hits = total = 0
     for seed in range(30):
-        questions = choose_questions(repository, narrow, 5, random.Random(seed))
+        questions = choose_questions(repository, narrow, 5, random.Random(seed), WEDNESDAY)
         hits += sum(q.article_id in focus for q in questions)
         total += len(questions)
     # Uniform choice would ask a focus article 3/43 ≈ 7% of the time.
@@ -174,11 +180,11 @@ def test_choose_avoids_articles_of_recent_rounds(repository):
 
     def overlap(asked: set[int]) -> int:
         return sum(
-            len(asked & {q.article_id for q in choose_questions(repository, narrow, 5, random.Random(seed))})
+            len(asked & {q.article_id for q in choose_questions(repository, narrow, 5, random.Random(seed), WEDNESDAY)})
             for seed in range(100, 130)
         )
 
-    first = ensure_round(repository, narrow, WEDNESDAY, TZ, random.Random(7))
+    first = ensure_round(repository, narrow, clock_at(WEDNESDAY), random.Random(7))
     asked = {repository.question(qid).article_id for qid in first.question_ids}
     after = overlap(asked)
     repository.db.execute("DELETE FROM round_questions")  # forget the round: what would chance give?
@@ -194,7 +200,7 @@ def test_choose_favours_articles_members_asked_about_or_got_wrong(repository):
         repository.log_question(member_id(repository), "telegram", "教师法第三十五条？", "article", [target])
     assert repository.article_interest("2000-01-01")[target.id] == 5
     asked = sum(
-        target.id in {q.article_id for q in choose_questions(repository, narrow, 5, random.Random(seed))}
+        target.id in {q.article_id for q in choose_questions(repository, narrow, 5, random.Random(seed), WEDNESDAY)}
         for seed in range(30)
     )
     # Uniform over the 40 articles outside the focus it would come up in ~3 of 30 rounds.
@@ -202,8 +208,8 @@ def test_choose_favours_articles_members_asked_about_or_got_wrong(repository):
 
 
 def test_wrong_quiz_answers_count_as_interest(repository):
-    round_ = ensure_round(repository, study_list(repository), datetime.now(timezone.utc), TZ, random.Random(5))
-    take(repository, round_, member_id(repository), 0, datetime.now(timezone.utc))
+    round_ = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY), random.Random(5))
+    take(repository, round_, member_id(repository), 0, WEDNESDAY)
     interest = repository.article_interest("2000-01-01")
     asked = {repository.question(qid).article_id for qid in round_.question_ids}
     assert set(interest) == asked and all(count == 1 for count in interest.values())
@@ -222,10 +228,10 @@ def bank(n: int, article_id: int) -> list[QuizQuestion]:
 def test_rounds_include_bank_questions_not_asked_recently_first(repository):
     sixth = next(a for a in repository.articles(law_ids=repository.law_ids([TEACHERS])) if a.number.label == "第六条")
     ids = repository.save_questions(bank(4, sixth.id))
-    first = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(11))
+    first = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY), random.Random(11))
     from_bank = [qid for qid in first.question_ids if qid in ids]
     assert len(from_bank) == 2  # half the round, rounded down
-    second = ensure_round(repository, study_list(repository), WEDNESDAY + timedelta(days=7), TZ, random.Random(12))
+    second = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY + timedelta(days=7)), random.Random(12))
     again = [qid for qid in second.question_ids if qid in ids]
     assert len(again) == 2 and not set(again) & set(from_bank)
     # No generated question asks about the article the round's bank questions already ask about.
@@ -238,7 +244,7 @@ def test_rounds_include_bank_questions_not_asked_recently_first(repository):
 
 
 def test_start_resumes_then_a_finished_attempt_starts_the_next(repository):
-    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    round_ = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY), random.Random(1))
     member = member_id(repository)
     attempt = start_or_resume(repository, round_, member, WEDNESDAY)
     assert (attempt.number, attempt.total, attempt.next_position) == (1, 5, 0)
@@ -257,7 +263,7 @@ def test_start_resumes_then_a_finished_attempt_starts_the_next(repository):
 
 
 def test_answering_twice_counts_once_and_every_answer_has_its_time(repository):
-    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    round_ = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY), random.Random(1))
     attempt = start_or_resume(repository, round_, member_id(repository), WEDNESDAY)
     stale = repository.attempt(attempt.id)  # e.g. a second handler that loaded the attempt earlier
     at = WEDNESDAY + timedelta(minutes=3)
@@ -277,7 +283,7 @@ def test_answering_twice_counts_once_and_every_answer_has_its_time(repository):
 
 @pytest.mark.parametrize(("n_right", "passed"), [(5, True), (4, True), (3, False), (0, False)])
 def test_score_and_pass_mark(repository, n_right, passed):
-    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    round_ = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY), random.Random(1))
     result = take(repository, round_, member_id(repository), n_right, WEDNESDAY)
     assert (result.attempt.correct, result.attempt.score, result.attempt.passed) == (n_right, n_right / 5, passed)
     [stored] = repository.attempts(round_.id, member_id(repository))
@@ -288,7 +294,7 @@ def test_score_and_pass_mark(repository, n_right, passed):
 
 
 def test_the_best_attempt_counts(repository):
-    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    round_ = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY), random.Random(1))
     member = member_id(repository)
     assert take(repository, round_, member, 3, WEDNESDAY).best_score == 0.6
     assert take(repository, round_, member, 5, WEDNESDAY).best_score == 1.0
@@ -299,7 +305,7 @@ def test_the_best_attempt_counts(repository):
 
 
 def test_finishing_twice_keeps_the_first_score(repository):
-    round_ = ensure_round(repository, study_list(repository), WEDNESDAY, TZ, random.Random(1))
+    round_ = ensure_round(repository, study_list(repository), clock_at(WEDNESDAY), random.Random(1))
     result = take(repository, round_, member_id(repository), 4, WEDNESDAY)
     again = finish(repository, result.attempt, round_, WEDNESDAY + timedelta(hours=1))
     assert again.attempt.finished_at == WEDNESDAY.astimezone(timezone.utc).isoformat()
@@ -363,5 +369,5 @@ def test_bank_questions_count_for_their_laws_whatever_the_citation_says(reposito
 def test_no_round_is_created_after_the_weeks_deadline(repository):
     sunday_night = local(MONDAY + timedelta(days=6), 22, 30)
     with pytest.raises(QuizError, match="截止"):
-        ensure_round(repository, study_list(repository), sunday_night, TZ, random.Random(1))
+        ensure_round(repository, study_list(repository), clock_at(sunday_night), random.Random(1))
     assert repository.round_for_week(iso_week(MONDAY)) is None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from knowledge.errors import NotFound, SourceError
 from knowledge.numerals import ArticleNo
-from knowledge.repository import BundledCorpus
-from knowledge.sources import bundled_laws
+from knowledge.bundled import BundledCorpus, bundled_laws
+
 from knowledge.studylists import EXAMPLE, current_list, parse_study_lists, scope_titles
 
 
@@ -30,12 +32,12 @@ def test_the_shared_2024_lists_load_by_file_name(loaded_repo, shared):
 
 def test_the_current_list_is_the_one_whose_dates_include_today(loaded_repo, shared):
     lists = parse_study_lists(shared / "study-lists" / "2024.yaml", loaded_repo)
-    assert current_list(lists, "2024-05-20").id == "2024-Q2"
-    assert current_list(lists, "2024-12-31").id == "2024-Q4"
-    assert current_list(lists, "2025-01-01") is None
-    assert current_list(lists, "2025-01-01", override="2024-Q3").id == "2024-Q3"
+    assert current_list(lists, date.fromisoformat("2024-05-20")).id == "2024-Q2"
+    assert current_list(lists, date.fromisoformat("2024-12-31")).id == "2024-Q4"
+    assert current_list(lists, date.fromisoformat("2025-01-01")) is None
+    assert current_list(lists, date.fromisoformat("2025-01-01"), override="2024-Q3").id == "2024-Q3"
     with pytest.raises(NotFound):
-        current_list(lists, "2024-05-20", override="2099-Q1")
+        current_list(lists, date.fromisoformat("2024-05-20"), override="2099-Q1")
 
 
 def test_titles_and_short_names_are_accepted(loaded_repo, tmp_path):
@@ -57,7 +59,7 @@ def test_the_shipped_example_loads_over_the_bundled_corpus(repo):
     corpus.close()
     lists = parse_study_lists(EXAMPLE, repo)
     assert len(lists) == 4 and all(study_list.laws for study_list in lists)
-    assert current_list(lists, "2026-11-28").id == "2026-Q4"
+    assert current_list(lists, date.fromisoformat("2026-11-28")).id == "2026-Q4"
 
 
 BASE = "quarters:\n  - id: A\n    title: 测试\n    start: 2025-01-01\n    end: 2025-03-31\n    laws:\n"

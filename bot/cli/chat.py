@@ -1,4 +1,4 @@
-"""`xuefa chat` and `xuefa run`: the console chat and the bot."""
+"""`xuefa chat` and `xuefa run`: the console chat, and the bot."""
 
 from __future__ import annotations
 
@@ -6,34 +6,35 @@ import sys
 
 import click
 
-from bot.cli.main import Context, cli, pass_context
-from bot.console import Console
-from bot.services import build_services
+from bot.cli.main import CLIError, Context, cli, pass_context
+from bot.console import Console, has_input
+from knowledge import access
 from knowledge import messages as M
-from knowledge.members import find_member
 
 
 @cli.command("chat", help=M.HELP_CHAT)
 @click.option("--as", "as_member", metavar=M.OPT_STAFF_NO, help=M.OPT_CHAT_AS)
 @pass_context
 def chat(ctx: Context, as_member: str | None) -> None:
-    services = build_services(ctx.settings)
-    try:
-        member = find_member(services.repository, as_member) if as_member else None
-        sys.exit(Console(services, member).run(sys.stdin))
-    finally:
-        services.close()
+    services = ctx.services
+    member = access.find_member(services.repository, ctx.actor, as_member) if as_member else None
+    services.reload_index()
+    sys.exit(Console(services, member).run(sys.stdin))
 
 
 @cli.command("run", help=M.HELP_RUN)
 @pass_context
 def run(ctx: Context) -> None:
     settings = ctx.settings
-    if settings.telegram_token is None:
-        click.echo(M.RUN_CONSOLE, err=True)
-        ctx_chat = click.get_current_context()
-        ctx_chat.invoke(chat, as_member=None)
-        return
-    from bot.telegram_app import run_bot
+    if settings.telegram_token is not None:
+        from bot.telegram.app import run_bot
 
-    run_bot(settings)
+        ctx.close()  # the bot opens its own services: one connection per process
+        run_bot(settings)
+        return
+    if not has_input(sys.stdin):
+        # A container started without a token and without a terminal would read end-of-input at
+        # once and exit 0 as if it had served: say what it needs instead, and fail.
+        raise CLIError(M.RUN_NOTHING_TO_SERVE, exit_code=2)
+    click.echo(M.RUN_CONSOLE, err=True)
+    click.get_current_context().invoke(chat, as_member=None)

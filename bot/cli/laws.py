@@ -12,8 +12,8 @@ from knowledge import messages as M
 from knowledge.citations import LawCatalog, parse_citation, resolve
 from knowledge.errors import NotFound
 from knowledge.models import CURRENT, ImportReport
-from knowledge.repository import BundledCorpus
-from knowledge.sources import bundled_laws, load_files
+from knowledge.bundled import BundledCorpus, bundled_laws
+from knowledge.sources import load_files
 
 
 @cli.group(help=M.HELP_LAWS)

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from functools import cached_property
 
 import click
 
+from bot import logs
+from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from knowledge import messages as M
+from knowledge.access import Actor
+from knowledge.clock import Clock
 from knowledge.errors import XuefaError
-from knowledge.repository import Repository
+from knowledge.store import Repository
 
 
 class CLIError(click.ClickException):
-    """A one-line error in Chinese, exit status 1."""
+    """A one-line error in Chinese, exit status 1 (or as given)."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
 
     def show(self, file=None) -> None:
         click.echo(M.CLI_ERROR.format(message=self.format_message()), err=True)
@@ -32,20 +38,33 @@ class Group(click.Group):
 
 
 class Context:
-    """What every command needs, built on first use."""
+    """What every command needs, built on first use: settings, the one clock, the database, the services."""
 
     def __init__(self, settings: Settings | None = None):
         self._settings = settings
+        self.actor = Actor.operator()  # the CLI runs with the database owner's rights
 
     @cached_property
     def settings(self) -> Settings:
-        """Return the settings, loading them from the environment once."""
-        return self._settings or load_settings()
+        """Return the settings, loading them from the environment once; from then on logs never show a secret."""
+        settings = self._settings or load_settings()
+        logs.redact(settings.secrets)
+        return settings
+
+    @cached_property
+    def clock(self) -> Clock:
+        """Return the one clock, in the bureau's time zone."""
+        return Clock(self.settings.tz)
 
     @cached_property
     def repository(self) -> Repository:
         """Return the database at XUEFA_DB, migrated."""
-        return Repository(self.settings.db_path)
+        return Repository(self.settings.db_path, self.clock)
+
+    @cached_property
+    def services(self) -> Services:
+        """Return the services over this command's database; the index is loaded by the commands that search."""
+        return build_services(self.settings, self.repository, self.clock, load_index=False)
 
     def close(self) -> None:
         """Close the database if a command opened it (checkpointing the WAL)."""
@@ -57,17 +76,10 @@ pass_context = click.make_pass_decorator(Context, ensure=True)
 
 
 @click.group(cls=Group, help=M.HELP_MAIN)
-@click.option("-v", "--verbose", is_flag=True, help="Log debug output.")
+@click.option("-v", "--verbose", is_flag=True, help=M.OPT_VERBOSE)
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # httpx logs every request URL, and a Bot API URL carries the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logs.configure(verbose)
     ctx.ensure_object(Context)
     ctx.call_on_close(ctx.obj.close)
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import fields
-from datetime import date
 from pathlib import Path
 
 import click
 
 from bot.cli.main import CLIError, Context, cli, pass_context
-from bot.quizflow import LETTERS, QuizFlow, local_time
-from bot.render import Plain
-from bot.services import Services
+from bot.render import LETTERS
+from knowledge import access
 from knowledge import messages as M
-from knowledge.rounds import Schedule, choose_questions, iso_week, load_schedule, save_schedule
-from knowledge.studylists import current_list, today
+from knowledge.quizbank import import_bank
+from knowledge.rounds import Schedule, choose_questions, load_schedule, save_schedule
 
 
 @cli.group(help=M.HELP_QUIZ)
@@ -24,19 +22,15 @@ def quiz() -> None:
     pass
 
 
-def _services(ctx: Context) -> Services:
-    return Services(settings=ctx.settings, repository=ctx.repository)
-
-
 @quiz.command("preview", help=M.HELP_QUIZ_PREVIEW)
 @click.option("--n", "count", default=5, show_default=True, type=click.IntRange(1, 50))
 @click.option("--seed", type=int, help=M.OPT_SEED)
 @pass_context
 def preview(ctx: Context, count: int, seed: int | None) -> None:
-    study_list = current_list(ctx.repository.study_lists(), today(ctx.settings.tz), ctx.settings.studylist)
+    study_list = ctx.services.current_list()
     if study_list is None:
         raise CLIError(M.QUIZ_NO_LIST)
-    questions = choose_questions(ctx.repository, study_list, count, random.Random(seed))
+    questions = choose_questions(ctx.repository, study_list, count, random.Random(seed), ctx.clock.now())
     for n, question in enumerate(questions, 1):
         click.echo(f"{n}. [{M.QUIZ_KIND_LABELS[question.kind]}] {question.stem}")
         for i, option in enumerate(question.options):
@@ -49,9 +43,9 @@ def preview(ctx: Context, count: int, seed: int | None) -> None:
 @click.option("--dry-run", is_flag=True, help=M.OPT_DRY_RUN)
 @pass_context
 def push(ctx: Context, dry_run: bool) -> None:
-    services = _services(ctx)
+    services = ctx.services
     if dry_run:  # writes nothing: no round is created, no delivery queued
-        week = iso_week(date.fromisoformat(today(ctx.settings.tz)))
+        week = services.quizflow.week()
         existing = ctx.repository.round_for_week(week)
         done = ctx.repository.delivery_counts(existing.id).get("sent", 0) if existing else 0
         members = ctx.repository.members()
@@ -62,35 +56,38 @@ def push(ctx: Context, dry_run: bool) -> None:
         return
     if ctx.settings.telegram_token is None:  # before anything is written
         raise CLIError(M.QUIZ_PUSH_NO_TOKEN)
-    flow = QuizFlow(services, Plain())
-    round_ = flow.current_round()
-    report = asyncio.run(_push(services, flow))
+    round_ = services.quizflow.current_round()
+    report = asyncio.run(_push(ctx))
+    counts = ctx.repository.delivery_counts(round_.id)
     click.echo(M.QUIZ_PUSHED.format(
         week=round_.week, sent=report.sent, blocked=len(report.blocked), unbound=len(report.unbound),
         failed=len(report.failed),
     ))
+    # This run's figures above; the round's standing totals below (a second run sends only to the rest).
+    click.echo(M.QUIZ_PUSH_TOTALS.format(
+        sent=counts.get("sent", 0), blocked=counts.get("blocked", 0), failed=counts.get("failed", 0),
+        pending=counts.get("pending", 0) + counts.get("sending", 0),
+    ))
 
 
-async def _push(services: Services, flow: QuizFlow):
-    from bot.quizbot import run_push
+async def _push(ctx: Context):
+    from bot.telegram.push import Pusher, run_push
 
-    async with push_bot(services.settings) as bot:
-        return await run_push(bot, services, flow)
+    async with push_bot(ctx.settings) as bot:
+        return await run_push(ctx.services, Pusher(bot, ctx.services))
 
 
 def push_bot(settings):
-    """Return a Bot API client paced like the running bot (AIORateLimiter at OVERALL_RATE), not yet opened."""
-    from telegram.ext import AIORateLimiter, ExtBot
+    """Return a Bot API client paced like the running bot, not yet opened."""
+    from telegram.ext import ExtBot
 
-    from bot.telegram_app import OVERALL_RATE
+    from bot.telegram.app import rate_limiter
 
     return ExtBot(
         settings.telegram_token.get_secret_value(),
         base_url=settings.telegram_base_url,
         base_file_url=settings.file_base_url,
-        rate_limiter=AIORateLimiter(
-            overall_max_rate=OVERALL_RATE[0], overall_time_period=OVERALL_RATE[1], max_retries=3
-        ),
+        rate_limiter=rate_limiter(),
     )
 
 
@@ -102,9 +99,10 @@ def rounds(ctx: Context) -> None:
         counts = repository.delivery_counts(round_.id)
         passed = len(repository.passed_members(round_.id))
         click.echo(M.QUIZ_ROUND_LINE.format(
-            week=round_.week, list=round_.study_list_id, deadline=local_time(round_.deadline, ctx.settings.tz),
-            n=len(round_.question_ids), sent=counts.get("sent", 0), pending=counts.get("pending", 0) + counts.get("sending", 0),
-            blocked=counts.get("blocked", 0), passed=passed,
+            week=round_.week, list=round_.study_list_id, deadline=ctx.clock.local_text(round_.deadline),
+            n=len(round_.question_ids), sent=counts.get("sent", 0),
+            pending=counts.get("pending", 0) + counts.get("sending", 0), blocked=counts.get("blocked", 0),
+            passed=passed,
         ))
 
 
@@ -113,9 +111,8 @@ def rounds(ctx: Context) -> None:
 @click.option("--skip-invalid", is_flag=True, help=M.OPT_SKIP_INVALID)
 @pass_context
 def import_bank_command(ctx: Context, file: Path, skip_invalid: bool) -> None:
-    from bot.quizzes import import_bank
-
-    click.echo(import_bank(_services(ctx), file, skip_invalid))
+    access.check_bank_import(ctx.actor)
+    click.echo(import_bank(ctx.repository, ctx.services.catalog, file, skip_invalid, name=str(file)))
 
 
 @quiz.command("schedule", help=M.HELP_QUIZ_SCHEDULE)
@@ -136,9 +133,21 @@ def schedule(ctx: Context, changes: tuple[str, ...]) -> None:
                 raise CLIError(M.SCHEDULE_BAD_VALUE.format(field=name, value=value)) from None
         save_schedule(ctx.repository, current)
     for f in fields(Schedule):
-        click.echo(f"{f.name}={getattr(current, f.name)}")
+        value = getattr(current, f.name)
+        click.echo(M.SCHEDULE_LINE.format(label=M.SCHEDULE_LABELS[f.name], name=f.name, value=_shown(f.name, value)))
     if changes:
         click.echo(M.QUIZ_SCHEDULE_SAVED)
+
+
+def _shown(name: str, value) -> str:
+    """Say a schedule value in words: weekdays by name, yes/no for switches, the pass mark in percent."""
+    if name.endswith("_weekday"):
+        return f"{value}（{M.WEEKDAYS[value - 1]}）"
+    if isinstance(value, bool):
+        return M.YES if value else M.NO
+    if name == "pass_mark":
+        return f"{value}（{value * 100:.0f}%）"
+    return str(value)
 
 
 def _flag(value: str) -> bool:

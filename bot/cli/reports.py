@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import csv
-from datetime import date
+import io
 from pathlib import Path
 
 import click
 
 from bot.cli.main import Context, cli, pass_context
-from bot.render import Plain, record_parts, report_parts
+from bot.render import record_parts, report_parts
+from bot.reply import Plain
+from knowledge import access
 from knowledge import messages as M
-from knowledge.members import Member, find_member
-from knowledge.reports import build_report, parse_period, study_record
-from knowledge.sessions import make_session
-from knowledge.studylists import today
+from knowledge.private import write_private
+from knowledge.reports import Period, build_report, parse_period, study_record
+from knowledge.reports.chart import render_chart
+from knowledge.reports.csvfile import write_csv
+from knowledge.reports.xlsx import write_xlsx
+from knowledge.sessions import make_session, save_session
 
 
-def _period(ctx: Context, week: str | None, quarter: str | None, year: str | None, default: str = "本周"):
+def _period(ctx: Context, week: str | None, quarter: str | None, year: str | None, default: str = "本周") -> Period:
     chosen = [value for value in (week, quarter, year) if value]
     if len(chosen) > 1:
         raise click.UsageError(M.USAGE_ONE_PERIOD)
-    return parse_period(chosen[0] if chosen else default, date.fromisoformat(today(ctx.settings.tz)))
+    return parse_period(chosen[0] if chosen else default, ctx.clock.today())
 
 
 @cli.command("stats", help=M.HELP_STATS)
@@ -35,23 +38,16 @@ def _period(ctx: Context, week: str | None, quarter: str | None, year: str | Non
 @pass_context
 def stats(ctx: Context, week, quarter, year, unit, xlsx, csv_path, chart) -> None:
     period = _period(ctx, week, quarter, year)
-    report = build_report(ctx.repository, None, period, unit, ctx.settings.tz)
+    report = build_report(ctx.repository, ctx.actor, period, unit, ctx.clock)
     click.echo("\n\n".join(report_parts(Plain(), report, not_yet_limit=50)))
-    if xlsx or chart:
-        from bot.exports import render_chart, write_xlsx
-
-        if xlsx:
-            write_xlsx(report, xlsx)
-        if chart:
-            render_chart(report, chart)
+    # Every export holds names (and phones): written readable by the owner only.
+    for path, write in ((xlsx, write_xlsx), (chart, render_chart)):
+        if path:
+            buffer = io.BytesIO()
+            write(report, buffer)
+            write_private(path, buffer.getvalue())
     if csv_path:
-        with open(csv_path, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(M.CSV_MEMBER_HEADER)
-            for m in report.members:
-                best = "" if m.best_score is None else f"{m.best_score * 100:.1f}"
-                writer.writerow([m.unit, m.name, m.staff_no, M.ROLE_LABELS[m.role], m.rounds, m.participated,
-                                 m.passed, best, m.last_activity or "", m.phone or ""])
+        write_csv(report, csv_path)
     written = [str(p) for p in (xlsx, csv_path, chart) if p]
     if written:
         click.echo(M.STATS_FILES.format(files="、".join(written)))
@@ -63,9 +59,9 @@ def stats(ctx: Context, week, quarter, year, unit, xlsx, csv_path, chart) -> Non
 @click.option("--year", help=M.OPT_RECORD_YEAR)
 @pass_context
 def records(ctx: Context, member: str, quarter: str | None, year: str | None) -> None:
-    found = find_member(ctx.repository, member)
+    found = access.find_member(ctx.repository, ctx.actor, member)
     period = _period(ctx, None, quarter, year, default="本年")
-    record = study_record(ctx.repository, None, found, period, ctx.settings.tz)
+    record = study_record(ctx.repository, ctx.actor, found, period, ctx.clock)
     click.echo("\n\n".join(record_parts(Plain(), record, show_phone=True)))
 
 
@@ -84,21 +80,13 @@ def session() -> None:
 @pass_context
 def add_session(ctx: Context, held_on, title, laws, attendees, minutes_file, unit) -> None:
     minutes = minutes_file.read_text(encoding="utf-8") if minutes_file else ""
-    session = make_session(ctx.repository, _cli_admin(), held_on, title, laws, attendees, minutes, unit)
-    ctx.repository.add_session(
-        session.held_on, session.title, session.unit, session.laws, session.minutes,
-        [m.id for m in session.attendees], None,
-    )
-    click.echo(M.SESSION_SAVED.format(date=session.held_on, title=session.title, n=len(session.attendees)))
+    found = make_session(ctx.repository, ctx.actor, held_on, title, laws, attendees, minutes, unit)
+    save_session(ctx.repository, ctx.actor, found)
+    click.echo(M.SESSION_SAVED.format(date=found.held_on, title=found.title, n=len(found.attendees)))
 
 
 @session.command("list", help=M.HELP_SESSION_LIST)
 @pass_context
 def list_sessions(ctx: Context) -> None:
     for item in ctx.repository.sessions():
-        click.echo(M.SESSION_LINE.format(**item, unit_name=item["unit"] or "—"))
-
-
-def _cli_admin() -> Member:
-    # The CLI runs with the database owner's rights: a bureau admin for sessions across units.
-    return Member(id=None, staff_no="cli", name=M.CLI_ACTOR, unit="", role="bureau_admin")
+        click.echo(M.SESSION_LINE.format(**vars(item), unit_name=item.unit or "—"))

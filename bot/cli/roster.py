@@ -10,7 +10,8 @@ import click
 
 from bot.cli.main import Context, cli, pass_context
 from knowledge import messages as M
-from knowledge.members import code_hash, find_member, new_code, parse_roster
+from knowledge import access
+from knowledge.members import code_hash, new_code, parse_roster
 
 
 @cli.group(help=M.HELP_ROSTER)
@@ -67,6 +68,6 @@ def list_members(ctx: Context, unit: str | None, inactive: bool) -> None:
 @click.argument("member")
 @pass_context
 def deactivate(ctx: Context, member: str) -> None:
-    found = find_member(ctx.repository, member)
+    found = access.find_member(ctx.repository, ctx.actor, member)
     ctx.repository.deactivate_member(found.id)
     click.echo(M.MEMBER_DEACTIVATED.format(name=found.name, staff_no=found.staff_no))

@@ -10,24 +10,35 @@ from pathlib import Path
 import click
 
 from bot.cli.main import CLIError, Context, cli, pass_context
-from bot.render import Plain, answer_reply
-from bot.services import Services
+from bot.render import answer_reply
+from bot.reply import Plain
+from bot.services import build_services
 from knowledge import messages as M
 from knowledge.citations import LawCatalog
 from knowledge.evaluation import Outcome, read_questions, score
-from knowledge.repository import Repository
+from knowledge.store import Repository
 from knowledge.sources import load_files
 
 
-@cli.command("index", help=M.HELP_INDEX)
-@click.option("--all", "all_laws", is_flag=True, help=M.OPT_INDEX_ALL)
-@pass_context
-def index(ctx: Context, all_laws: bool) -> None:
-    from indexer import build_index
+INDEX_SCOPE = "index_scope"  # "lists" (the laws of the loaded study lists) or "all" (the whole store)
 
-    _, stats = build_index(ctx.settings, ctx.repository, all_laws=all_laws)
-    if not stats.articles:
-        click.echo(M.INDEX_EMPTY, err=True)
+
+@cli.command("index", help=M.HELP_INDEX)
+@click.option("--all", "scope", flag_value="all", help=M.OPT_INDEX_ALL)
+@click.option("--lists", "scope", flag_value="lists", help=M.OPT_INDEX_LISTS)
+@pass_context
+def index(ctx: Context, scope: str | None) -> None:
+    from indexer import build_index, scope_articles
+
+    # The scope is remembered: a plain `xuefa index` (the container runs one at every start) must
+    # not shrink an index built with --all back to the study-list laws.
+    if scope is None:
+        scope = json.loads(ctx.repository.get_setting(INDEX_SCOPE) or '"lists"')
+    if not scope_articles(ctx.repository, all_laws=scope == "all"):
+        raise CLIError(M.INDEX_EMPTY)
+    ctx.repository.set_setting(INDEX_SCOPE, json.dumps(scope))
+    click.echo(M.INDEX_SCOPE_ALL if scope == "all" else M.INDEX_SCOPE_LISTS, err=True)
+    _, stats = build_index(ctx.settings, ctx.repository, all_laws=scope == "all")
     click.echo(M.INDEX_BUILT.format(
         articles=stats.articles, chunks=stats.chunks, embedded=stats.embedded, seconds=stats.seconds,
         rate=stats.articles_per_second,
@@ -38,15 +49,11 @@ def index(ctx: Context, all_laws: bool) -> None:
 @click.argument("question", nargs=-1, required=True)
 @pass_context
 def ask(ctx: Context, question: tuple[str, ...]) -> None:
-    from bot.services import build_services
-
-    services = build_services(ctx.settings)
-    try:
-        if services.index is None:
-            click.echo(M.ANSWER_SEARCH_NOT_READY, err=True)
-        click.echo("\n\n".join(answer_reply(Plain(), services.ask(" ".join(question))).parts))
-    finally:
-        services.close()
+    services = ctx.services
+    services.reload_index()
+    if services.index is None:
+        click.echo(M.ANSWER_SEARCH_NOT_READY, err=True)
+    click.echo("\n\n".join(answer_reply(Plain(), services.ask(" ".join(question))).parts))
 
 
 @cli.command("eval", help=M.HELP_EVAL)
@@ -69,7 +76,8 @@ def evaluate(ctx: Context, questions: Path, laws: Path | None, k: int, as_json: 
         started = time.perf_counter()
         built, _ = build(articles, make_encoders(ctx.settings.embedding_model), index_dir, progress=not as_json)
         index_s = time.perf_counter() - started
-        services = Services(settings=ctx.settings, repository=repository, index=built)
+        services = build_services(ctx.settings, repository, ctx.clock, load_index=False)
+        services.index = built
         by_id = {a.id: (a.law_title, a.label) for a in articles}
         catalog = LawCatalog(repository.law_titles())
 

@@ -10,7 +10,7 @@ from bot.cli.main import Context, cli, pass_context
 from bot.render import study_list_text
 from knowledge import messages as M
 from knowledge.errors import NotFound
-from knowledge.studylists import EXAMPLE, current_list, parse_study_lists, today
+from knowledge.studylists import EXAMPLE, current_list, parse_study_lists
 
 
 @cli.group(help=M.HELP_STUDYLIST)
@@ -38,7 +38,7 @@ def show(ctx: Context, list_id: str | None) -> None:
     if not lists:
         click.echo(M.STUDYLIST_NONE)
         return
-    day = today(ctx.settings.tz)
+    day = ctx.clock.today()
     current = current_list(lists, day, ctx.settings.studylist)
     if list_id:
         chosen = [s for s in lists if s.id == list_id]

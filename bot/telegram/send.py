@@ -1,20 +1,23 @@
-"""Telegram plumbing shared by every handler: services, callers, sending with retries."""
+"""Telegram plumbing every handler and job shares: who is calling, and sending with retries."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.conversation import Caller, Conversation
-from bot.render import Reply
+from bot.reply import Reply
 from bot.services import Services
-from knowledge import messages as M
+from knowledge import access
 from knowledge.members import Member
 
+log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 3
 
 
@@ -29,15 +32,14 @@ def conversation_of(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
 
 
 def caller_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller:
-    """Identify who sent an update and which member (if any) they are."""
+    """Identify who sent an update and, through the access policy, who they are to xuefa."""
     user, chat = update.effective_user, update.effective_chat
     services = services_of(context)
-    member = services.repository.member_by_telegram(user.id) if user else None
-    if member is None and user is not None and user.id in services.settings.admins:
-        # XUEFA_ADMINS may act as bureau admins before any roster exists, e.g. to upload the first one.
-        member = Member(id=None, staff_no=f"tg{user.id}", name=user.full_name, unit=M.BOOTSTRAP_UNIT,
-                        role="bureau_admin", telegram_id=user.id, chat_id=chat.id if chat else None)
-    return Caller(member, user.id if user else None, chat.id if chat else None)
+    actor = (
+        access.telegram_actor(services.repository, services.settings.admins, user.id, user.full_name)
+        if user else None
+    )
+    return Caller(actor, user.id if user else None, chat.id if chat else None)
 
 
 def addressed_to_bot(message: Message, username: str) -> bool:
@@ -93,3 +95,31 @@ async def with_retries(send, /, **kwargs):
                 raise  # a malformed request fails the same way every time
             await asyncio.sleep(0.5 * attempt)
     return await send(**kwargs)
+
+
+@dataclass
+class Sent:
+    """What became of a message to a member: 'sent', 'blocked' (they blocked the bot) or 'failed'."""
+
+    outcome: str
+    error: str = ""
+
+
+async def send_to_member(bot, services: Services, member: Member, reply: Reply) -> Sent:
+    """Send a reply to a member's private chat, keeping their reachability true to what Telegram says.
+
+    A member who blocked the bot (Forbidden) is marked unreachable; one who was unreachable and
+    now receives a message is marked reachable again.
+    """
+    repository = services.repository
+    try:
+        await send_reply(bot, member.chat_id, reply)
+    except Forbidden as exc:
+        await asyncio.to_thread(repository.set_reachable, member.id, False)
+        return Sent("blocked", str(exc))
+    except TelegramError as exc:
+        log.warning("could not message member %s: %s", member.id, exc)
+        return Sent("failed", str(exc))
+    if not member.reachable:
+        await asyncio.to_thread(repository.set_reachable, member.id, True)
+    return Sent("sent")

@@ -1,23 +1,16 @@
-"""Participation and pass statistics: the shapes reports take, shared by bot, CLI and exports."""
+"""The shapes a participation report takes, shared by every channel and every file format."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from knowledge import messages as M
+from knowledge.reports.periods import Period
+
 
 def rate(part: int, whole: int) -> float | None:
     """Return part/whole, or None when there is no one to count."""
     return part / whole if whole else None
-
-
-@dataclass(frozen=True)
-class Period:
-    """A reporting period: an ISO week, a quarter or a year, with inclusive ISO dates."""
-
-    kind: str  # "week", "quarter" or "year"
-    label: str  # 2026-W48, 2026Q4, 2026
-    start: str
-    end: str
 
 
 class Rates:
@@ -91,9 +84,18 @@ class Report:
     units: list[UnitStats] = field(default_factory=list)  # ranked, best first
     members: list[MemberRow] = field(default_factory=list)
     trend: list[TrendPoint] = field(default_factory=list)
-    rounds: int = 0
     generated_at: str = ""
     show_phones: bool = False
+
+    @property
+    def unit_label(self) -> str:
+        """Return the report's unit, or the words for all units."""
+        return self.unit or M.REPORT_ALL_UNITS
+
+    @property
+    def rounds(self) -> int:
+        """Return how many rounds the period holds (one trend point each)."""
+        return len(self.trend)
 
     @property
     def not_yet(self) -> list[MemberRow]:

@@ -1,0 +1,105 @@
+"""The Telegram bot: one Application, built in one place; main wiring only."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    PollAnswerHandler,
+    filters,
+)
+
+from bot.conversation import Conversation
+from bot.reply import Html
+from bot.services import Services, build_services
+from bot.settings import Settings
+from bot.telegram import handlers, quiz
+from bot.telegram.jobs import schedule_jobs
+from knowledge.access import Actor
+
+log = logging.getLogger(__name__)
+
+# The first rate: never more than one message per 1/28 s overall, so no rolling second holds more
+# than 29 and Telegram's ~30/s broadcast limit is never hit; a burst allowance would overshoot it.
+OVERALL_RATE = (1, 1 / 28)
+# Edited messages do not run anything again: a command edited after the fact is not a new command.
+NEW_MESSAGES = filters.UpdateType.MESSAGE
+
+
+def rate_limiter() -> AIORateLimiter:
+    """Return the limiter every Bot API client of xuefa paces its requests with."""
+    return AIORateLimiter(overall_max_rate=OVERALL_RATE[0], overall_time_period=OVERALL_RATE[1], max_retries=3)
+
+
+async def post_init(application: Application) -> None:
+    """Register the command menus and the weekly jobs once the bot is connected."""
+    services: Services = application.bot_data["services"]
+    staff = [
+        (Actor.of(member), member.chat_id)
+        for member in services.repository.members()
+        if member.chat_id and member.role != "teacher"
+    ]
+    await handlers.set_menus(application.bot, staff)
+    if application.job_queue is not None:
+        schedule_jobs(application, services)
+
+
+async def post_shutdown(application: Application) -> None:
+    """Close the services if this application opened them."""
+    if application.bot_data.get("owns_services"):
+        application.bot_data["services"].close()
+
+
+def build_app(settings: Settings, services: Services | None = None) -> Application:
+    """Build the one Application: settings, services and every handler."""
+    owns = services is None
+    services = services or build_services(settings)
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.file_base_url)
+        .rate_limiter(rate_limiter())
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    application.bot_data["services"] = services
+    application.bot_data["owns_services"] = owns
+    application.bot_data["conversation"] = Conversation(services, Html())
+    application.add_handler(CommandHandler("quiz", quiz.on_quiz, filters=NEW_MESSAGES))
+    application.add_handler(CallbackQueryHandler(quiz.on_quiz, pattern=r"^quiz:"))
+    application.add_handler(CallbackQueryHandler(quiz.on_quiz_button, pattern=r"^q[ats]:"))
+    application.add_handler(PollAnswerHandler(quiz.on_poll_answer))
+    commands = [name for name in handlers.MENU if name != "quiz"]
+    application.add_handler(CommandHandler(commands, handlers.on_command, filters=NEW_MESSAGES))
+    # Any other /word: the conversation says it is unknown and shows the help.
+    application.add_handler(MessageHandler(NEW_MESSAGES & filters.COMMAND, handlers.on_command))
+    application.add_handler(MessageHandler(NEW_MESSAGES & filters.TEXT & ~filters.COMMAND, handlers.on_text))
+    application.add_handler(MessageHandler(NEW_MESSAGES & filters.Document.ALL, handlers.on_document))
+    application.add_handler(CallbackQueryHandler(handlers.on_button))
+    application.add_error_handler(handlers.on_error)
+    return application
+
+
+def run_bot(settings: Settings) -> None:
+    """Run the bot until interrupted: polling, or a webhook when XUEFA_WEBHOOK_URL is set."""
+    application = build_app(settings)
+    if settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

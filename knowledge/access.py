@@ -1,0 +1,226 @@
+"""Who may see and do what: the one access policy every channel (Telegram, web, console, CLI) asks.
+
+An Actor is whoever is asking: a roster member, a bootstrap admin named in XUEFA_ADMINS (only
+until a bureau admin has bound), or the operator at the server (the CLI and the console chat run
+with the database owner's rights). Every report, record, upload and session call goes through
+the functions below; a refusal is an AccessDenied whose message is meant for the asker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from knowledge import messages as M
+from knowledge.errors import NotFound, XuefaError
+from knowledge.members import Member
+
+if TYPE_CHECKING:
+    from knowledge.store import Repository
+
+TEACHER, UNIT_ADMIN, BUREAU_ADMIN, LEADER = "teacher", "unit_admin", "bureau_admin", "leader"
+OPERATOR = "operator"  # the CLI and the console at the server
+ADMINS = (UNIT_ADMIN, BUREAU_ADMIN)
+
+
+class AccessDenied(XuefaError):
+    """An actor asked for something their role does not allow."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Whoever is asking, with the role the policy reads."""
+
+    role: str
+    member: Member | None = None
+    name: str = ""
+    telegram_id: int | None = None
+
+    @classmethod
+    def of(cls, member: Member) -> Actor:
+        """Return the actor for a roster member."""
+        return cls(member.role, member, member.name, member.telegram_id)
+
+    @classmethod
+    def operator(cls, name: str = M.CLI_ACTOR) -> Actor:
+        """Return the operator at the server (CLI, console): the owner of the database."""
+        return cls(OPERATOR, None, name)
+
+    @classmethod
+    def bootstrap(cls, telegram_id: int, name: str) -> Actor:
+        """Return a bootstrap admin (XUEFA_ADMINS) acting as a bureau admin before any bureau admin bound."""
+        return cls(BUREAU_ADMIN, None, name, telegram_id)
+
+    @property
+    def member_id(self) -> int | None:
+        """Return the roster id, if the actor is a roster member."""
+        return self.member.id if self.member else None
+
+    @property
+    def unit(self) -> str | None:
+        """Return the actor's unit (roster members only)."""
+        return self.member.unit if self.member else None
+
+    @property
+    def is_operator(self) -> bool:
+        """Tell whether this is the operator at the server."""
+        return self.role == OPERATOR
+
+    @property
+    def is_admin(self) -> bool:
+        """Tell whether the actor administers a unit or the bureau (the operator does too)."""
+        return self.role in ADMINS or self.is_operator
+
+    @property
+    def sees_all_units(self) -> bool:
+        """Tell whether the actor may read every unit's numbers: bureau admins, leaders, the operator."""
+        return self.role in (BUREAU_ADMIN, LEADER, OPERATOR)
+
+    @property
+    def label(self) -> str:
+        """Name the actor in the audit log."""
+        if self.member is not None:
+            return f"{self.member.name}（{self.member.staff_no}）"
+        if self.telegram_id is not None:
+            return M.AUDIT_BOOTSTRAP.format(id=self.telegram_id)
+        return self.name or M.CLI_ACTOR
+
+
+def telegram_actor(repository: Repository, admins: list[int], telegram_id: int, name: str) -> Actor | None:
+    """Return who a Telegram account is to xuefa: its bound member, a bootstrap admin, or None (a stranger).
+
+    XUEFA_ADMINS only bootstraps a new deployment: it gives bureau-admin rights until a bureau
+    admin from the roster has bound, and never to an account that belonged to a deactivated member.
+    """
+    member = repository.member_by_telegram(telegram_id)
+    if member is not None:
+        return Actor.of(member)
+    if telegram_id in admins and not repository.bureau_admin_bound() and not repository.account_retired(telegram_id):
+        return Actor.bootstrap(telegram_id, name)
+    return None
+
+
+# --- reports and records ----------------------------------------------------------------
+
+
+def report_scope(actor: Actor, unit: str | None) -> str | None:
+    """Return the unit the actor may report on (None = all units), or raise AccessDenied."""
+    if actor.sees_all_units:
+        return unit
+    if actor.role == UNIT_ADMIN:
+        if unit and unit != actor.unit:
+            raise AccessDenied(M.ACCESS_OTHER_UNIT.format(unit=actor.unit))
+        return actor.unit
+    raise AccessDenied(M.ACCESS_REPORTS)
+
+
+def shows_phones(actor: Actor) -> bool:
+    """Tell whether phone numbers may be shown to the actor: admins and the operator, never leaders."""
+    return actor.is_admin
+
+
+def may_read_record(actor: Actor, member: Member) -> bool:
+    """Tell whether the actor may read a member's study record."""
+    if actor.member_id is not None and actor.member_id == member.id:
+        return True
+    if actor.sees_all_units:
+        return True
+    return actor.role == UNIT_ADMIN and member.unit == actor.unit
+
+
+def check_record(actor: Actor, member: Member) -> None:
+    """Raise AccessDenied unless the actor may read the member's record, saying what the actor's scope is."""
+    if not may_read_record(actor, member):
+        raise AccessDenied(_record_scope_message(actor))
+
+
+def _record_scope_message(actor: Actor) -> str:
+    if actor.role == UNIT_ADMIN:
+        return M.ACCESS_RECORD_UNIT.format(unit=actor.unit)
+    return M.ACCESS_RECORD
+
+
+def find_member(repository: Repository, actor: Actor, query: str) -> Member:
+    """Find one member by 工号 or 姓名 among those the actor may see.
+
+    Someone outside the actor's reach is answered exactly like someone who does not exist, so a
+    look-up never tells a unit admin who works where.
+    """
+    query = query.strip()
+    found = [m for m in repository.find_members(query) if may_read_record(actor, m)]
+    if not found:
+        if actor.role == UNIT_ADMIN:
+            raise NotFound(M.MEMBER_NOT_FOUND_IN_UNIT.format(query=query, unit=actor.unit))
+        raise NotFound(M.MEMBER_NOT_FOUND.format(query=query))
+    if len(found) > 1:
+        names = "、".join(f"{m.name}（{m.unit}，{m.staff_no}）" for m in found[:5])
+        raise NotFound(M.MEMBER_AMBIGUOUS.format(query=query, names=names))
+    return found[0]
+
+
+# --- uploads and sessions ---------------------------------------------------------------
+
+
+def roster_scope(actor: Actor) -> str | None:
+    """Return the unit whose roster rows the actor may import (None = any unit), or raise AccessDenied."""
+    if actor.role == UNIT_ADMIN:
+        return actor.unit
+    if actor.role == BUREAU_ADMIN or actor.is_operator:
+        return None
+    raise AccessDenied(M.NOT_A_FILE_FOR_ME)
+
+
+def check_bank_import(actor: Actor) -> None:
+    """Question banks are the bureau's: only bureau admins (and the operator) import them."""
+    if not (actor.role == BUREAU_ADMIN or actor.is_operator):
+        raise AccessDenied(M.BANK_BUREAU_ONLY if actor.role == UNIT_ADMIN else M.NOT_A_FILE_FOR_ME)
+
+
+def session_scope(actor: Actor) -> str | None:
+    """Return the unit whose group sessions the actor may log (None = any), or raise AccessDenied.
+
+    Leaders read sessions but do not log them: leaders are read-only throughout.
+    """
+    if actor.role == UNIT_ADMIN:
+        return actor.unit
+    if actor.role == BUREAU_ADMIN or actor.is_operator:
+        return None
+    raise AccessDenied(M.ADMIN_ONLY)
+
+
+def sessions_view_scope(actor: Actor) -> str | None:
+    """Return the unit whose group sessions the actor may list (None = all), or raise AccessDenied."""
+    if actor.sees_all_units:
+        return None
+    if actor.role == UNIT_ADMIN:
+        return actor.unit
+    raise AccessDenied(M.ACCESS_REPORTS)
+
+
+# --- what each role is offered ----------------------------------------------------------
+
+MEMBER_COMMANDS = ("start", "help", "list", "article", "search", "me", "quiz")
+ROLE_COMMANDS = {
+    TEACHER: MEMBER_COMMANDS,
+    LEADER: (*MEMBER_COMMANDS, "stats", "records", "session"),
+    UNIT_ADMIN: (*MEMBER_COMMANDS, "stats", "records", "session"),
+    BUREAU_ADMIN: (*MEMBER_COMMANDS, "stats", "records", "session"),
+    OPERATOR: (*MEMBER_COMMANDS, "stats", "records", "session"),
+}
+
+
+def commands_for(actor: Actor | None) -> tuple[str, ...]:
+    """Return the commands a role is offered (menus, help); strangers only /start and /help."""
+    if actor is None:
+        return ("start", "help")
+    return ROLE_COMMANDS[actor.role]
+
+
+def may_use(actor: Actor, command: str) -> bool:
+    """Tell whether a command is one the actor's role is offered."""
+    return command in commands_for(actor)
+
+
+def audit(repository: Repository, actor: Actor, action: str, detail: str) -> None:
+    """Write who asked for what to the audit log."""
+    repository.audit(actor.member_id, actor.label, action, detail)

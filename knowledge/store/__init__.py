@@ -1,0 +1,32 @@
+"""The xuefa database, by topic: the only package that speaks SQL.
+
+One Repository object serves every caller; each topic lives in its own module:
+
+- database.py     the connection, transactions, numbered migrations, typed rows
+- laws.py         laws, articles, study lists
+- members.py      units, the roster, invite codes, bound accounts, the question log
+- quizzes.py      questions, rounds, attempts, answers, sent questions, settings
+- deliveries.py   the weekly push (deliveries) and reminders
+- reports.py      what reports and records read, group sessions, the audit log
+
+Tables kept by triggers: round_results (migration 0005), one row per member and round with the
+best finished attempt, updated whenever an attempt starts or finishes.
+"""
+
+from knowledge.store.database import Database, migration_scripts
+from knowledge.store.deliveries import Delivery, DeliveryStore
+from knowledge.store.laws import LawStore
+from knowledge.store.members import Invite, LoggedQuestion, MemberStore
+from knowledge.store.quizzes import QuizStore, SentQuestion
+from knowledge.store.reports import AuditEntry, MemberRound, Participant, ReportStore, RoundTally, SessionSummary
+
+
+class Repository(LawStore, QuizStore, DeliveryStore, ReportStore):
+    """The xuefa database: laws, articles, study lists and everything recorded about members."""
+
+
+__all__ = [
+    "AuditEntry", "Database", "Delivery", "DeliveryStore", "Invite", "LawStore", "LoggedQuestion", "MemberRound",
+    "MemberStore", "Participant", "QuizStore", "ReportStore", "Repository", "RoundTally", "SentQuestion",
+    "SessionSummary", "migration_scripts",
+]

@@ -1,0 +1,164 @@
+"""The SQLite connection every topic of the store shares: transactions, migrations, typed rows."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from knowledge.clock import Clock
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+T = TypeVar("T")
+# SQLite caps the number of bound parameters; a whole-store index asks for ~25,000 ids.
+CHUNK = 900
+
+
+class Database:
+    """One SQLite database (WAL, foreign keys on), migrated on open; the base of every store topic."""
+
+    def __init__(self, path: str | Path | None = None, clock: Clock | None = None):
+        self.clock = clock or Clock()
+        if path is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+        else:
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
+            # Handlers answer in worker threads and share this connection; transaction()'s lock serialises writes.
+            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self.path = str(path) if path else ":memory:"
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        self.db.execute("PRAGMA foreign_keys = ON")
+        if path is not None:
+            self.db.enable_wal()
+        self.migrate()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()
+
+    @classmethod
+    def snapshot(cls, path: str | Path):
+        """Copy a database into memory through a read-only connection, so the original is never written."""
+        copy = cls()
+        reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            reader.backup(copy.db.conn)
+        finally:
+            reader.close()
+        copy.migrate()  # a snapshot of an older database gets the newer tables in memory only
+        return copy
+
+    def now(self) -> str:
+        """Return the time to stamp a row with, from the one clock."""
+        return self.clock.stamp()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run a block atomically: all of it lands or none of it does."""
+        with self._lock:
+            if self.db.conn.in_transaction:
+                with self.db.atomic():  # nested: a savepoint
+                    yield
+                return
+            # IMMEDIATE takes the write lock up front: a read-then-write transaction started as
+            # DEFERRED fails at once with "database is locked" when another process wrote meanwhile.
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.conn.execute("ROLLBACK")
+                raise
+            self.db.conn.execute("COMMIT")
+
+    # --- typed rows -----------------------------------------------------------------
+
+    def records(self, sql: str, params: Iterable = (), make: Callable[..., T] | None = None) -> list[T]:
+        """Run a query and return its rows by column name: dicts, or make(**row) records."""
+        cursor = self.db.execute(sql, list(params))
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [make(**row) for row in rows] if make else rows
+
+    def record(self, sql: str, params: Iterable = (), make: Callable[..., T] | None = None) -> T | None:
+        """Run a query and return its first row by column name, or None."""
+        found = self.records(sql, params, make)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: Iterable = ()) -> Any:
+        """Run a query and return the first column of its first row."""
+        row = self.db.execute(sql, list(params)).fetchone()
+        return row[0] if row else None
+
+    def in_chunks(self, sql: str, column: str, values: Iterable, make: Callable[..., T] | None = None) -> list:
+        """Run `sql WHERE column IN (...)` over values in chunks under SQLite's parameter cap."""
+        values = list(values)
+        found: list = []
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start:start + CHUNK]
+            found += self.records(f"{sql} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk, make)
+        return found
+
+    # --- migrations -----------------------------------------------------------------
+
+    def migrate(self) -> list[int]:
+        """Apply the numbered migrations not yet applied; return the versions applied now."""
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in self.db.execute("SELECT version FROM schema_migrations").fetchall()}
+        applied = []
+        for version, name, sql in migration_scripts():
+            if version in done:
+                continue
+            # executescript commits first and runs statement by statement; one explicit
+            # transaction around the script keeps a failing migration from landing half-way.
+            script = (
+                f"BEGIN;\n{sql}\n;INSERT INTO schema_migrations (version, name, applied_at) "
+                f"VALUES ({version}, '{name}', '{self.now()}');\nCOMMIT;"
+            )
+            try:
+                self.db.conn.executescript(script)
+            except sqlite3.Error:
+                if self.db.conn.in_transaction:
+                    self.db.conn.execute("ROLLBACK")
+                raise
+            applied.append(version)
+        return applied
+
+    def schema_version(self) -> int:
+        """Return the highest applied migration."""
+        return self.scalar("SELECT max(version) FROM schema_migrations") or 0
+
+    def schema(self) -> str:
+        """Return the schema as SQL text, for comparing databases."""
+        return self.db.schema
+
+
+def migration_scripts() -> list[tuple[int, str, str]]:
+    """Return the numbered migrations (version, name, SQL) in order."""
+    scripts = []
+    for path in sorted(MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+        version = int(path.name[:4])
+        scripts.append((version, path.stem[5:], path.read_text(encoding="utf-8")))
+    return scripts
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only: it holds names, phones and results."""
+    if path.exists():
+        return
+    # O_EXCL: another process creating it at the same moment keeps its own file and mode.
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass

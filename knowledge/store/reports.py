@@ -1,0 +1,223 @@
+"""Storage read by reports and records: quiz results per member and round, group sessions, the audit log.
+
+This module only fetches; who counts for a round (应参加) is decided by knowledge.members.Tenure.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from knowledge.store.members import MemberStore
+
+
+@dataclass
+class RoundTally:
+    """A round of a period with how many members took and passed it (best attempt each)."""
+
+    id: int
+    week: str
+    deadline: str
+    done: int = 0
+    passed: int = 0
+
+
+@dataclass
+class Participant:
+    """A member as a report sees them, with their quiz results over the period's rounds."""
+
+    id: int
+    staff_no: str
+    name: str
+    unit: str
+    role: str
+    phone: str
+    reachable: bool
+    bound: bool
+    active: bool
+    joined_at: str
+    deactivated_at: str | None
+    done: int = 0  # rounds with a finished attempt
+    passed: int = 0  # rounds passed
+    best: float | None = None  # best score of any round
+    score_sum: float = 0.0  # sum of the best scores of the rounds taken
+    last_activity: str | None = None  # latest quiz activity or question, UTC
+
+
+@dataclass
+class MemberRound:
+    """One round of a period with one member's attempts at it."""
+
+    week: str
+    deadline: str
+    attempts: int
+    best_score: float | None
+    passed: bool
+
+
+@dataclass
+class SessionSummary:
+    """A group study session with its attendee count."""
+
+    id: int
+    held_on: str
+    title: str
+    unit: str
+    laws: str
+    attendees: int
+
+
+@dataclass
+class AuditEntry:
+    """Who asked for what, and when."""
+
+    at: str
+    member_id: int | None
+    actor: str
+    action: str
+    detail: str
+
+
+class ReportStore(MemberStore):
+    """What reports, records and the audit log read and write (sessions name units, kept with members)."""
+
+    # --- the audit log ------------------------------------------------------------------
+
+    def audit(self, member_id: int | None, actor: str, action: str, detail: str) -> None:
+        """Record who asked for which report or record, and when."""
+        with self.transaction():
+            self.db["audit_log"].insert(
+                {"at": self.now(), "member_id": member_id, "actor": actor, "action": action, "detail": detail}
+            )
+
+    def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        """Return the latest audit entries, newest first."""
+        return self.records(
+            "SELECT at, member_id, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", [limit], AuditEntry
+        )
+
+    # --- participation ------------------------------------------------------------------
+
+    def participation(self, since: str, until: str, unit: str | None) -> tuple[list[RoundTally], list[Participant]]:
+        """Return the rounds whose deadline lies in [since, until] and every member (of a unit) with results.
+
+        Per round, the best finished attempt counts (table round_results, kept by triggers).
+        """
+        rounds = self.records(
+            "SELECT id, week, deadline FROM rounds WHERE deadline BETWEEN ? AND ? ORDER BY deadline",
+            [since, until],
+            RoundTally,
+        )
+        unit_filter, unit_params = (" AND u.name = ?", [unit]) if unit else ("", [])
+        people = self.records(
+            "SELECT m.id, m.staff_no, m.name, u.name AS unit, m.role, m.phone, m.reachable, "
+            "m.telegram_id IS NOT NULL AS bound, m.active, m.joined_at, m.deactivated_at "
+            "FROM members m JOIN units u ON u.id = m.unit_id WHERE 1 = 1" + unit_filter,
+            unit_params,
+        )
+        in_rounds = "rr.round_id IN (SELECT id FROM rounds WHERE deadline BETWEEN ? AND ?)"
+        in_unit = (
+            " AND rr.member_id IN (SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE u.name = ?)"
+            if unit else ""
+        )
+        results = {
+            row["member_id"]: row
+            for row in self.records(
+                "SELECT rr.member_id, sum(rr.attempts > 0) AS done, sum(rr.passed) AS passed, max(rr.best_score) AS best, "
+                "sum(CASE WHEN rr.attempts > 0 THEN rr.best_score END) AS score_sum, max(rr.last_at) AS last "
+                f"FROM round_results rr WHERE {in_rounds}{in_unit} GROUP BY rr.member_id",
+                [since, until, *unit_params],
+            )
+        }
+        per_round = {
+            row["round_id"]: row
+            for row in self.records(
+                "SELECT rr.round_id, sum(rr.attempts > 0) AS done, sum(rr.passed) AS passed FROM round_results rr "
+                f"WHERE {in_rounds}{in_unit} GROUP BY rr.round_id",
+                [since, until, *unit_params],
+            )
+        }
+        for tally in rounds:
+            counts = per_round.get(tally.id)
+            if counts:
+                tally.done, tally.passed = counts["done"] or 0, counts["passed"] or 0
+        asked = {
+            row["member_id"]: row["last"]
+            for row in self.records("SELECT member_id, max(asked_at) AS last FROM question_log GROUP BY member_id")
+        }
+        participants = []
+        for person in people:
+            found = results.get(person["id"], {})
+            last = max(filter(None, (found.get("last"), asked.get(person["id"]))), default=None)
+            participants.append(Participant(
+                **(person | {"reachable": bool(person["reachable"]), "bound": bool(person["bound"]),
+                             "active": bool(person["active"])}),
+                done=found.get("done") or 0, passed=found.get("passed") or 0, best=found.get("best"),
+                score_sum=found.get("score_sum") or 0.0, last_activity=last,
+            ))
+        return rounds, participants
+
+    # --- one person's record ------------------------------------------------------------
+
+    def member_rounds(self, member_id: int, since: str, until: str) -> list[MemberRound]:
+        """Return every round whose deadline lies in [since, until] with the member's attempts at it."""
+        rows = self.records(
+            """SELECT r.week, r.deadline, count(a.finished_at) AS attempts, max(a.score) AS best_score,
+                coalesce(max(a.passed), 0) AS passed
+            FROM rounds r LEFT JOIN attempts a ON a.round_id = r.id AND a.member_id = ?
+            WHERE r.deadline BETWEEN ? AND ? GROUP BY r.id ORDER BY r.week""",
+            [member_id, since, until],
+        )
+        return [MemberRound(**(row | {"passed": bool(row["passed"])})) for row in rows]
+
+    def member_questions(self, member_id: int, since: str, until: str) -> tuple[int, list[tuple[str, int]]]:
+        """Return how many questions a member asked and, per law, how many cited it."""
+        rows = self.records(
+            "SELECT cited FROM question_log WHERE member_id = ? AND asked_at BETWEEN ? AND ?",
+            [member_id, since, until],
+        )
+        laws: dict[str, int] = {}
+        for row in rows:
+            for title in {c.split("》")[0].lstrip("《") for c in json.loads(row["cited"])}:
+                laws[title] = laws.get(title, 0) + 1
+        return len(rows), sorted(laws.items(), key=lambda item: -item[1])
+
+    def member_sessions(self, member_id: int, start: str, end: str) -> list[tuple[str, str]]:
+        """Return (date, title) of the group study sessions a member attended in a date range."""
+        rows = self.records(
+            "SELECT s.held_on, s.title FROM study_sessions s JOIN session_attendees a ON a.session_id = s.id "
+            "WHERE a.member_id = ? AND s.held_on BETWEEN ? AND ? ORDER BY s.held_on",
+            [member_id, start, end],
+        )
+        return [(row["held_on"], row["title"]) for row in rows]
+
+    # --- group study sessions -----------------------------------------------------------
+
+    def add_session(
+        self, held_on: str, title: str, unit: str | None, laws: str, minutes: str, attendee_ids: list[int],
+        created_by: int | None,
+    ) -> int:
+        """Record a group study session and its attendees."""
+        with self.transaction():
+            unit_id = self._unit_id(unit, self.now()) if unit else None
+            session_id = self.db["study_sessions"].insert(
+                {"held_on": held_on, "title": title, "unit_id": unit_id, "laws": laws, "minutes": minutes,
+                 "created_by": created_by, "created_at": self.now()}
+            ).last_pk
+            self.db["session_attendees"].insert_all(
+                {"session_id": session_id, "member_id": member_id} for member_id in sorted(set(attendee_ids))
+            )
+        return session_id
+
+    def sessions(self, since: str | None = None, unit: str | None = None) -> list[SessionSummary]:
+        """Return group study sessions (of one unit, or all) with their attendee counts, newest first."""
+        sql = (
+            "SELECT s.id, s.held_on, s.title, coalesce(u.name, '') AS unit, s.laws, count(a.member_id) AS attendees "
+            "FROM study_sessions s LEFT JOIN units u ON u.id = s.unit_id "
+            "LEFT JOIN session_attendees a ON a.session_id = s.id WHERE s.held_on >= ?"
+        )
+        params: list = [since or ""]
+        if unit is not None:
+            sql += " AND u.name = ?"
+            params.append(unit)
+        return self.records(sql + " GROUP BY s.id ORDER BY s.held_on DESC, s.id DESC", params, SessionSummary)

@@ -1,0 +1,39 @@
+"""Files admins upload (Telegram or web): a roster or a question bank, recognised by their columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from knowledge import access
+from knowledge import messages as M
+from knowledge.access import Actor
+from knowledge.citations import LawCatalog
+from knowledge.errors import XuefaError
+from knowledge.members import parse_roster
+from knowledge.quizbank import import_bank
+from knowledge.tables import read_table
+
+if TYPE_CHECKING:
+    from knowledge.store import Repository
+
+MAX_BYTES = 5_000_000
+
+
+def import_upload(repository: Repository, catalog: LawCatalog, actor: Actor, path: Path, caption: str = "") -> str:
+    """Import an uploaded roster or question bank; return the report or the reason it was refused."""
+    skip_invalid = any(word in caption.lower() for word in M.SKIP_WORDS)
+    try:
+        header = read_table(path, []).header
+        if set(M.ROSTER_COLUMNS) <= set(header):
+            unit = access.roster_scope(actor)
+            rows, skipped = parse_roster(path, unit=unit, skip_invalid=skip_invalid, repository=repository)
+            report = repository.import_roster(rows, unit=unit)
+            report.skipped = skipped
+            return report.describe()
+        if {M.BANK_COL_KIND, M.BANK_COL_STEM, M.BANK_COL_ANSWER} <= set(header):
+            access.check_bank_import(actor)
+            return import_bank(repository, catalog, path, skip_invalid)
+        return M.FILE_UNKNOWN_KIND
+    except XuefaError as exc:
+        return str(exc).replace(str(path.parent) + "/", "")
