@@ -37,11 +37,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.services import Services  # noqa: E402
+from bot.services import build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from knowledge.quizzes import BANK, QuizQuestion  # noqa: E402
-from knowledge.store import Repository, utcnow  # noqa: E402
 from knowledge.rounds import iso_week  # noqa: E402
+from knowledge.store import Repository  # noqa: E402
 from tests.fakebotapi import DEFAULT_TOKEN, FakeBotAPI  # noqa: E402
 
 CHAT_BASE = 10_000_000
@@ -55,11 +55,11 @@ INVITATION_END = "或发送 /quiz。"
 async def run_worker(db: str, base_url: str, round_id: int, concurrency: int) -> dict:
     """Push the round once; SIGTERM stops it gracefully. Return the run's report."""
     from bot.cli.quiz import push_bot
-    from bot.quizbot import Pusher
+    from bot.telegram.push import Pusher
 
     settings = Settings(telegram_token=DEFAULT_TOKEN, telegram_base_url=base_url, db=db, _env_file=None)
     repository = Repository(settings.db_path)
-    services = Services(settings=settings, repository=repository)
+    services = build_services(settings, repository, load_index=False)
     round_ = repository.round(round_id)
     async with push_bot(settings) as bot:
         pusher = Pusher(bot, services, concurrency=concurrency)
@@ -76,7 +76,7 @@ async def run_worker(db: str, base_url: str, round_id: int, concurrency: int) ->
 def make_db(path: Path, members: int) -> int:
     """Create a database with `members` bound teachers in units of 100 and this week's round; return its id."""
     repository = Repository(path)
-    now = utcnow()
+    now = repository.now()
     units = (members + 99) // 100
     repository.db["units"].insert_all(
         {"id": u + 1, "name": f"基准学校{u + 1:03d}", "created_at": now} for u in range(units)

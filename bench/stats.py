@@ -23,13 +23,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.exports import render_chart, write_xlsx  # noqa: E402
+from knowledge.access import Actor  # noqa: E402
+from knowledge.clock import Clock  # noqa: E402
 from knowledge.members import RosterRow  # noqa: E402
 from knowledge.quizzes import QuizQuestion  # noqa: E402
 from knowledge.reports import build_report, parse_period, study_record  # noqa: E402
+from knowledge.reports.chart import render_chart  # noqa: E402
+from knowledge.reports.xlsx import write_xlsx  # noqa: E402
 from knowledge.store import Repository  # noqa: E402
 
 TZ = "Asia/Shanghai"
+CLOCK = Clock(TZ)
+OPERATOR = Actor.operator()
 YEAR = 2025
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红"
@@ -119,16 +124,16 @@ def main() -> None:
     week, quarter, year = (parse_period(p, today) for p in (f"{YEAR}-W20", f"{YEAR}Q2", str(YEAR)))
     member = repository.find_members("T00100")[0]
     figures = {"generate_s": round(generate_s, 1), **counts, "db_mb": round(path.stat().st_size / 2**20, 1)}
-    figures["unit_week_ms"], _ = timed(lambda: build_report(repository, None, week, unit, TZ), args.runs)
-    figures["all_week_ms"], _ = timed(lambda: build_report(repository, None, week, None, TZ), args.runs)
-    figures["unit_quarter_ms"], _ = timed(lambda: build_report(repository, None, quarter, unit, TZ), args.runs)
-    figures["year_report_ms"], report = timed(lambda: build_report(repository, None, year, None, TZ), args.runs)
+    figures["unit_week_ms"], _ = timed(lambda: build_report(repository, OPERATOR, week, unit, CLOCK), args.runs)
+    figures["all_week_ms"], _ = timed(lambda: build_report(repository, OPERATOR, week, None, CLOCK), args.runs)
+    figures["unit_quarter_ms"], _ = timed(lambda: build_report(repository, OPERATOR, quarter, unit, CLOCK), args.runs)
+    figures["year_report_ms"], report = timed(lambda: build_report(repository, OPERATOR, year, None, CLOCK), args.runs)
     figures["year_xlsx_ms"], _ = timed(lambda: write_xlsx(report, io.BytesIO()), args.runs)
     figures["year_export_total_ms"], _ = timed(
-        lambda: write_xlsx(build_report(repository, None, year, None, TZ), io.BytesIO()), args.runs
+        lambda: write_xlsx(build_report(repository, OPERATOR, year, None, CLOCK), io.BytesIO()), args.runs
     )
     figures["year_chart_ms"], _ = timed(lambda: render_chart(report, io.BytesIO()), args.runs)
-    figures["record_year_ms"], _ = timed(lambda: study_record(repository, None, member, year, TZ), args.runs)
+    figures["record_year_ms"], _ = timed(lambda: study_record(repository, OPERATOR, member, year, CLOCK), args.runs)
     repository.close()
     figures = {k: round(v, 1) if isinstance(v, float) else v for k, v in figures.items()}
     print(json.dumps(figures, ensure_ascii=False, indent=1))

@@ -189,7 +189,8 @@ class Conversation:
             return self.say(result.notice)
         if not result.passages:
             return self.say(M.SEARCH_NONE.format(query=args))
-        return self._article_list(M.SEARCH_HEADER.format(query=args), [p.article for p in result.passages] + result.related)
+        articles = [p.article for p in result.passages] + result.related
+        return self._article_list(M.SEARCH_HEADER.format(query=args), articles)
 
     def me(self, caller: Caller, args: str = "") -> Reply:
         """Show the caller's own study record for this year."""
@@ -250,6 +251,8 @@ class Conversation:
                 usage = [M.USAGE_SESSION] if caller.actor.is_admin else []
                 return self.say(M.SESSIONS_HEAD.format(n=len(sessions)), *(lines or [M.SESSIONS_NONE]), *usage)
             session = parse_session(args, repository, caller.actor)
+        except access.AccessDenied as exc:
+            return self.say(str(exc))
         except XuefaError as exc:
             message = str(exc)
             return self.say(message) if message == M.USAGE_SESSION else self.say(message, M.USAGE_SESSION)
@@ -334,7 +337,9 @@ class Conversation:
             first = article.paragraphs[0] if article.paragraphs else ""
             snippet = first[:60] + ("……" if len(first) > 60 else "")
             lines.append(f"{n}. {article_heading(self.fmt, article)}\n{self.fmt.esc(snippet)}")
-        buttons = [[Button(f"{n}. {short_title(a.law_title)}{a.label}", f"art:{a.id}")] for n, a in enumerate(articles, 1)]
+        buttons = [
+            [Button(f"{n}. {short_title(a.law_title)}{a.label}", f"art:{a.id}")] for n, a in enumerate(articles, 1)
+        ]
         return Reply(parts=lines, buttons=buttons)
 
     # --- helpers --------------------------------------------------------------
@@ -344,5 +349,5 @@ class Conversation:
         return Reply(parts=[self.fmt.esc(text) for text in texts])
 
     def _log(self, caller: Caller, question: str, outcome: str, cited: list[Article]) -> None:
-        actor = caller.actor
-        self.services.repository.log_question(actor.member_id if actor else None, caller.channel, question, outcome, cited)
+        member_id = caller.actor.member_id if caller.actor else None
+        self.services.repository.log_question(member_id, caller.channel, question, outcome, cited)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import yaml
@@ -102,7 +101,9 @@ def _date(path: Path, value, line: int | None) -> str:
         raise SourceError(str(path), M.STUDYLIST_DATE.format(value=value), line) from None
 
 
-def _study_list(path, entry, year, catalog, repository, manifest) -> StudyList:
+def _study_list(
+    path: Path, entry: dict, year: int | None, catalog: LawCatalog, repository: Repository, manifest: dict[str, str]
+) -> StudyList:
     if not isinstance(entry, dict):
         raise SourceError(str(path), M.STUDYLIST_TYPE.format(field="quarters", expected="由清单组成的列表"))
     line = entry.get(_LINE)
@@ -127,7 +128,9 @@ def _study_list(path, entry, year, catalog, repository, manifest) -> StudyList:
     )
 
 
-def _law_entry(path, item, parent_line, catalog, repository, manifest) -> StudyListLaw:
+def _law_entry(
+    path: Path, item, parent_line: int | None, catalog: LawCatalog, repository: Repository, manifest: dict[str, str]
+) -> StudyListLaw:
     if isinstance(item, str):
         item = {"title": item}
     if not isinstance(item, dict):
@@ -143,7 +146,7 @@ def _law_entry(path, item, parent_line, catalog, repository, manifest) -> StudyL
     return StudyListLaw(title, focus)
 
 
-def _resolve_law(name: str, catalog: LawCatalog, repository, manifest: dict[str, str]) -> str | None:
+def _resolve_law(name: str, catalog: LawCatalog, repository: Repository, manifest: dict[str, str]) -> str | None:
     by_file = repository.law_title_by_file(name)
     if by_file:
         return by_file
@@ -163,7 +166,7 @@ def _as_list(value) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def _focus(path, data: dict, line, title: str, repository) -> Focus:
+def _focus(path: Path, data: dict, line: int | None, title: str, repository: Repository) -> Focus:
     if not isinstance(data, dict):
         raise SourceError(str(path), M.STUDYLIST_TYPE.format(field="focus", expected="chapter/articles 映射"), line)
     line = data.get(_LINE, line)

@@ -11,8 +11,8 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from knowledge.clock import Clock
 from knowledge.members import code_hash, parse_roster
-from knowledge.store import Repository
 from knowledge.sources import load_files
+from knowledge.store import Repository
 from knowledge.studylists import parse_study_lists
 from tests.fakebotapi import Call, FakeBotAPI, FakeUser
 

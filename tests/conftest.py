@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.store import Repository
 from knowledge.sources import load_files
+from knowledge.store import Repository
 from tests.fakebotapi import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.telegram import jobs
-from bot.telegram.push import PUSH_CONCURRENCY, Pusher, resume_push, run_push, send_reminders
 from bot.services import Services
+from bot.telegram import jobs
 from bot.telegram.app import build_app
+from bot.telegram.push import PUSH_CONCURRENCY, Pusher, resume_push, run_push, send_reminders
 from knowledge import messages as M
 from knowledge.members import parse_roster
 from knowledge.quizbank import import_bank

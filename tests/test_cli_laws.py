@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.cli.main import Context
+from knowledge.clock import Clock
+
+TZ = "Asia/Shanghai"
 
 
 @pytest.fixture
@@ -14,8 +21,10 @@ def run(tmp_path, monkeypatch):
     monkeypatch.setenv("XUEFA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
 
-    def invoke(*args):
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    def invoke(*args, today: date | None = None):
+        # The CLI's one clock, pinned to a day when a test reads what "today" decides.
+        clock = Clock(TZ, datetime.combine(today, time(12), ZoneInfo(TZ))) if today else None
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False, obj=Context(clock=clock))
 
     return invoke
 
@@ -77,8 +86,10 @@ def test_studylist_load_and_show(run, shared):
     assert result.output.strip() == "已载入学法清单 4 份：2024-Q1、2024-Q2、2024-Q3、2024-Q4"
     shown = run("studylist", "show", "2024-Q2").output
     assert "重点：第七十六条至第八十条" in shown
-    listing = run("studylist", "show").output
-    assert "不在任何学法清单的起止日期内" in listing or "【当前】" in listing
+    listing = run("studylist", "show", today=date(2024, 5, 20)).output
+    assert "【当前】第二季度学法清单" in listing and listing.count("【当前】") == 1
+    between = run("studylist", "show", today=date(2025, 3, 1)).output
+    assert "今天（2025-03-01）不在任何学法清单的起止日期内" in between and "【当前】" not in between
     missing = run("studylist", "show", "2030-Q9")
     assert missing.exit_code == 1 and "没有编号为“2030-Q9”的学法清单" in missing.output
 

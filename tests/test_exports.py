@@ -15,10 +15,10 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.image import imread
 from openpyxl import load_workbook
 
-from knowledge.reports import chart as charts
-from knowledge.reports import xlsx as workbooks
 from knowledge import messages as M
 from knowledge.reports import MemberRow, Period, Report, TrendPoint, UnitStats
+from knowledge.reports import chart as charts
+from knowledge.reports import xlsx as workbooks
 
 SUMMARY_HEADER = [
     M.XLSX_COL_UNIT,

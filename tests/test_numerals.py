@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.numerals import ArticleNo, cn_to_int, int_to_cn
 from knowledge.bundled import BundledCorpus
+from knowledge.numerals import ArticleNo, cn_to_int, int_to_cn
 from knowledge.sources import ARTICLE_START
 
 

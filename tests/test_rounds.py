@@ -14,7 +14,6 @@ from knowledge.clock import Clock
 from knowledge.members import RosterRow
 from knowledge.models import Focus, StudyList, StudyListLaw
 from knowledge.quizzes import BANK, QuizQuestion, validate
-from knowledge.store import Repository
 from knowledge.rounds import (
     QuizError,
     Schedule,
@@ -28,6 +27,7 @@ from knowledge.rounds import (
     start_or_resume,
     week_bounds,
 )
+from knowledge.store import Repository
 
 TZ = "Asia/Shanghai"
 SHANGHAI = ZoneInfo(TZ)

@@ -6,10 +6,9 @@ from datetime import date
 
 import pytest
 
+from knowledge.bundled import BundledCorpus, bundled_laws
 from knowledge.errors import NotFound, SourceError
 from knowledge.numerals import ArticleNo
-from knowledge.bundled import BundledCorpus, bundled_laws
-
 from knowledge.studylists import EXAMPLE, current_list, parse_study_lists, scope_titles
 
 

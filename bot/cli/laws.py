@@ -9,10 +9,10 @@ import click
 from bot.cli.main import CLIError, Context, cli, pass_context, warn
 from bot.render import article_text, law_outline
 from knowledge import messages as M
+from knowledge.bundled import BundledCorpus, bundled_laws
 from knowledge.citations import LawCatalog, parse_citation, resolve
 from knowledge.errors import NotFound
 from knowledge.models import CURRENT, ImportReport
-from knowledge.bundled import BundledCorpus, bundled_laws
 from knowledge.sources import load_files
 
 

@@ -40,8 +40,9 @@ class Group(click.Group):
 class Context:
     """What every command needs, built on first use: settings, the one clock, the database, the services."""
 
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, clock: Clock | None = None):
         self._settings = settings
+        self._clock = clock  # tests pin the one clock here
         self.actor = Actor.operator()  # the CLI runs with the database owner's rights
 
     @cached_property
@@ -54,7 +55,7 @@ class Context:
     @cached_property
     def clock(self) -> Clock:
         """Return the one clock, in the bureau's time zone."""
-        return Clock(self.settings.tz)
+        return self._clock or Clock(self.settings.tz)
 
     @cached_property
     def repository(self) -> Repository:

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from bot.cli.main import Context, cli, pass_context
-from knowledge import messages as M
 from knowledge import access
+from knowledge import messages as M
 from knowledge.members import code_hash, new_code, parse_roster
 
 

@@ -16,9 +16,8 @@ from bot.services import build_services
 from knowledge import messages as M
 from knowledge.citations import LawCatalog
 from knowledge.evaluation import Outcome, read_questions, score
-from knowledge.store import Repository
 from knowledge.sources import load_files
-
+from knowledge.store import Repository
 
 INDEX_SCOPE = "index_scope"  # "lists" (the laws of the loaded study lists) or "all" (the whole store)
 

@@ -19,11 +19,13 @@ def digest_reply(services: Services) -> Reply:
     """Build last week's all-units report as a message with its Excel file."""
     period = parse_period("上周", services.clock.today())
     # One digest goes to admins and leaders alike, and leaders do not see phone numbers.
-    report = build_report(services.repository, Actor.operator(M.DIGEST_ACTOR), period, None, services.clock, phones=False)
+    digest = Actor.operator(M.DIGEST_ACTOR)
+    report = build_report(services.repository, digest, period, None, services.clock, phones=False)
     workbook = io.BytesIO()
     write_xlsx(report, workbook)
     reply = Reply(parts=[Html().bold(M.DIGEST_HEAD)] + report_parts(Html(), report, not_yet_limit=20))
-    reply.document = (M.STATS_FILE_NAME.format(period=period.label, unit=M.REPORT_ALL_UNITS) + ".xlsx", workbook.getvalue())
+    name = M.STATS_FILE_NAME.format(period=period.label, unit=M.REPORT_ALL_UNITS)
+    reply.document = (f"{name}.xlsx", workbook.getvalue())
     return reply
 
 

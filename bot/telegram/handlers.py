@@ -100,7 +100,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Run a button press; navigation edits the message, other actions send a new one."""
     query = update.callback_query
     await query.answer()
-    reply = await asyncio.to_thread(conversation_of(context).handle_action, caller_of(update, context), query.data or "")
+    caller = caller_of(update, context)
+    reply = await asyncio.to_thread(conversation_of(context).handle_action, caller, query.data or "")
     navigating = (query.data or "").split(":")[0] in ("list", "law", "nav")
     texts = reply.messages()
     if navigating and len(texts) == 1 and query.message is not None:

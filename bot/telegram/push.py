@@ -96,7 +96,8 @@ class Pusher:
             return
         deadline = self.services.clock.local_text(round_.deadline)
         text = M.QUIZ_PUSH.format(name=member.name, n=len(round_.question_ids), deadline=deadline)
-        sent = await send_to_member(self.bot, self.services, member, _plain(text, buttons=[[Button(M.QUIZ_START_BUTTON, "quiz:")]]))
+        invitation = _plain(text, buttons=[[Button(M.QUIZ_START_BUTTON, "quiz:")]])
+        sent = await send_to_member(self.bot, self.services, member, invitation)
         await asyncio.to_thread(repository.mark_delivery, round_.id, member.id, sent.outcome, sent.error)
         if sent.outcome == "sent":
             report.sent += 1
@@ -132,7 +133,8 @@ async def report_unreachable(bot, services: Services, round_: Round) -> int:
     for unit, missing in by_unit.items():
         names = "、".join(m.name for m in missing)
         text = M.QUIZ_UNREACHABLE.format(unit=unit, n=len(missing), names=names)
-        outcomes = [(await send_to_member(bot, services, admin, _plain(text))).outcome for admin in admins_of(services, unit)]
+        outcomes = [(await send_to_member(bot, services, admin, _plain(text))).outcome
+                    for admin in admins_of(services, unit)]
         if "sent" in outcomes:
             told += 1
             for member in missing:
@@ -163,7 +165,8 @@ async def send_reminders(bot, services: Services) -> int:
             continue
         if not repository.record_reminder(round_.id, member.id):
             continue
-        sent = await send_to_member(bot, services, member, _plain(M.QUIZ_REMINDER.format(name=member.name, deadline=deadline)))
+        reminder = _plain(M.QUIZ_REMINDER.format(name=member.name, deadline=deadline))
+        sent = await send_to_member(bot, services, member, reminder)
         if sent.outcome == "sent":
             reminded += 1
         elif sent.outcome == "failed":
@@ -212,7 +215,8 @@ async def resume_push(services: Services, pusher: Pusher) -> PushReport | None:
             return None
     schedule = load_schedule(repository)
     today = clock.today()
-    if not schedule.enabled or not schedule.at("push", today, clock.tz) <= now < schedule.at("deadline", today, clock.tz):
+    pushed_at, deadline = schedule.at("push", today, clock.tz), schedule.at("deadline", today, clock.tz)
+    if not schedule.enabled or not pushed_at <= now < deadline:
         return None
     if repository.rounds_pushed_before(services.quizflow.week()) == 0:
         return None

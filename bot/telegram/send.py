@@ -68,7 +68,9 @@ async def send_reply(bot, chat_id: int, reply: Reply, reply_to: int | None = Non
         )
     if reply.document is not None:
         name, data = reply.document
-        await with_retries(bot.send_document, chat_id=chat_id, document=data, filename=name, caption=reply.caption[:1024])
+        await with_retries(
+            bot.send_document, chat_id=chat_id, document=data, filename=name, caption=reply.caption[:1024]
+        )
     if reply.photo is not None:
         await with_retries(bot.send_photo, chat_id=chat_id, photo=reply.photo)
 

@@ -46,7 +46,9 @@ class MemberStore(Database):
 
     # --- the roster ---------------------------------------------------------------------
 
-    def import_roster(self, rows: list[RosterRow], deactivate_missing: bool = False, unit: str | None = None) -> RosterReport:
+    def import_roster(
+        self, rows: list[RosterRow], deactivate_missing: bool = False, unit: str | None = None
+    ) -> RosterReport:
         """Add or update roster rows by 工号 in one transaction; optionally deactivate those not listed."""
         report = RosterReport()
         now = self.now()
@@ -135,7 +137,8 @@ class MemberStore(Database):
         return [
             row["name"]
             for row in self.records(
-                "SELECT DISTINCT u.name FROM units u JOIN members m ON m.unit_id = u.id WHERE m.active = 1 ORDER BY u.name"
+                "SELECT DISTINCT u.name FROM units u JOIN members m ON m.unit_id = u.id WHERE m.active = 1 "
+                "ORDER BY u.name"
             )
         ]
 

@@ -123,7 +123,8 @@ class ReportStore(MemberStore):
         results = {
             row["member_id"]: row
             for row in self.records(
-                "SELECT rr.member_id, sum(rr.attempts > 0) AS done, sum(rr.passed) AS passed, max(rr.best_score) AS best, "
+                "SELECT rr.member_id, sum(rr.attempts > 0) AS done, sum(rr.passed) AS passed, "
+                "max(rr.best_score) AS best, "
                 "sum(CASE WHEN rr.attempts > 0 THEN rr.best_score END) AS score_sum, max(rr.last_at) AS last "
                 f"FROM round_results rr WHERE {in_rounds}{in_unit} GROUP BY rr.member_id",
                 [since, until, *unit_params],
