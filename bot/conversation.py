@@ -30,7 +30,7 @@ from knowledge import messages as M
 from knowledge.access import Actor
 from knowledge.citations import parse_citation, resolve
 from knowledge.errors import CitationError, XuefaError
-from knowledge.members import BindError, bind_account
+from knowledge.invites import BindError, bind_account
 from knowledge.models import Article, short_title
 from knowledge.quizflow import Answered, NotYourQuiz, Step
 from knowledge.related import related_articles
@@ -136,15 +136,20 @@ class Conversation:
         if not code or caller.telegram_id is None:
             return self.say(M.WELCOME_UNKNOWN if actor is None else M.WELCOME_BOOTSTRAP)
         # A bootstrap admin binds their own roster code like anyone else, and is then that member.
+        services = self.services
         try:
-            member = bind_account(self.services.repository, caller.telegram_id, caller.chat_id, code)
+            bound = bind_account(services.repository, services.keyring, caller.telegram_id, caller.chat_id, code)
         except BindError as exc:
             return self.say(str(exc))
+        member = bound.member
         caller.actor = Actor.of(member)
-        return self.say(
+        reply = self.say(
             M.WELCOME_BOUND.format(name=member.name, unit=member.unit, role=member.role_label),
             *self._help_texts(caller.actor),
         )
+        if bound.replaced_chat_id is not None:  # the account it replaced should know, in case it was not them
+            reply.notices.append((bound.replaced_chat_id, M.REBOUND_OLD_ACCOUNT.format(name=member.name)))
+        return reply
 
     def help(self, caller: Caller, args: str = "") -> Reply:
         """Explain what the caller can do, by role."""

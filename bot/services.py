@@ -11,6 +11,7 @@ from bot.settings import Settings
 from knowledge.answers import Answer, Retriever, answer
 from knowledge.citations import LawCatalog
 from knowledge.clock import Clock
+from knowledge.keys import Keyring
 from knowledge.models import StudyList
 from knowledge.quizflow import QuizFlow
 from knowledge.store import Repository
@@ -29,6 +30,7 @@ class Services:
     settings: Settings
     repository: Repository
     clock: Clock
+    keyring: Keyring = field(default_factory=Keyring.ephemeral)  # keyed hashes of invite codes and accounts
     index: Retriever | None = None  # indexer.Index, or None until `xuefa index` has run
     llm: Composer | None = None  # when XUEFA_LLM_BASE_URL is set
     quizflow: QuizFlow = field(init=False)
@@ -96,7 +98,11 @@ def build_services(
 ) -> Services:
     """Open the database (unless given one) and, if one was built, load the saved index."""
     clock = clock or Clock(settings.tz)
-    services = Services(settings=settings, repository=repository or Repository(settings.db_path, clock), clock=clock)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    services = Services(
+        settings=settings, repository=repository or Repository(settings.db_path, clock), clock=clock,
+        keyring=Keyring.load(settings.key_path),
+    )
     if load_index:
         services.reload_index()
     if settings.llm_base_url:

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
         return self.db or self.data_dir / "xuefa.db"
 
     @property
+    def key_path(self) -> Path:
+        """Return the file of the secret key that invite codes are hashed with (mode 0600)."""
+        return self.data_dir / "secret.key"
+
+    @property
     def index_dir(self) -> Path:
         """Return the folder where the search index is saved."""
         return self.data_dir / "index"

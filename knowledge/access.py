@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from knowledge import messages as M
 from knowledge.errors import NotFound, XuefaError
+from knowledge.keys import Keyring
 from knowledge.members import Member
 
 if TYPE_CHECKING:
@@ -86,7 +87,9 @@ class Actor:
         return self.name or M.CLI_ACTOR
 
 
-def telegram_actor(repository: Repository, admins: list[int], telegram_id: int, name: str) -> Actor | None:
+def telegram_actor(
+    repository: Repository, keyring: Keyring, admins: list[int], telegram_id: int, name: str
+) -> Actor | None:
     """Return who a Telegram account is to xuefa: its bound member, a bootstrap admin, or None (a stranger).
 
     XUEFA_ADMINS only bootstraps a new deployment: it gives bureau-admin rights until a bureau
@@ -95,7 +98,11 @@ def telegram_actor(repository: Repository, admins: list[int], telegram_id: int, 
     member = repository.member_by_telegram(telegram_id)
     if member is not None:
         return Actor.of(member)
-    if telegram_id in admins and not repository.bureau_admin_bound() and not repository.account_retired(telegram_id):
+    if (
+        telegram_id in admins
+        and not repository.bureau_admin_bound()
+        and not repository.account_retired(telegram_id, keyring.account(telegram_id))
+    ):
         return Actor.bootstrap(telegram_id, name)
     return None
 

@@ -1,18 +1,14 @@
-"""Members: the roster, roles, one-time invite codes and binding a Telegram account."""
+"""Members: the roster, roles, and when each person is on it (invite codes live in knowledge.invites)."""
 
 from __future__ import annotations
 
 import bisect
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge import messages as M
-from knowledge.clock import iso
 from knowledge.errors import ValidationError, XuefaError
 from knowledge.tables import read_table
 
@@ -24,11 +20,6 @@ _ROLE_WORDS = {label: role for role, label in M.ROLE_LABELS.items()} | {role: ro
 _ROLE_WORDS |= {"老师": "teacher", "管理员": "unit_admin", "校管理员": "unit_admin", "局领导": "leader"}
 _STAFF_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PHONE_NUMBER = re.compile(r"^1\d{10}$")
-# No 0/O, 1/I/L: codes are typed from paper as often as tapped from a link.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 10
-MAX_FAILED_BINDS = 5
-BIND_WINDOW = timedelta(hours=1)
 _NAME, _STAFF, _UNIT, _ROLE = M.ROSTER_COLUMNS
 _PHONE = M.ROSTER_PHONE_COLUMN
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -208,44 +199,3 @@ def _check_row(values: dict[str, str], seen: dict[str, int], unit: str | None) -
         if _ROLE_WORDS[values[_ROLE]] in ("bureau_admin", "leader"):
             return M.ROSTER_ROLE_FORBIDDEN.format(value=values[_ROLE])
     return None
-
-
-def new_code() -> str:
-    """Return a fresh invite code: 10 characters, about 50 bits, from the unambiguous alphabet."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def code_hash(code: str) -> str:
-    """Hash a code as typed (case and spaces ignored); only hashes are stored."""
-    normalized = re.sub(r"[\s-]", "", code).upper()
-    return hashlib.sha256(normalized.encode()).hexdigest()
-
-
-class BindError(XuefaError):
-    """A failed attempt to bind a Telegram account with an invite code."""
-
-
-def bind_account(repository: Repository, telegram_id: int, chat_id: int, code: str) -> Member:
-    """Bind a Telegram account to the member an invite code was issued for."""
-    since = iso(repository.clock.now() - BIND_WINDOW)
-    if repository.failed_bind_attempts(telegram_id, since) >= MAX_FAILED_BINDS:
-        raise BindError(M.BIND_TOO_MANY)
-    already = repository.member_by_telegram(telegram_id)
-    if already is not None:
-        raise BindError(M.BIND_ALREADY.format(name=already.name))
-    invite = repository.invite(code_hash(code))
-    if invite is None:
-        repository.record_bind_attempt(telegram_id, ok=False)
-        raise BindError(M.BIND_WRONG_CODE)
-    if invite.used_at is not None:
-        repository.record_bind_attempt(telegram_id, ok=False)
-        raise BindError(M.BIND_USED_CODE)
-    member = repository.member(invite.member_id)
-    if member is None or not member.active:
-        repository.record_bind_attempt(telegram_id, ok=False)
-        raise BindError(M.BIND_INACTIVE)
-    if not repository.bind_member(invite.member_id, telegram_id, chat_id, code_hash(code)):
-        repository.record_bind_attempt(telegram_id, ok=False)
-        raise BindError(M.BIND_USED_CODE)
-    repository.record_bind_attempt(telegram_id, ok=True)
-    return repository.member(invite.member_id)

@@ -10,7 +10,7 @@ from telegram.ext import Application, TypeHandler
 from bot.services import Services, build_services
 from bot.settings import Settings
 from knowledge.clock import Clock
-from knowledge.members import code_hash, parse_roster
+from knowledge.members import parse_roster
 from knowledge.sources import load_files
 from knowledge.store import Repository
 from knowledge.studylists import parse_study_lists
@@ -25,11 +25,9 @@ STUDY_LIST = (
 
 
 def bind(repository: Repository, staff_no: str, user_id: int) -> None:
-    """Bind a member's Telegram account the way /start does: issue a code, then use it."""
+    """Bind a member's Telegram account (user id = private chat id), as a used code would."""
     member = repository.find_members(staff_no)[0]
-    digest = code_hash(f"CODE{staff_no}")
-    repository.replace_invite_codes([(member.id, digest)])
-    assert repository.bind_member(member.id, user_id, user_id, digest)
+    repository.bind_telegram(member.id, user_id, user_id, f"account-{user_id}")
 
 
 def bot_services(folder, shared, api: FakeBotAPI, roster: str, clock: Clock | None = None) -> Services:

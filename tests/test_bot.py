@@ -6,7 +6,6 @@ import pytest
 
 from bot.services import Services
 from bot.telegram.app import build_app
-from knowledge.members import code_hash
 from tests.botharness import BotHarness, bot_services
 
 ROSTER = "姓名,工号,单位,角色,手机\n张老师,T001,城关一小,教师,13800000001\n李校长,A001,城关一小,单位管理员,\n王局,B001,县教育局,局管理员,\n赵书记,L001,县教育局,领导,\n"
@@ -21,7 +20,7 @@ def services(tmp_path, shared, api):
 
 def issue_code(services: Services, staff_no: str, code: str) -> None:
     member = services.repository.find_members(staff_no)[0]
-    services.repository.replace_invite_codes([(member.id, code_hash(code))])
+    services.repository.replace_invite_codes([(member.id, services.keyring.code(code), "2999-01-01T00:00:00+00:00")])
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from bot.settings import Settings
 from knowledge import messages as M
 from knowledge.access import Actor
 from knowledge.clock import Clock
-from knowledge.members import RosterRow, code_hash
+from knowledge.members import RosterRow
 from knowledge.models import Focus, StudyList, StudyListLaw
 from knowledge.store import Repository
 
@@ -63,7 +63,8 @@ def test_strangers_only_learn_how_to_register(talk):
 
 def test_a_code_binds_the_account_and_the_caller_becomes_that_member(talk):
     repository = talk.services.repository
-    repository.replace_invite_codes([(repository.find_members("T001")[0].id, code_hash("GOODCODE22"))])
+    member = repository.find_members("T001")[0]
+    repository.replace_invite_codes([(member.id, talk.services.keyring.code("GOODCODE22"), "2999-01-01T00:00:00+00:00")])
     stranger = caller(talk, None, 4004)
     assert "注册成功！张伟（城关一小，教师）" in say(talk, stranger, "/start goodcode22")
     assert stranger.actor.member.staff_no == "T001" and repository.member_by_telegram(4004).staff_no == "T001"

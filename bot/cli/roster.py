@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
@@ -11,7 +10,9 @@ import click
 from bot.cli.main import Context, cli, pass_context
 from knowledge import access
 from knowledge import messages as M
-from knowledge.members import code_hash, new_code, parse_roster
+from knowledge.invites import DEFAULT_EXPIRY_DAYS, issue_codes
+from knowledge.members import parse_roster
+from knowledge.reports.csvfile import write_rows
 
 
 @cli.group(help=M.HELP_ROSTER)
@@ -33,21 +34,25 @@ def import_roster(ctx: Context, file: Path, skip_invalid: bool, deactivate_missi
 
 @roster.command("codes", help=M.HELP_ROSTER_CODES)
 @click.option("--unit", help=M.OPT_CODES_UNIT)
-@click.option("--all", "include_bound", is_flag=True, help=M.OPT_CODES_ALL)
+@click.option("--expires", "days", default=DEFAULT_EXPIRY_DAYS, show_default=True, type=int, help=M.OPT_CODES_EXPIRES)
+@click.option("--rebind", is_flag=True, help=M.OPT_CODES_REBIND)
 @pass_context
-def codes(ctx: Context, unit: str | None, include_bound: bool) -> None:
-    members = [m for m in ctx.repository.members(unit=unit) if include_bound or m.telegram_id is None]
-    if not members:
+def codes(ctx: Context, unit: str | None, days: int, rebind: bool) -> None:
+    issued = issue_codes(ctx.repository, ctx.services.keyring, ctx.repository.members(unit=unit), days, rebind)
+    if not issued:
         click.echo(M.CODES_NONE, err=True)
         return
-    issued = [(member, new_code()) for member in members]
-    ctx.repository.replace_invite_codes([(member.id, code_hash(code)) for member, code in issued])
     username = ctx.settings.bot_username
-    writer = csv.writer(sys.stdout)
-    writer.writerow(M.CODES_HEADER)
-    for member, code in issued:
-        link = f"https://t.me/{username}?start={code}" if username else ""
-        writer.writerow([member.staff_no, member.name, member.unit, code, link])
+    rows = [
+        [item.member.staff_no, item.member.name, item.member.unit, item.code,
+         f"https://t.me/{username}?start={item.code}" if username else "", ctx.clock.local_text(item.expires_at)]
+        for item in issued
+    ]
+    write_rows(sys.stdout, M.CODES_HEADER, rows)
+    access.audit(ctx.repository, ctx.actor, "codes", f"{unit or M.REPORT_ALL_UNITS} {len(issued)}")
+    rebinding = sum(item.rebinding for item in issued)
+    if rebinding:
+        click.echo(M.CODES_REBINDING.format(n=rebinding), err=True)
     if not username:
         click.echo(M.CODES_NO_USERNAME, err=True)
 

@@ -81,6 +81,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     # Off the event loop: an answer may wait seconds on an LLM or a busy database, and the jobs must keep running.
     reply = await asyncio.to_thread(conversation_of(context).handle_command, caller, name, args)
     await send_reply(context.bot, message.chat_id, reply)
+    for chat_id, text in reply.notices:
+        try:
+            await send_reply(context.bot, chat_id, _say(text))
+        except TelegramError as exc:  # the old account may have blocked the bot or be gone
+            log.warning("could not tell a replaced account: %s", exc)
     if caller.actor is not None and caller.actor != before:  # just bound: give them their role's menu
         await set_chat_menu(context.bot, caller.actor, message.chat_id)
 

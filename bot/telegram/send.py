@@ -36,7 +36,7 @@ def caller_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller:
     user, chat = update.effective_user, update.effective_chat
     services = services_of(context)
     actor = (
-        access.telegram_actor(services.repository, services.settings.admins, user.id, user.full_name)
+        access.telegram_actor(services.repository, services.keyring, services.settings.admins, user.id, user.full_name)
         if user else None
     )
     return Caller(actor, user.id if user else None, chat.id if chat else None)

@@ -22,10 +22,11 @@ def member_record(active: int, reachable: int, **row) -> Member:
 
 @dataclass
 class Invite:
-    """An issued invite code, by its hash: whose it is and whether it was used."""
+    """An issued invite code, by its hash: whose it is, whether it was used, until when it is valid."""
 
     member_id: int
     used_at: str | None
+    expires_at: str | None
 
 
 @dataclass
@@ -86,8 +87,17 @@ class MemberStore(Database):
         return self.db["units"].insert({"name": name, "created_at": now}).last_pk
 
     def _deactivate(self, member_id: int, now: str) -> None:
+        # Keep the record (rounds, answers, sessions) but not what is needed only to reach the person:
+        # the phone number and the Telegram account go; the account is remembered as a keyed hash.
         self.db.execute(
-            "UPDATE members SET active = 0, deactivated_at = ?, updated_at = ? WHERE id = ?", [now, now, member_id]
+            "INSERT OR IGNORE INTO retired_accounts (account_hash, retired_at) "
+            "SELECT account_hash, ? FROM members WHERE id = ? AND account_hash IS NOT NULL",
+            [now, member_id],
+        )
+        self.db.execute(
+            "UPDATE members SET active = 0, deactivated_at = ?, updated_at = ?, phone = '', telegram_id = NULL, "
+            "chat_id = NULL, account_hash = NULL WHERE id = ?",
+            [now, now, member_id],
         )
         self.db.execute("DELETE FROM invite_codes WHERE member_id = ? AND used_at IS NULL", [member_id])
 
@@ -120,9 +130,13 @@ class MemberStore(Database):
             "SELECT 1 FROM members WHERE role = 'bureau_admin' AND active = 1 AND telegram_id IS NOT NULL LIMIT 1"
         ))
 
-    def account_retired(self, telegram_id: int) -> bool:
-        """Tell whether a Telegram account belongs to a deactivated member."""
-        return bool(self.scalar("SELECT 1 FROM members WHERE telegram_id = ? AND active = 0 LIMIT 1", [telegram_id]))
+    def account_retired(self, telegram_id: int, account_hash: str) -> bool:
+        """Tell whether a Telegram account belonged to a deactivated member."""
+        return bool(
+            self.scalar("SELECT 1 FROM retired_accounts WHERE account_hash = ?", [account_hash])
+            # members deactivated before accounts were retired by hash (migration 0006) still hold the id
+            or self.scalar("SELECT 1 FROM members WHERE telegram_id = ? AND active = 0 LIMIT 1", [telegram_id])
+        )
 
     def find_members(self, query: str) -> list[Member]:
         """Return members whose 工号 or 姓名 is exactly the query (active ones first)."""
@@ -142,50 +156,59 @@ class MemberStore(Database):
             )
         ]
 
-    # --- invite codes and bound accounts ------------------------------------------------
+    # --- invite codes, sign-ins and bound accounts --------------------------------------
 
-    def replace_invite_codes(self, codes: list[tuple[int, str]]) -> None:
-        """Store fresh code hashes, invalidating each member's older unused codes."""
+    def replace_invite_codes(self, codes: list[tuple[int, str, str]]) -> None:
+        """Store fresh code hashes (member, hash, expiry), invalidating each member's older unused codes."""
         now = self.now()
         with self.transaction():
-            for member_id, digest in codes:
+            for member_id, digest, expires_at in codes:
                 self.db.execute("DELETE FROM invite_codes WHERE member_id = ? AND used_at IS NULL", [member_id])
-                self.db["invite_codes"].insert({"code_hash": digest, "member_id": member_id, "created_at": now})
+                self.db["invite_codes"].insert(
+                    {"code_hash": digest, "member_id": member_id, "created_at": now, "expires_at": expires_at}
+                )
 
     def invite(self, digest: str) -> Invite | None:
         """Return the invite issued with this code hash, if any."""
-        return self.record("SELECT member_id, used_at FROM invite_codes WHERE code_hash = ?", [digest], Invite)
+        return self.record(
+            "SELECT member_id, used_at, expires_at FROM invite_codes WHERE code_hash = ?", [digest], Invite
+        )
 
-    def bind_member(self, member_id: int, telegram_id: int, chat_id: int, digest: str) -> bool:
-        """Use up the code and bind the account, atomically; False if the code was used meanwhile."""
+    def use_code(self, digest: str, used_on: str) -> bool:
+        """Mark a code used, once: False if it was used meanwhile (two attempts at once: one wins)."""
+        with self.transaction():
+            cursor = self.db.execute(
+                "UPDATE invite_codes SET used_at = ?, used_on = ? WHERE code_hash = ? AND used_at IS NULL",
+                [self.now(), used_on, digest],
+            )
+            return cursor.rowcount == 1
+
+    def bind_telegram(self, member_id: int, telegram_id: int, chat_id: int, account_hash: str) -> int | None:
+        """Bind a Telegram account to a member; return the chat of the account it replaced, if any."""
         now = self.now()
         with self.transaction():
-            used = self.db.execute(
-                "UPDATE invite_codes SET used_at = ?, used_by = ? WHERE code_hash = ? AND used_at IS NULL",
-                [now, telegram_id, digest],
-            )
-            if used.rowcount != 1:
-                return False
+            previous = self.scalar("SELECT chat_id FROM members WHERE id = ?", [member_id])
+            # An account that belonged to a deactivated member is free again.
             self.db.execute(
                 "UPDATE members SET telegram_id = NULL, chat_id = NULL WHERE telegram_id = ? AND active = 0",
                 [telegram_id],
             )
             self.db.execute(
-                "UPDATE members SET telegram_id = ?, chat_id = ?, bound_at = ?, reachable = 1, updated_at = ? "
-                "WHERE id = ?",
-                [telegram_id, chat_id, now, now, member_id],
+                "UPDATE members SET telegram_id = ?, chat_id = ?, account_hash = ?, bound_at = ?, reachable = 1, "
+                "updated_at = ? WHERE id = ?",
+                [telegram_id, chat_id, account_hash, now, now, member_id],
             )
-        return True
+        return previous
 
-    def record_bind_attempt(self, telegram_id: int, ok: bool) -> None:
-        """Record a registration attempt, for rate limiting failures."""
+    def record_sign_in(self, subject: str, ok: bool) -> None:
+        """Record a sign-in or registration attempt, for rate limiting failures."""
         with self.transaction():
-            self.db["bind_attempts"].insert({"telegram_id": telegram_id, "at": self.now(), "ok": int(ok)})
+            self.db["sign_in_attempts"].insert({"subject": subject, "at": self.now(), "ok": int(ok)})
 
-    def failed_bind_attempts(self, telegram_id: int, since: str) -> int:
-        """Count failed registration attempts of an account since a time."""
+    def failed_sign_ins(self, subject: str, since: str) -> int:
+        """Count failed attempts of a subject since a time."""
         return self.scalar(
-            "SELECT count(*) FROM bind_attempts WHERE telegram_id = ? AND ok = 0 AND at >= ?", [telegram_id, since]
+            "SELECT count(*) FROM sign_in_attempts WHERE subject = ? AND ok = 0 AND at >= ?", [subject, since]
         )
 
     def set_reachable(self, member_id: int, reachable: bool) -> None:

@@ -1,0 +1,135 @@
+"""One-time invite codes: issued per person, used once on Telegram or the web, rate-limited, expiring.
+
+A code is stored only as a keyed hash (knowledge.keys), with its expiry. Redeeming it is one
+rule for every channel: the code exists, is unused and unexpired, its member is active, and the
+one asking has not failed too often lately.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from knowledge import messages as M
+from knowledge.clock import iso
+from knowledge.errors import XuefaError
+from knowledge.keys import Keyring
+from knowledge.members import Member
+
+if TYPE_CHECKING:
+    from knowledge.store import Repository
+
+# No 0/O, 1/I/L: codes are typed from paper as often as tapped from a link.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10  # about 50 bits
+DEFAULT_EXPIRY_DAYS = 30
+MAX_EXPIRY_DAYS = 366
+MAX_FAILED = 5  # failed attempts of one subject within WINDOW lock it out for the rest of the window
+WINDOW = timedelta(hours=1)
+
+
+class BindError(XuefaError):
+    """A code that cannot be redeemed, with the reason for the person who typed it."""
+
+
+@dataclass
+class IssuedCode:
+    """A fresh code for one member; rebinding when the member already has a bound account."""
+
+    member: Member
+    code: str
+    expires_at: str
+    rebinding: bool = False
+
+
+@dataclass
+class Bound:
+    """A Telegram account bound with a code, and the chat of the account it replaced, if any."""
+
+    member: Member
+    replaced_chat_id: int | None = None
+
+
+def new_code() -> str:
+    """Return a fresh invite code: 10 characters from the unambiguous alphabet."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def issue_codes(
+    repository: Repository, keyring: Keyring, members: list[Member], days: int = DEFAULT_EXPIRY_DAYS,
+    rebind: bool = False,
+) -> list[IssuedCode]:
+    """Issue a code to each active member without a bound account (with rebind, to bound ones too).
+
+    A new code replaces the member's unused ones. Nothing is stored but keyed hashes.
+    """
+    if not 1 <= days <= MAX_EXPIRY_DAYS:
+        raise XuefaError(M.CODES_BAD_EXPIRY.format(days=days, high=MAX_EXPIRY_DAYS))
+    expires_at = iso(repository.clock.now() + timedelta(days=days))
+    issued = [
+        IssuedCode(member, new_code(), expires_at, rebinding=member.telegram_id is not None)
+        for member in members
+        if member.active and (rebind or member.telegram_id is None)
+    ]
+    repository.replace_invite_codes([(item.member.id, keyring.code(item.code), expires_at) for item in issued])
+    return issued
+
+
+def _check_rate(repository: Repository, subjects: list[tuple[str, int]]) -> None:
+    since = iso(repository.clock.now() - WINDOW)
+    if any(repository.failed_sign_ins(subject, since) >= limit for subject, limit in subjects):
+        raise BindError(M.BIND_TOO_MANY)
+
+
+def _fail(repository: Repository, subjects: list[tuple[str, int]], message: str) -> BindError:
+    for subject, _ in subjects:
+        repository.record_sign_in(subject, ok=False)
+    return BindError(message)
+
+
+def redeem(
+    repository: Repository, keyring: Keyring, code: str, subjects: list[tuple[str, int]], used_on: str,
+    staff_no: str | None = None,
+) -> Member:
+    """Use up a code and return its member, or raise BindError saying why not.
+
+    subjects are (who is asking, how many failures an hour they are allowed): a Telegram account,
+    a staff number typed on the web sign-in page, a client address. staff_no, when given, must
+    be the code's member (the web asks for both; a wrong pair is a wrong code).
+    """
+    _check_rate(repository, subjects)
+    digest = keyring.code(code)
+    invite = repository.invite(digest)
+    if invite is None:
+        raise _fail(repository, subjects, M.BIND_WRONG_CODE)
+    member = repository.member(invite.member_id)
+    if staff_no is not None and (member is None or member.staff_no != staff_no.strip().upper()):
+        raise _fail(repository, subjects, M.BIND_WRONG_CODE)
+    if invite.used_at is not None:
+        raise _fail(repository, subjects, M.BIND_USED_CODE)
+    if invite.expires_at is not None and invite.expires_at <= repository.now():
+        raise _fail(repository, subjects, M.BIND_EXPIRED_CODE)
+    if member is None or not member.active:
+        raise _fail(repository, subjects, M.BIND_INACTIVE)
+    if not repository.use_code(digest, used_on):
+        raise _fail(repository, subjects, M.BIND_USED_CODE)  # another attempt won the race
+    for subject, _ in subjects:
+        repository.record_sign_in(subject, ok=True)
+    return member
+
+
+def bind_account(repository: Repository, keyring: Keyring, telegram_id: int, chat_id: int, code: str) -> Bound:
+    """Bind a Telegram account to the member a code was issued for; the code is used up."""
+    subjects = [(f"tg:{telegram_id}", MAX_FAILED)]
+    _check_rate(repository, subjects)
+    already = repository.member_by_telegram(telegram_id)
+    if already is not None:
+        raise BindError(M.BIND_ALREADY.format(name=already.name))
+    # Not one transaction: a refused code must leave its failed attempt recorded. The code is used
+    # up atomically first, and binding the account after it cannot fail for another reason.
+    member = redeem(repository, keyring, code, subjects, "telegram")
+    previous = repository.bind_telegram(member.id, telegram_id, chat_id, keyring.account(telegram_id))
+    replaced = previous if previous is not None and previous != chat_id else None
+    return Bound(repository.member(member.id), replaced)
