@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -29,31 +30,83 @@ class Reply:
     notices: list[tuple[int, str]] = field(default_factory=list)  # (chat, plain text) to tell someone else
 
     def messages(self, limit: int = TELEGRAM_LIMIT) -> list[str]:
-        """Pack the parts into as few messages as fit the limit, in order."""
+        """Pack the HTML parts into as few messages as fit the limit, in order; an empty part is dropped.
+
+        Lengths are counted in UTF-16 units of the raw HTML, which is never less than what
+        Telegram counts (the text after its tags are parsed), so every message is accepted.
+        """
         packed: list[str] = []
-        for part in (piece for part in self.parts for piece in _split(part, limit)):
-            if packed and len(packed[-1]) + 2 + len(part) <= limit:
+        for part in (piece for part in self.parts if part.strip() for piece in split_html(part, limit)):
+            if packed and units(packed[-1]) + 2 + units(part) <= limit:
                 packed[-1] += "\n\n" + part
             else:
                 packed.append(part)
         return packed
 
 
-def _split(part: str, limit: int) -> list[str]:
-    """Split an over-long part at line breaks; markup never spans lines except quotes, which come pre-split."""
-    if len(part) <= limit:
-        return [part]
-    pieces, current = [], ""
-    for line in part.split("\n"):
-        while len(line) > limit:  # a single line longer than a message: cut it (plain text only)
-            pieces.append(line[:limit])
-            line = line[limit:]
-        if current and len(current) + 1 + len(line) > limit:
-            pieces.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    return pieces + ([current] if current else [])
+def units(text: str) -> int:
+    """Return the length Telegram counts: UTF-16 code units (an emoji outside the BMP is two)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+_TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]|&", re.DOTALL)
+_TAG_NAME = re.compile(r"</?\s*([a-zA-Z-]+)")
+
+
+def split_html(text: str, limit: int) -> list[str]:
+    """Split HTML into pieces of at most limit units, never inside a tag or an entity.
+
+    A tag open at a cut is closed at the end of the piece and opened again (as written) at the
+    start of the next, so every piece is balanced on its own: a long <blockquote> stays a quote
+    on both sides. Cuts fall at the last line break when one lies in the second half of the piece.
+    """
+    if units(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    tokens: list[str] = []  # the current piece, token by token
+    before: list[tuple[tuple[str, str], ...]] = []  # the open tags before each token of the piece
+    stack: list[tuple[str, str]] = []  # open tags after the last token: (name, opening tag as written)
+
+    def size(items: list[str]) -> int:
+        return sum(units(t) for t in items)
+
+    def close(tags) -> str:
+        return "".join(f"</{name}>" for name, _ in reversed(tags))
+
+    def cut() -> None:
+        nonlocal tokens, before
+        breaks = [i for i, token in enumerate(tokens) if token == "\n" and size(tokens[:i]) > limit // 2]
+        at = breaks[-1] if breaks else len(tokens)
+        state = list(before[at]) if at < len(tokens) else list(stack)
+        pieces.append("".join(tokens[:at]) + close(state))
+        skip = at + 1 if at < len(tokens) else at  # the line break at the cut is not carried over
+        tail, tail_before = tokens[skip:], before[skip:]
+        tokens = [opening for _, opening in state] + tail
+        before = [tuple(state[:n]) for n in range(len(state))] + tail_before
+
+    for token in _TOKEN.findall(text):
+        after = _wind(stack, token)
+        if tokens and size(tokens) + units(token) + units(close(after)) > limit:
+            cut()
+        before.append(tuple(stack))
+        tokens.append(token)
+        stack[:] = after
+    if tokens:
+        pieces.append("".join(tokens) + close(stack))
+    return [piece for piece in pieces if piece.strip()]
+
+
+def _wind(stack: list[tuple[str, str]], token: str) -> list[tuple[str, str]]:
+    """Return the open tags after a token: an opening tag pushes, a closing tag pops its match."""
+    if not token.startswith("<") or len(token) == 1 or token.endswith("/>"):
+        return list(stack)
+    match = _TAG_NAME.match(token)
+    if not match:
+        return list(stack)
+    name = match.group(1).lower()
+    if token.startswith("</"):
+        return stack[:-1] if stack and stack[-1][0] == name else list(stack)
+    return [*stack, (name, token)]
 
 
 class Formatter(Protocol):

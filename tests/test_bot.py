@@ -194,3 +194,38 @@ async def test_stale_or_forged_buttons_get_a_polite_answer(bot, services):
         assert calls and "该按钮已失效" in calls[-1].params["text"]
     assert await bot.press(teacher, message, "qa:1:2:3") == []  # a quiz button answers with a toast
     assert "该按钮已失效" in bot.api.calls_to("answerCallbackQuery")[-1].params["text"]
+
+
+async def test_files_sent_to_a_group_are_refused_and_never_imported(bot, services):
+    admin = await register(bot, services, 5005, "A001")
+    group = bot.api.group()
+    roster = "姓名,工号,单位,角色,手机\n钱老师,T002,城关一小,教师,13900000002\n".encode()
+    calls = await bot.replies_to(lambda: bot.api.send_document(admin, "roster.csv", roster, chat=group), group.id)
+    [refusal] = [call.params["text"] for call in calls]
+    assert refusal == "名册和题库含有个人信息，请在与我的私聊中发送文件，不要发到群里。"
+    assert services.repository.find_members("T002") == []  # and no row report with names reached the group
+
+
+async def test_an_edited_message_does_not_run_a_command_again(bot, services):
+    teacher = await register(bot, services, 1001, "T001")
+    message = bot.api.send_text(teacher, "/article 教师法第八条")
+    await bot.handled_update(bot.api.last_update_id)
+    before = len(bot.api.calls_to("sendMessage"))
+    edited = {**message, "text": "/article 教师法第九条", "edit_date": message["date"] + 5}
+    bot.api.push_update({"edited_message": edited})
+    await bot.handled_update(bot.api.last_update_id)
+    assert len(bot.api.calls_to("sendMessage")) == before
+    assert [entry.question for entry in services.repository.question_log()] == ["教师法第八条"]
+
+
+async def test_the_error_log_names_the_update_but_not_what_was_said(bot, services, caplog):
+    teacher = await register(bot, services, 1001, "T001")
+    services.repository.db.execute(
+        "CREATE TRIGGER broken BEFORE INSERT ON question_log BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    with caplog.at_level("ERROR"):
+        [reply] = await bot.text(teacher, "/article 教师法第八条 张老师的私事")
+    assert reply == "系统繁忙，请稍后再试。"
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "error while handling update" in logged
+    assert "张老师" not in logged and "教师法第八条" not in logged and "1001" not in logged

@@ -40,3 +40,35 @@ def test_plain_parts_longer_than_a_message_are_split_at_line_breaks():
 def test_plain_formatting_for_the_console():
     parts = quote_article(Plain(), long_article(), marks=["总则如下："])
     assert parts[0].startswith("  │ 【总则如下：】")
+
+
+def tags_balanced(text: str) -> bool:
+    """Tell whether every tag is closed, in order (what Telegram's HTML parser insists on)."""
+    stack = []
+    for tag in re.findall(r"<[^>]*>", text):
+        name = re.match(r"</?\s*([a-z-]+)", tag).group(1)
+        if tag.startswith("</"):
+            if not stack or stack.pop() != name:
+                return False
+        else:
+            stack.append(name)
+    return not stack
+
+
+def test_a_paragraph_longer_than_a_message_is_cut_with_its_tags_closed_and_reopened():
+    paragraph = "学" * 7700  # one line, no break to cut at
+    messages = Reply(parts=[Html().quote(Html().esc(paragraph))]).messages()
+    assert len(messages) == 2 and all(tags_balanced(m) and len(m) <= 4096 for m in messages)
+    assert all(m.startswith("<blockquote>") and m.endswith("</blockquote>") for m in messages)
+    assert "".join(re.sub(r"<[^>]+>", "", m) for m in messages) == paragraph
+
+
+def test_entities_are_never_cut_in_half():
+    messages = Reply(parts=[Html().esc("&" * 1200)]).messages()
+    assert len(messages) == 2 and all(re.fullmatch(r"(&amp;)+", m) for m in messages)
+    assert sum(m.count("&amp;") for m in messages) == 1200
+
+
+def test_limits_count_utf16_units_and_empty_parts_are_not_sent():
+    messages = Reply(parts=["", "  ", "😀" * 3000]).messages()  # an emoji is two units to Telegram
+    assert [len(m.encode("utf-16-le")) // 2 for m in messages] == [4096, 1904]

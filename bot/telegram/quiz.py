@@ -14,13 +14,31 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.render import feedback, question_heading, question_reply, quiz_intro, result_reply
-from bot.reply import Html, Reply
+from bot.reply import Html, Reply, units
 from bot.services import Services
 from bot.telegram.send import caller_of, keyboard, send_reply, services_of, with_retries
 from knowledge import messages as M
 from knowledge.quizflow import Answered, NotYourQuiz, QuizStale, Step
 from knowledge.quizzes import EXPLANATION_MAX, STEM_MAX
 from knowledge.rounds import QuizError
+
+
+def poll_explanation(text: str) -> str:
+    """Fit an explanation to a quiz poll: at most 200 characters (UTF-16) and 2 line feeds, as Telegram requires.
+
+    A bank's 解析 may run over several lines; the lines after the second join with spaces.
+    """
+    lines = text.split("\n")
+    text = "\n".join([*lines[:2], " ".join(lines[2:])]) if len(lines) > 3 else text
+    if units(text) <= EXPLANATION_MAX:
+        return text
+    kept, size = [], 0
+    for ch in text:
+        size += units(ch)
+        if size > EXPLANATION_MAX - 1:
+            break
+        kept.append(ch)
+    return "".join(kept) + "…"
 
 
 def _say(text: str) -> Reply:
@@ -51,7 +69,7 @@ async def present(bot, services: Services, chat_id: int, step: Step) -> None:
         type=Poll.QUIZ,
         correct_option_ids=question.answer,
         is_anonymous=False,
-        explanation=question.explanation[:EXPLANATION_MAX],
+        explanation=poll_explanation(question.explanation),
     )
     await asyncio.to_thread(flow.presented, step, chat_id, message.message_id, message.poll.id)
 
