@@ -27,13 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from knowledge import messages as M  # noqa: E402
-from knowledge.models import Article, Law, short_title  # noqa: E402
+from knowledge.models import Article, Law  # noqa: E402
 from knowledge.quizgen import (  # noqa: E402
     GENERATOR_NAMES,
     GENERATORS,
     TRIES,
+    Context,
     LawPool,
-    _Context,
     generate,
     is_boilerplate,
     law_texts,
@@ -241,7 +241,7 @@ def offered(
         if is_boilerplate(article):
             continue
         for name, _kind, make in GENERATORS:
-            ctx = _Context(
+            ctx = Context(
                 article=article,
                 pool=rounds.pool(article.law_title),
                 rng=rng,
@@ -332,11 +332,13 @@ def table(tally: dict[str, Counter], items: dict, drawn_items: dict, rounds: dic
     total_drawn = sum(r["questions"] for r in drawn_items["rows"].values())
     lines = []
     for name in (*GENERATOR_NAMES, "all"):
-        pick = (lambda figures: figures.get(name, Counter())) if name != "all" else (
-            lambda figures: sum(figures.values(), Counter())
-        )
+
+        def pick(figures: dict[str, Counter], name: str = name) -> Counter:
+            return sum(figures.values(), Counter()) if name == "all" else figures.get(name, Counter())
+
         cand, item, draw, round_ = pick(tally), pick(items["rows"]), pick(drawn_items["rows"]), pick(rounds["rows"])
-        values = items["ratios"].get(name, []) if name != "all" else sum(items["ratios"].values(), [])
+        ratios = items["ratios"]
+        values = [r for v in ratios.values() for r in v] if name == "all" else ratios.get(name, [])
         lines.append([
             name, str(cand["made"]), _share(cand["valid"], cand["made"]), str(item["questions"]),
             _share(item["same_kind"], item["distractors"]), _share(item["close_length"], item["distractors"]),
