@@ -26,22 +26,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from knowledge import messages as M  # noqa: E402
-from knowledge.models import Article, Law  # noqa: E402
-from knowledge.quizgen import (  # noqa: E402
+from knowledge.models import Article, Law
+from knowledge.quizgen import (
     GENERATOR_NAMES,
     GENERATORS,
     TRIES,
+    WHICH_ARTICLE_CAP,
     Context,
     LawPool,
+    body_class,
+    draw,
     generate,
     is_boilerplate,
+    is_frame,
     law_texts,
+    mine_bodies,
     split_sentences,
 )
-from knowledge.quizzes import BLANK, QuizQuestion, template_pattern, validate  # noqa: E402
-from knowledge.sources import load_files  # noqa: E402
-from knowledge.studylists import parse_study_lists  # noqa: E402
+from knowledge.quizzes import QuizQuestion, quoted_texts, validate
+from knowledge.sources import load_files
+from knowledge.studylists import parse_study_lists
 
 RECENT_ROUNDS = 8  # as knowledge.rounds: articles of this many recent rounds are nearly never asked again
 CLOSE_LENGTH = 2 / 3  # a distractor is "close in length" when the shorter option is at least 2/3 of the longer
@@ -50,21 +54,10 @@ CLOSE_LENGTH = 2 / 3  # a distractor is "close in length" when the shorter optio
 
 _PLACEHOLDER = re.compile(r"(?:答案|选项|选择)?\s*[A-Fa-fＡ-Ｆａ-ｆ]|[^\u4e00-\u9fff]*")
 _LABEL = re.compile(r"第[零〇一二三四五六七八九十百千0-9]+条(?:之[一二三四五六七八九十]+)?")
-_GOVERNMENT = ("人民政府", "国务院", "政府")
-_OFFICE = ("部门", "机关", "机构", "委员会", "局", "法院", "检察院", "办公室", "院")
-_INSTITUTION = ("学校", "幼儿园", "单位", "组织", "企业", "中心", "协会", "集体", "社会", "家庭")
-_PERSON = ("人", "者", "父母", "家长", "员", "教师", "学生", "儿童", "未成年人")
-# A clause that opens with one of these is led by a preposition or an adverbial: its verb comes later.
-_PREP_HEADS = (
-    "根据", "按照", "依照", "依据", "依法", "对", "向", "与", "在", "自", "于", "为", "以", "经", "由", "将", "把",
-    "从", "同", "通过", "结合", "围绕", "及时", "严格", "优先", "主动", "积极", "认真", "切实", "充分",
-)  # fmt: skip
-
-
 _NUMERAL = re.compile(r"[零〇一二三四五六七八九十百千万亿两0-9]+")
 _FRACTION = re.compile(r"[一二三四五六七八九十]+分之[一二三四五六七八九十]+")
-# What opens a clause rather than a name: 有一定数量的专任教师, 及时通知委托人 end like bodies but are not.
-_NOT_BODY = re.compile(r"[，、；：]|^(?:有|通知|告知|联系|委托|设立|建立|取得|不|未)|的(?!市)")
+# The same office at another tier of government: 设区的市级人民政府公安部门 has a 的 no mined body has.
+_TIER_NAME = re.compile(r"(?:国务院|省级人民政府|设区的市级人民政府|县级人民政府|乡镇人民政府)(?:[^的，、；]{0,10}(?:部门|机构|机关))?")
 
 
 def option_kind(text: str, law_titles: set[str]) -> str:
@@ -83,16 +76,9 @@ def option_kind(text: str, law_titles: set[str]) -> str:
     unit = _NUMERAL.sub("#", text)
     if re.fullmatch(r"#[^#]{0,4}(?:#[^#]{1,2})?", unit):
         return f"number:{unit}"  # 十五日 -> #日, 九月十日 -> #月#日
-    if len(text) <= 16 and not _NOT_BODY.search(text):
-        if text.endswith(_GOVERNMENT):
-            return "body:government"
-        if text.endswith(_OFFICE):
-            return "body:office"
-        if text.endswith(_INSTITUTION):
-            return "body:institution"
-        if text.endswith(_PERSON):
-            return "body:person"
-    return "clause:prep" if text.startswith(_PREP_HEADS) else "clause:verb"
+    if _TIER_NAME.fullmatch(text) or text in mine_bodies(text + "应当"):
+        return f"body:{body_class(text)}"
+    return "clause:frame" if is_frame(text) else "clause:predicate"
 
 
 def closeness(one: str, other: str) -> float:
@@ -100,43 +86,10 @@ def closeness(one: str, other: str) -> float:
     return min(len(one), len(other)) / max(len(one), len(other), 1)
 
 
-# --- where an answer must be found verbatim ---------------------------------------------------------
-
-_CLOZE = template_pattern(M.QUIZ_CLOZE_STEM)
-_TRUEFALSE = template_pattern(M.QUIZ_TRUEFALSE_STEM)
-_WHICH_LAW = template_pattern(M.QUIZ_WHICH_LAW_STEM)
-_WHICH_ARTICLE = template_pattern(M.QUIZ_WHICH_ARTICLE_STEM)
-_EXPLANATION = template_pattern(M.QUIZ_EXPLANATION)
-_END = "。；;，,：:"
-
-
-def evidence(q: QuizQuestion) -> list[str]:
-    """Return the texts a question claims the article says word for word.
-
-    A cloze's correct option and its sentence with that option filled in; a true/false question's
-    quoted original (and its statement when it is marked true); a which-law/which-article quote.
-    Final punctuation is dropped ("…；" may close a quoted piece as "…。"), and the ‘’ that replace
-    “” inside a quote are turned back, so only changes of wording count.
-    """
-    texts: list[str] = []
-    if (match := _CLOZE.fullmatch(q.stem)) and BLANK in q.stem:
-        answer = q.options[q.answer[0]]
-        texts += [answer, match.group("sentence").replace(BLANK, answer)]
-    elif match := _TRUEFALSE.fullmatch(q.stem):
-        if q.answer == [0]:
-            texts.append(match.group("statement"))
-    elif match := (_WHICH_LAW.fullmatch(q.stem) or _WHICH_ARTICLE.fullmatch(q.stem)):
-        texts.append(match.group("quote").replace("‘", "“").replace("’", "”"))
-    if q.kind == "truefalse" and (match := _EXPLANATION.fullmatch(q.explanation)):
-        texts.append(match.group("quote").removesuffix(M.QUIZ_ELLIPSIS))
-    return [t.rstrip(_END) for t in texts]
-
-
 def verbatim(q: QuizQuestion, article: Article) -> bool:
     """Tell whether everything the question quotes is in the cited article, word for word."""
-    text = article.text.replace("\n", "")
-    found = evidence(q)
-    return bool(found) and all(t and t in text for t in found)
+    found = quoted_texts(q)
+    return bool(found) and all(text and text in article.text for text in found)
 
 
 # --- drawing rounds ---------------------------------------------------------------------------------
@@ -193,22 +146,37 @@ def load(laws_dir: Path, lists_path: Path | None) -> tuple[list[Law], list[Scope
 
 
 class Rounds:
-    """Draws round after round the way knowledge.rounds.choose_questions does, without a store."""
+    """Draws round after round as a round would, without a store: with quizgen.draw, or with the loop
+    knowledge.rounds.choose_questions runs today (each article drawn offers its questions, one is
+    picked at random)."""
 
     def __init__(self, scopes: list[Scope], laws: list[Law]):
         self.scopes = scopes
         self.by_law = {law.title: law.articles for law in laws}
         self.pools: dict[str, LawPool] = {}
         self.texts = {scope.name: law_texts(scope.articles) for scope in scopes}
+        self.scope_of = {title: scope for scope in reversed(scopes) for title in scope.titles}
 
     def pool(self, title: str) -> LawPool:
         if title not in self.pools:
             self.pools[title] = LawPool.build(self.by_law[title])
         return self.pools[title]
 
-    def draw(self, scope: Scope, size: int, rng: random.Random) -> list[QuizQuestion]:
+    def draw(self, scope: Scope, size: int, rng: random.Random, strategy: str, cap: float) -> list[QuizQuestion]:
         asked = set().union(*scope.recent[-RECENT_ROUNDS:]) if scope.recent else set()
         weights = [w * (0.05 if a.id in asked else 1.0) for a, w in zip(scope.articles, scope.weights)]
+        if strategy == "draw":
+            chosen = draw(
+                scope.articles, rng, size, cap, weights=weights,
+                law_articles={title: self.by_law[title] for title in scope.titles},
+                other_titles=scope.titles, pools=self.pools,
+            )  # fmt: skip
+        else:
+            chosen = self.loop(scope, size, rng, weights)
+        scope.recent.append({q.article_id for q in chosen})
+        return chosen
+
+    def loop(self, scope: Scope, size: int, rng: random.Random, weights: list[float]) -> list[QuizQuestion]:
         chosen: list[QuizQuestion] = []
         while len(chosen) < size and any(weights):
             index = rng.choices(range(len(scope.articles)), weights=weights)[0]
@@ -221,7 +189,6 @@ class Rounds:
             if candidates:
                 chosen.append(rng.choice(candidates))
         rng.shuffle(chosen)
-        scope.recent.append({q.article_id for q in chosen})
         return chosen[:size]
 
 
@@ -235,18 +202,17 @@ def offered(
     and keep its first valid one, the question generate() offers a round."""
     tally: dict[str, Counter] = defaultdict(Counter)
     questions: list[QuizQuestion] = []
-    titles = sorted(rounds.by_law)
-    texts = law_texts(a for items in rounds.by_law.values() for a in items)
     for article in articles:
         if is_boilerplate(article):
             continue
+        scope = rounds.scope_of[article.law_title]  # which_law offers the laws of the article's list
         for name, _kind, make in GENERATORS:
             ctx = Context(
                 article=article,
                 pool=rounds.pool(article.law_title),
                 rng=rng,
-                other_titles=titles,
-                other_texts=texts,
+                other_titles=scope.titles,
+                other_texts=rounds.texts[scope.name],
                 sentences=split_sentences(article),
             )
             first = None
@@ -367,6 +333,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300, help="questions to draw in all (default 300)")
     parser.add_argument("--round-size", type=int, default=5, help="questions per round (default 5, the schedule's)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--strategy", choices=["draw", "loop"], default="draw",
+                        help="draw: knowledge.quizgen.draw; loop: what rounds.choose_questions does today")
+    parser.add_argument("--cap", type=float, default=WHICH_ARTICLE_CAP,
+                        help=f"most which-article share of a draw (default {WHICH_ARTICLE_CAP}; --strategy draw)")
+    parser.add_argument("--examples", type=int, default=0, help="print this many drawn questions per generator")
     args = parser.parse_args()
     started = time.perf_counter()
     laws, scopes = load(args.laws, Path(args.study_lists) if args.study_lists else None)
@@ -374,15 +345,20 @@ def main() -> None:
     law_titles = {law.short_title for law in laws}
     rng = random.Random(args.seed)
     rounds = Rounds(scopes, laws)
-    drawn = [rounds.draw(scopes[n % len(scopes)], args.round_size, rng) for n in range(math.ceil(args.n / args.round_size))]
+    drawn = [
+        rounds.draw(scopes[n % len(scopes)], args.round_size, rng, args.strategy, args.cap)
+        for n in range(math.ceil(args.n / args.round_size))
+    ]
     asked = sorted({q.article_id for questions in drawn for q in questions})
     tally, offers = offered((articles[i] for i in asked), rounds, random.Random(args.seed))
     flat = [q for questions in drawn for q in questions]
     lines = table(tally, grade_items(offers, articles, law_titles), grade_items(flat, articles, law_titles),
                   grade_rounds(drawn))
     print(
-        f"{len(flat)} questions drawn in {len(drawn)} rounds of {args.round_size} from {len(scopes)} lists over "
-        f"{args.laws} (seed {args.seed}); every generator run on the {len(asked)} articles asked\n"
+        f"{len(flat)} questions drawn ({args.strategy}"
+        f"{f', cap {args.cap:g}' if args.strategy == 'draw' else ''}) in {len(drawn)} rounds of {args.round_size} "
+        f"from {len(scopes)} lists over {args.laws} (seed {args.seed}); "
+        f"every generator run on the {len(asked)} articles asked\n"
     )
     print_table(lines)
     which = grade_rounds(drawn)["which_per_round"]
@@ -392,6 +368,19 @@ def main() -> None:
         f"rounds with 2 or more: {sum(w >= 2 for w in which)}/{len(which)}; placeholder distractors: {placeholders}"
     )
     print(f"{time.perf_counter() - started:.1f}s")
+    if args.examples:
+        print_examples(flat, args.examples)
+
+
+def print_examples(questions: list[QuizQuestion], k: int) -> None:
+    """Print k drawn questions of each generator, the answer marked, for reading them as a member would."""
+    for name in GENERATOR_NAMES:
+        picked = [q for q in questions if q.generator == name][:k]
+        if picked:
+            print(f"\n[{name}]")
+        for q in picked:
+            options = " / ".join(("*" if i in q.answer else "") + o for i, o in enumerate(q.options))
+            print(f"  {q.stem}\n    {options}")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ _NOT_IN_BODY = re.compile(
     r"[对并的在应未除经依只也但凡如若因按据该前款条第可被将从给向是不由自为之]|^任何|^有关|^其|^两|^乡$|^人民政府."
     r"|告知|督促|干涉|鼓励|支持|取得|认定|没有|设立|交付|保证期间|规定|确定|实行|拒绝|威胁|出版|故意|阻碍"
     r"|协议|具体|指导|要求|通知|责令|提请|报请|会同|配合|协助|下列|同一|期间|两个以上|等"
+    # 本机关, 各部门, 一切国家机关 only point back at bodies named elsewhere; 指定专人, 举办民办学校 and
+    # 承包期内发包人 are clauses cut at the wrong place.
+    r"|^本|^各(?!级)|^一切|^指定|^举办(?!者)|期内"
 )
 _GENERIC_BODIES = {"个人", "他人", "本人", "私人", "行为人", "当事人", "第三人", "机关", "机构", "组织", "单位"}
 BODY_BEFORE = r"(?:^|(?<=[，。；：:由向经报])|(?<=[^区]、)|(?<=会同))"
@@ -91,6 +94,28 @@ def distinct_bodies(one: str, other: str) -> bool:
 
 def _is_government(body: str) -> bool:
     return body.endswith("人民政府") or body == "国务院"
+
+
+GOVERNMENT, OFFICE, INSTITUTION, PERSON = "government", "office", "institution", "person"
+_INSTITUTION_END = ("学校", "幼儿园", "单位", "组织", "企业", "全社会", "居民委员会", "村民委员会", "业主委员会")
+_OFFICE_END = ("部门", "机关", "机构", "委员会", "法院", "检察院", "院", "局")
+# 医疗机构, 校外培训机构 serve people; 消防救援机构, 统计机构 are the state's own offices.
+_SERVICE_BODY = re.compile(r"(?:服务|培训|医疗|养老|托幼|教育|检验|认证|仲裁)机构$")
+
+
+def body_class(body: str) -> str:
+    """Tell what a body is: a government, an office of the state, an institution or a person.
+
+    Only bodies of one class make a fair question: beside 乘车人 the options 国务院公安部门 and
+    县级以上地方各级人民政府 are absurd, whatever the member knows.
+    """
+    if _is_government(body):
+        return GOVERNMENT
+    if body.endswith(_INSTITUTION_END) or _SERVICE_BODY.search(body):
+        return INSTITUTION
+    if body.endswith(_OFFICE_END):
+        return OFFICE
+    return PERSON  # 者, 人, 父母, 家长, 法人
 
 
 def mine_bodies(text: str) -> set[str]:

@@ -12,7 +12,7 @@ from knowledge import messages as M
 from knowledge.models import Article, short_title
 from knowledge.quizgen.clauses import FLIPS, find_modals, find_objects
 from knowledge.quizgen.numbers import Quantity, find_quantities
-from knowledge.quizgen.pools import CHOICES, LawPool
+from knowledge.quizgen.pools import CHOICES, LawPool, similar_length
 from knowledge.quizgen.sentences import Sentence, Span, is_boilerplate, split_sentences
 from knowledge.quizzes import BLANK, EXPLANATION_MAX, OPTION_MAX, TRUEFALSE_OPTIONS, QuizQuestion, clip, plain, validate
 
@@ -145,8 +145,11 @@ def which_law(ctx: Context) -> Iterator[QuizQuestion | None]:
         if law in sentence.text or "《" in sentence.text or _BOILERPLATE_QUOTE.search(sentence.text):
             continue
         needle = plain(sentence.quote)
+        # Titles about as long as the law's first (民法典 beside 刑法 and 教育法, not beside
+        # 民办教育促进法实施条例), in random order within each group: the sort is stable.
+        ordered = sorted(ctx.shuffled(others), key=lambda other: not similar_length(other[0], law))
         # A sentence another law also says would make two options right.
-        fit = (short for short, title in ctx.shuffled(others) if needle not in ctx.other_texts.get(title, ""))
+        fit = (short for short, title in ordered if needle not in ctx.other_texts.get(title, ""))
         distractors = list(itertools.islice(fit, CHOICES - 1))
         if len(distractors) < CHOICES - 1:
             continue

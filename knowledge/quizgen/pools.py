@@ -9,13 +9,28 @@ from dataclasses import dataclass, field
 
 from knowledge.models import Article
 from knowledge.numerals import ArticleNo
-from knowledge.quizgen.bodies import BODY_AFTER, BODY_BEFORE, distinct_bodies, mine_bodies, other_tiers_of
+from knowledge.quizgen.bodies import (
+    BODY_AFTER,
+    BODY_BEFORE,
+    body_class,
+    distinct_bodies,
+    mine_bodies,
+    other_tiers_of,
+)
 from knowledge.quizgen.clauses import find_objects
 from knowledge.quizgen.numbers import Quantity, bounds, find_quantities, perturbations, value_distance
 from knowledge.quizgen.sentences import Span, split_sentences
 from knowledge.quizzes import normalize_option, plain
 
 CHOICES = 4  # options of a generated single-choice question
+# A distractor much shorter or longer than the answer stands out before it is read: prefer those whose
+# length is at least this share of the longer one's (学校 and 幼儿园, not 学校 and 县级以上人民政府教育行政部门).
+LENGTH_BAND = 2 / 3
+
+
+def similar_length(one: str, other: str) -> bool:
+    """Tell whether two options are alike in length: the shorter at least LENGTH_BAND of the longer."""
+    return min(len(one), len(other)) >= LENGTH_BAND * max(len(one), len(other))
 
 @dataclass
 class LawPool:
@@ -81,16 +96,24 @@ class LawPool:
         return picked
 
     def body_distractors(self, body: str, article: Article, rng: random.Random) -> list[str]:
-        """Pick other bodies of the law that the article does not name, alike in kind when possible."""
+        """Pick other bodies of the law of the same class that the article does not name.
+
+        Preferred in turn: alike in name and length (教育行政部门, 民政部门), the same office at another
+        tier of government and alike in length, alike in length, at another tier, any of the class. Never a body of another class: a
+        question short of distractors is better dropped than padded with a person beside a government.
+        """
         text = plain(article.text)
+        kind = body_class(body)
         candidates = sorted(
             b
             for b, where in self.bodies.items()
-            if where - {article.number} and b not in text and distinct_bodies(body, b)
+            if where - {article.number} and b not in text and distinct_bodies(body, b) and body_class(b) == kind
         )
-        alike = [b for b in candidates if b[-2:] == body[-2:]]
-        other_tiers = [b for b in other_tiers_of(body) if plain(b) not in text and distinct_bodies(body, b)]
-        return _pick([alike, other_tiers, candidates], rng, apart=distinct_bodies)
+        near = [b for b in candidates if similar_length(b, body)]
+        alike = [b for b in near if b[-2:] == body[-2:]]
+        tiers = [b for b in other_tiers_of(body) if plain(b) not in text and distinct_bodies(body, b)]
+        near_tiers = [b for b in tiers if similar_length(b, body)]
+        return _pick([alike, near_tiers, near, tiers, candidates], rng, apart=distinct_bodies)
 
     def object_distractors(self, span: Span, article: Article, rng: random.Random) -> list[str]:
         """Pick what other clauses of the law require/forbid/allow, of a length like this one's."""
