@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import time
@@ -13,9 +14,11 @@ from knowledge import messages as M
 from knowledge.numerals import ArticleNo
 from knowledge.quizgen import (
     GENERATOR_NAMES,
+    WHICH_ARTICLE_CAP,
     LawPool,
     body_class,
     distinct_bodies,
+    draw,
     find_objects,
     generate,
     generate_for,
@@ -423,3 +426,71 @@ def test_validate_refuses_placeholders_and_quotes_not_in_the_article(laws):
     assert validate(which, article) == [M.QUIZ_NOT_VERBATIM.format(text="每年九月十日，为教师节", label="第六条")]
     which.stem = "“每年九月十日为教师节”出自哪部法律？"
     assert validate(which, article) == []
+
+
+# --- issue 12: draw ------------------------------------------------------------------------------
+
+
+def education(laws):
+    return [a for name in ("教师法", "教育法", "义务教育法") for a in laws[name].articles]
+
+
+def test_draw_caps_which_article_questions(laws):
+    articles = education(laws)
+
+    def which(cap, n=20, seed=SEED):
+        questions = draw(articles, random.Random(seed), n, cap)
+        assert len(questions) == n
+        return sum(q.generator == "which_article" for q in questions)
+
+    assert WHICH_ARTICLE_CAP == 0.15
+    counts = [which(WHICH_ARTICLE_CAP, seed=seed) for seed in range(5)]
+    assert max(counts) <= math.floor(0.15 * 20) == 3
+    assert which(0.0) == 0
+    assert max(which(1.0, seed=seed) for seed in range(5)) > 0  # the cap, not chance, keeps them out
+    assert which(WHICH_ARTICLE_CAP, n=5) == 0  # 15% of a five-question round is less than one question
+
+
+def test_draw_keeps_the_share_within_the_cap_when_articles_run_out(laws):
+    articles = laws["教师法"].articles[2:6]
+    for seed in range(10):
+        whole = {"中华人民共和国教师法": laws["教师法"].articles}
+        questions = draw(articles, random.Random(seed), 10, 0.2, law_articles=whole)
+        assert 0 < len(questions) <= 4
+        assert sum(q.generator == "which_article" for q in questions) <= 0.2 * len(questions)
+
+
+def test_draw_never_repeats_an_article_a_stem_or_a_quote(laws):
+    articles = education(laws)
+    by_citation = {a.citation: a for a in articles}
+    questions = draw(articles, random.Random(SEED), 80)
+    assert len(questions) == 80
+    quote = template_pattern(M.QUIZ_EXPLANATION)
+    for key in (
+        lambda q: q.citation,
+        lambda q: q.content_hash,
+        lambda q: q.stem,
+        lambda q: plain(quote.fullmatch(q.explanation).group("quote")),
+    ):
+        assert len({key(q) for q in questions}) == len(questions)
+    assert all(validate(q, by_citation[q.citation]) == [] for q in questions)
+
+
+def test_draw_spreads_kinds_and_follows_the_weights(laws):
+    articles = education(laws)
+    for seed in range(5):
+        kinds = Counter(q.generator for q in draw(articles, random.Random(seed), 10))
+        assert max(kinds.values()) <= 2, kinds  # ceil(10 / 5): no generator fills a round
+    teachers = [1.0 if a.law_title.endswith("教师法") else 0.0 for a in articles]
+    picked = draw(articles, random.Random(SEED), 15, weights=teachers)
+    assert len(picked) == 15 and all(q.citation.startswith("《中华人民共和国教师法》") for q in picked)
+
+
+def test_draw_is_deterministic_and_checks_its_arguments(laws):
+    articles = education(laws)
+    first = [q.content_hash for q in draw(articles, random.Random(7), 12)]
+    assert first == [q.content_hash for q in draw(articles, random.Random(7), 12)]
+    with pytest.raises(ValueError):
+        draw(articles, random.Random(7), 5, cap=1.5)
+    with pytest.raises(ValueError):
+        draw(articles, random.Random(7), 5, weights=[1.0])
