@@ -126,7 +126,7 @@ class LawPool:
                 or words in text
                 or _overlap(words, answer)
                 or (span.subject and other.subject == span.subject)
-                or not 0.6 <= len(other.text) / len(span.text) <= 1.6
+                or not similar_length(other.text, span.text)
             ):
                 continue
             candidates.setdefault(other.text, abs(len(other.text) - len(span.text)))
