@@ -1,12 +1,14 @@
 """Quiz item quality: draw a few hundred questions over ../shared/laws the way weekly rounds do and grade them.
 
     .venv/bin/python bench/quizquality.py [--laws ../shared/laws] [--n 300] [--seed 1] [--round-size 5]
+                                          [--strategy draw|loop] [--cap 0.15] [--examples K]
 
 Rounds are drawn quarter by quarter from the study lists (../shared/study-lists/2024.yaml; every law
 as one list with --study-lists ''), articles weighted as knowledge.rounds.choose_questions weights
 them in a fresh store: focus articles x4, the rest of a focused law x0.5, articles of the last 8
-rounds of the same list x0.05, each article at most once per round. Prints one row per generator
-and a total row; the measures are defined in bench/QUIZQUALITY.md.
+rounds of the same list x0.05, each article at most once per round; the questions are picked by
+knowledge.quizgen.draw (--strategy draw) or as choose_questions picks them today (--strategy loop).
+Prints one row per generator and a total row; the measures are defined in bench/QUIZQUALITY.md.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from knowledge.models import Article, Law
-from knowledge.quizgen import (
+from knowledge.models import Article, Law  # noqa: E402
+from knowledge.quizgen import (  # noqa: E402
     GENERATOR_NAMES,
     GENERATORS,
     TRIES,
@@ -43,9 +45,9 @@ from knowledge.quizgen import (
     mine_bodies,
     split_sentences,
 )
-from knowledge.quizzes import QuizQuestion, quoted_texts, validate
-from knowledge.sources import load_files
-from knowledge.studylists import parse_study_lists
+from knowledge.quizzes import QuizQuestion, quoted_texts, validate  # noqa: E402
+from knowledge.sources import load_files  # noqa: E402
+from knowledge.studylists import parse_study_lists  # noqa: E402
 
 RECENT_ROUNDS = 8  # as knowledge.rounds: articles of this many recent rounds are nearly never asked again
 CLOSE_LENGTH = 2 / 3  # a distractor is "close in length" when the shorter option is at least 2/3 of the longer
@@ -57,7 +59,9 @@ _LABEL = re.compile(r"第[零〇一二三四五六七八九十百千0-9]+条(?:�
 _NUMERAL = re.compile(r"[零〇一二三四五六七八九十百千万亿两0-9]+")
 _FRACTION = re.compile(r"[一二三四五六七八九十]+分之[一二三四五六七八九十]+")
 # The same office at another tier of government: 设区的市级人民政府公安部门 has a 的 no mined body has.
-_TIER_NAME = re.compile(r"(?:国务院|省级人民政府|设区的市级人民政府|县级人民政府|乡镇人民政府)(?:[^的，、；]{0,10}(?:部门|机构|机关))?")
+_TIER_NAME = re.compile(
+    r"(?:国务院|省级人民政府|设区的市级人民政府|县级人民政府|乡镇人民政府)(?:[^的，、；]{0,10}(?:部门|机构|机关))?"
+)
 
 
 def option_kind(text: str, law_titles: set[str]) -> str:
@@ -327,16 +331,29 @@ def print_table(lines: list[list[str]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--laws", type=Path, default=ROOT.parent / "shared" / "laws", help="law files (default ../shared/laws)")
-    parser.add_argument("--study-lists", default=str(ROOT.parent / "shared" / "study-lists" / "2024.yaml"),
-                        help="study lists to draw rounds from ('' = all laws as one list)")
+    parser.add_argument(
+        "--laws", type=Path, default=ROOT.parent / "shared" / "laws", help="law files (default ../shared/laws)"
+    )
+    parser.add_argument(
+        "--study-lists",
+        default=str(ROOT.parent / "shared" / "study-lists" / "2024.yaml"),
+        help="study lists to draw rounds from ('' = all laws as one list)",
+    )
     parser.add_argument("--n", type=int, default=300, help="questions to draw in all (default 300)")
     parser.add_argument("--round-size", type=int, default=5, help="questions per round (default 5, the schedule's)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--strategy", choices=["draw", "loop"], default="draw",
-                        help="draw: knowledge.quizgen.draw; loop: what rounds.choose_questions does today")
-    parser.add_argument("--cap", type=float, default=WHICH_ARTICLE_CAP,
-                        help=f"most which-article share of a draw (default {WHICH_ARTICLE_CAP}; --strategy draw)")
+    parser.add_argument(
+        "--strategy",
+        choices=["draw", "loop"],
+        default="draw",
+        help="draw: knowledge.quizgen.draw; loop: what rounds.choose_questions does today",
+    )
+    parser.add_argument(
+        "--cap",
+        type=float,
+        default=WHICH_ARTICLE_CAP,
+        help=f"most which-article share of a draw (default {WHICH_ARTICLE_CAP}; --strategy draw)",
+    )
     parser.add_argument("--examples", type=int, default=0, help="print this many drawn questions per generator")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -352,8 +369,9 @@ def main() -> None:
     asked = sorted({q.article_id for questions in drawn for q in questions})
     tally, offers = offered((articles[i] for i in asked), rounds, random.Random(args.seed))
     flat = [q for questions in drawn for q in questions]
-    lines = table(tally, grade_items(offers, articles, law_titles), grade_items(flat, articles, law_titles),
-                  grade_rounds(drawn))
+    lines = table(
+        tally, grade_items(offers, articles, law_titles), grade_items(flat, articles, law_titles), grade_rounds(drawn)
+    )
     print(
         f"{len(flat)} questions drawn ({args.strategy}"
         f"{f', cap {args.cap:g}' if args.strategy == 'draw' else ''}) in {len(drawn)} rounds of {args.round_size} "

@@ -19,6 +19,7 @@ from knowledge.quizzes import BLANK, EXPLANATION_MAX, OPTION_MAX, TRUEFALSE_OPTI
 TRIES = 12  # candidates a generator may try before giving up on an article
 QUOTE_MIN, QUOTE_MAX = 8, 150
 
+
 @dataclass
 class Context:
     article: Article

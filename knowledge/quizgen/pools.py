@@ -32,6 +32,7 @@ def similar_length(one: str, other: str) -> bool:
     """Tell whether two options are alike in length: the shorter at least LENGTH_BAND of the longer."""
     return min(len(one), len(other)) >= LENGTH_BAND * max(len(one), len(other))
 
+
 @dataclass
 class LawPool:
     """What one law offers as distractors, gathered once for all of its articles."""
@@ -99,8 +100,9 @@ class LawPool:
         """Pick other bodies of the law of the same class that the article does not name.
 
         Preferred in turn: alike in name and length (教育行政部门, 民政部门), the same office at another
-        tier of government and alike in length, alike in length, at another tier, any of the class. Never a body of another class: a
-        question short of distractors is better dropped than padded with a person beside a government.
+        tier of government and alike in length, alike in length, at another tier, any of the class.
+        Never a body of another class: a question short of distractors is better dropped than padded
+        with a person beside a government.
         """
         text = plain(article.text)
         kind = body_class(body)
