@@ -526,3 +526,7 @@ OPT_CODES_EXPIRES = "邀请码有效天数。"
 OPT_CODES_REBIND = "已绑定账号的人员也生成新邀请码（用于更换账号；新码使用后旧账号被解绑并收到通知）。"
 BIND_EXPIRED_CODE = "该邀请码已过期，请联系本单位管理员重新发放"
 REBOUND_OLD_ACCOUNT = "{name}的学法助手账号已在另一个 Telegram 账号上重新绑定，本账号已解绑。如非本人操作，请立即联系本单位管理员。"
+
+# --- quiz item quality: quiz item quality (knowledge/quizzes.py validate) ------------
+QUIZ_OPTION_PLACEHOLDER = "选项“{option}”只是占位符，不是真正的选项内容"
+QUIZ_NOT_VERBATIM = "“{text}”在条文{label}中找不到原文"

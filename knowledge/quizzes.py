@@ -19,6 +19,9 @@ BLANK = M.QUIZ_BLANK
 GENERATED, BANK = "generated", "bank"
 _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
+# 答案B, 选项C, a lone letter: what a sheet or a template left where an option's words belong.
+_PLACEHOLDER = re.compile(r"(?:答案|选项)?\s*[A-Za-zＡ-Ｚａ-ｚ]")
+_QUOTE_END = "。；;，,：:"
 
 
 @dataclass
@@ -114,6 +117,8 @@ def _option_problems(q: QuizQuestion) -> list[str]:
             problems.append(M.QUIZ_OPTION_TOO_LONG.format(option=option[:20], n=len(option), limit=OPTION_MAX))
         elif key in seen:
             problems.append(M.QUIZ_OPTION_DUPLICATE.format(option=option.strip()))
+        elif _PLACEHOLDER.fullmatch(key):
+            problems.append(M.QUIZ_OPTION_PLACEHOLDER.format(option=option.strip()))
         seen.add(key)
     return problems
 
@@ -150,7 +155,37 @@ def _source_problems(q: QuizQuestion, article: Article) -> list[str]:
         problems += _which_law_problems(q, article)
     elif q.generator == "which_article":
         problems += _which_article_problems(q, article)
+    if family in ("cloze", "truefalse", "which") and not problems:
+        problems += [
+            M.QUIZ_NOT_VERBATIM.format(text=clip(text, 30), label=article.label)
+            for text in quoted_texts(q)
+            if text not in article.text
+        ]
     return problems
+
+
+def quoted_texts(q: QuizQuestion) -> list[str]:
+    """Return what a generated question claims its article says word for word.
+
+    A cloze's correct option and its sentence with that option filled in; a true/false question's
+    original, quoted in the explanation, and its statement when it is marked true; a which-law or
+    which-article quote. The checks above compare without punctuation; these texts must stand in
+    the article as written, but for a final mark (a piece that ends in ； is quoted ending in 。)
+    and the ‘’ a quote uses for the “” inside it.
+    """
+    texts: list[str] = []
+    family = q.generator.split("_")[0]
+    if family == "cloze" and (match := _CLOZE_STEM.fullmatch(q.stem)):
+        answer = q.options[q.answer[0]] if q.answer and 0 <= q.answer[0] < len(q.options) else ""
+        texts += [answer, match.group("sentence").replace(BLANK, answer)]
+    elif family == "truefalse" and (match := _TRUEFALSE_STEM.fullmatch(q.stem)):
+        if q.answer == [0]:
+            texts.append(match.group("statement"))
+        if match := _EXPLANATION.fullmatch(q.explanation or ""):
+            texts.append(match.group("quote").removesuffix(M.QUIZ_ELLIPSIS))
+    elif family == "which" and (match := _WHICH_LAW_STEM.fullmatch(q.stem) or _WHICH_ARTICLE_STEM.fullmatch(q.stem)):
+        texts.append(match.group("quote").replace("‘", "“").replace("’", "”"))
+    return [text.rstrip(_QUOTE_END) for text in texts]
 
 
 def _cloze_problems(q: QuizQuestion, article: Article) -> list[str]:
