@@ -3,6 +3,23 @@
 A stdlib ``ThreadingHTTPServer`` on 127.0.0.1 runs in a background thread, so it is
 independent of the asyncio loop under test. Point PTB at it with
 ``ApplicationBuilder().token(TOKEN).base_url(api.base_url).base_file_url(api.base_file_url)``.
+
+Like api.telegram.org, the fake refuses (HTTP 400, ``Bad Request: ...``) what breaks the Bot API's
+documented limits, so a test fails where Telegram would refuse the message:
+
+* ``text`` of sendMessage/editMessageText: non-empty, at most 4096 UTF-16 code units after entity
+  parsing; ``caption``: at most 1024; ``parse_mode=HTML`` is parsed as Telegram's HTML parser does
+  (TDLib's ``parse_html``): only the documented tags, properly closed and nested.
+* Inline keyboards on every method: non-empty button text, ``callback_data`` of 1-64 bytes.
+* sendPoll: question 1-300, 2-12 options of 1-100, quiz ``correct_option_ids`` in range, explanation
+  at most 200 with at most 2 line feeds.
+* answerCallbackQuery ``text`` at most 200; setMyCommands: at most 100 commands of 1-32
+  ``[a-z0-9_]``, descriptions of 1-256.
+
+With ``strict_html`` (the default) the fake also refuses what the documentation forbids but
+Telegram's parser lets through as literal text: a ``&`` or ``>`` that is not part of a tag or of a
+supported entity (``&nbsp;``, ``AT&T``, ``a > b``, ``&amp`` without ``;``). Telegram shows such text
+verbatim, but the docs say it "must be replaced with the corresponding HTML entities".
 """
 
 from __future__ import annotations
@@ -10,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import html
+import itertools
 import json
 import re
 import socket
@@ -36,7 +53,29 @@ _TEXT_PARAMS = frozenset({
 })
 _COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?")
 _MENTION_RE = re.compile(r"@[A-Za-z0-9_]{5,32}")
-_HTML_TAG_RE = re.compile(r"<[^>]+>")
+_HTML_SPECIAL_RE = re.compile(r"[&<>]")
+_HTML_TAGS = frozenset({"a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins", "tg-spoiler",
+                        "tg-emoji", "tg-time", "span", "pre", "code", "blockquote"})
+_HTML_SPACES = " \t\r\n\x00\x0b"  # TDLib's is_space; NUL also stands for the end of the text
+_HTML_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+# What Telegram trims from a message and counts as empty (TDLib fix_formatted_text/strip_empty_characters).
+_BLANK = frozenset(" \n\r\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+                   "\u200a\u202f\u205f\u2800\u3000\ufffc")
+_BOT_COMMAND_RE = re.compile(r"[a-z0-9_]+")
+_BOT_COMMAND_SCOPES = frozenset({"default", "all_private_chats", "all_group_chats", "all_chat_administrators",
+                                 "chat", "chat_administrators", "chat_member"})
+# Inline keyboard button fields that make a button do something besides sending callback_data.
+_BUTTON_ACTIONS = ("url", "callback_game", "pay", "switch_inline_query", "switch_inline_query_current_chat",
+                   "switch_inline_query_chosen_chat", "login_url", "web_app", "copy_text")
+MAX_TEXT = 4096  # message text, UTF-16 code units after entity parsing
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64  # bytes of UTF-8
+MAX_CALLBACK_ANSWER = 200
+MAX_POLL_QUESTION = 300
+MAX_POLL_OPTION = 100
+MIN_POLL_OPTIONS, MAX_POLL_OPTIONS = 2, 12
+MAX_POLL_EXPLANATION, MAX_POLL_EXPLANATION_LINE_FEEDS = 200, 2
+MAX_COMMANDS, MAX_COMMAND, MAX_COMMAND_DESCRIPTION = 100, 32, 256
 Predicate = Callable[["Call"], bool]
 
 
@@ -112,6 +151,10 @@ class _ApiError(Exception):
         self.status, self.description = status, description
 
 
+class _HtmlError(Exception):
+    """Why Telegram's HTML parser refuses a text, in its words (after "can't parse entities: ")."""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # benchmarks open many connections at once
@@ -155,9 +198,11 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeBotAPI:
     """Fake Telegram Bot API server that records calls and injects updates."""
 
-    def __init__(self, token: str = DEFAULT_TOKEN, *, max_poll_wait: float = 1.0) -> None:
+    def __init__(self, token: str = DEFAULT_TOKEN, *, max_poll_wait: float = 1.0,
+                 strict_html: bool = True) -> None:
         self.token = token
         self.max_poll_wait = max_poll_wait
+        self.strict_html = strict_html  # refuse a bare & or > too, see the module docstring
         prefix = token.split(":", 1)[0]
         self.bot_id = int(prefix) if prefix.isdigit() else 1
         self.calls: list[Call] = []
@@ -512,6 +557,8 @@ class FakeBotAPI:
                 payload = _error_obj(status, description, retry_after=status == 429)
             elif status == 200 and call.method != "getUpdates":
                 try:
+                    if "reply_markup" in call.params:  # every method that takes one, edits included
+                        _check_markup(call.params["reply_markup"])
                     payload = {"ok": True, "result": self._methods[call.method.lower()][1](
                         call.params, files)}
                 except _ApiError as exc:
@@ -621,10 +668,22 @@ class FakeBotAPI:
 
     @staticmethod
     def _commands_key(p: dict) -> str:
-        return _dumps([p.get("scope") or {"type": "default"}, p.get("language_code") or ""]).decode()
+        scope = p.get("scope") or {"type": "default"}
+        if isinstance(scope, str):
+            raise _ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+        if not isinstance(scope, dict):
+            raise _ApiError(400, "Bad Request: can't parse BotCommandScope: BotCommandScope must be an Object")
+        if scope.get("type") not in _BOT_COMMAND_SCOPES:
+            raise _ApiError(400, "Bad Request: can't parse BotCommandScope: Unsupported type specified")
+        if scope["type"].startswith("chat") and scope.get("chat_id") in (None, ""):
+            raise _ApiError(400, "Bad Request: can't parse BotCommandScope: Empty chat_id specified")
+        # The same scope is the same key whatever the order of its fields or the chat_id's type.
+        scope = {k: str(v) for k, v in scope.items()}
+        return json.dumps([scope, p.get("language_code") or ""], sort_keys=True, ensure_ascii=False)
 
     def _api_setMyCommands(self, p: dict, files: dict) -> bool:
-        self._commands[self._commands_key(p)] = list(p.get("commands") or [])
+        key = self._commands_key(p)
+        self._commands[key] = _check_commands(p.get("commands"))
         return True
 
     def _api_getMyCommands(self, p: dict, files: dict) -> list:
@@ -642,6 +701,7 @@ class FakeBotAPI:
                 "accepted_gift_types": gifts}
 
     def _bot_message(self, p: dict) -> dict:
+        """Store a new message from the bot; call it only once the request has been validated."""
         msg = self._new_message(self._chat(p.get("chat_id")), self.bot_user)
         _set_markup(msg, p)
         reply_id = (p.get("reply_parameters") or {}).get("message_id", p.get("reply_to_message_id"))
@@ -649,11 +709,43 @@ class FakeBotAPI:
             msg["reply_to_message"] = {k: v for k, v in target.items() if k != "reply_to_message"}
         return msg
 
-    def _api_sendMessage(self, p: dict, files: dict) -> dict:
-        if not p.get("text"):
+    def _parse(self, text: Any, parse_mode: Any) -> str:
+        """Return ``text`` as Telegram shows it: HTML parsed, or as sent without a parse mode."""
+        text = "" if text is None else str(text)
+        mode = str(parse_mode or "").lower()
+        if mode in ("", "none", "markdown", "markdownv2"):  # Markdown is not parsed by the fake
+            return text
+        if mode != "html":
+            raise _ApiError(400, "Bad Request: unsupported parse_mode")
+        try:
+            return _parse_html(text, strict=self.strict_html)
+        except _HtmlError as exc:
+            raise _ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+
+    def _message_text(self, p: dict) -> str:
+        """Validate the ``text`` of sendMessage or editMessageText and return it parsed."""
+        if p.get("text") is None or p.get("text") == "":
             raise _ApiError(400, "Bad Request: message text is empty")
+        text = self._parse(p["text"], p.get("parse_mode"))
+        if _is_blank(text):
+            raise _ApiError(400, "Bad Request: text must be non-empty")
+        if _utf16_len(text) > MAX_TEXT:
+            raise _ApiError(400, "Bad Request: message is too long")
+        return text
+
+    def _caption(self, p: dict) -> str | None:
+        """Validate an optional ``caption`` and return it parsed."""
+        if p.get("caption") is None:
+            return None
+        caption = self._parse(p["caption"], p.get("parse_mode"))
+        if _utf16_len(caption) > MAX_CAPTION:
+            raise _ApiError(400, "Bad Request: message caption is too long")
+        return caption
+
+    def _api_sendMessage(self, p: dict, files: dict) -> dict:
+        text = self._message_text(p)
         msg = self._bot_message(p)
-        _set_text(msg, p, "text")
+        _set_text(msg, p, "text", text)
         return msg
 
     def _edited(self, p: dict) -> dict:
@@ -673,9 +765,10 @@ class FakeBotAPI:
         return new
 
     def _api_editMessageText(self, p: dict, files: dict) -> dict:
+        text = self._message_text(p)
         old = self._edited(p)
         new = dict(old)
-        _set_text(new, p, "text")
+        _set_text(new, p, "text", text)
         _set_markup(new, p)  # Telegram drops the keyboard unless the edit re-sends it
         return self._store_edit(old, new)
 
@@ -686,6 +779,8 @@ class FakeBotAPI:
         return self._store_edit(old, new)
 
     def _api_answerCallbackQuery(self, p: dict, files: dict) -> bool:
+        if _utf16_len(str(p.get("text") or "")) > MAX_CALLBACK_ANSWER:
+            raise _ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         if p.get("callback_query_id") not in self._queries:
             raise _ApiError(400, "Bad Request: query is too old and response timeout expired "
                                  "or query ID is invalid")
@@ -705,18 +800,20 @@ class FakeBotAPI:
         raise _ApiError(400, f"Bad Request: there is no {field} in the request")
 
     def _api_sendDocument(self, p: dict, files: dict) -> dict:
+        caption = self._caption(p)
         f = self._input_file(p, files, "document", "documents")
         msg = self._bot_message(p)
         msg["document"] = _document(f)
-        _set_text(msg, p, "caption")
+        _set_text(msg, p, "caption", caption)
         return msg
 
     def _api_sendPhoto(self, p: dict, files: dict) -> dict:
+        caption = self._caption(p)
         f = self._input_file(p, files, "photo", "photos")
         msg = self._bot_message(p)
         msg["photo"] = [{"file_id": f.file_id, "file_unique_id": f.file_unique_id,
                          "width": 800, "height": 800, "file_size": len(f.content)}]
-        _set_text(msg, p, "caption")
+        _set_text(msg, p, "caption", caption)
         return msg
 
     def _api_getFile(self, p: dict, files: dict) -> dict:
@@ -726,23 +823,81 @@ class FakeBotAPI:
         return {"file_id": f.file_id, "file_unique_id": f.file_unique_id,
                 "file_size": len(f.content), "file_path": f.file_path}
 
-    def _api_sendPoll(self, p: dict, files: dict) -> dict:
-        options = [o if isinstance(o, dict) else {"text": str(o)} for o in p.get("options") or []]
-        if not p.get("question") or len(options) < 2:
-            raise _ApiError(400, "Bad Request: poll must have a question and at least 2 options")
-        is_quiz = p.get("type") == "quiz"
+    def _poll_text(self, text: Any, parse_mode: Any, limit: int, too_long: str) -> str:
+        text = self._parse(text, parse_mode)
+        if _is_blank(text):
+            raise _ApiError(400, "Bad Request: text must be non-empty")
+        if _utf16_len(text) > limit:
+            raise _ApiError(400, f"Bad Request: {too_long}")
+        return text
+
+    def _poll_options(self, p: dict) -> list[str]:
+        raw = p.get("options")
+        if isinstance(raw, str):
+            raise _ApiError(400, "Bad Request: can't parse options JSON object")
+        if not isinstance(raw, list):
+            raise _ApiError(400, "Bad Request: expected an Array of String as options")
+        if not raw:
+            raise _ApiError(400, "Bad Request: poll must have at least one answer option")
+        if len(raw) > MAX_POLL_OPTIONS:
+            raise _ApiError(400, f"Bad Request: poll can't have more than {MAX_POLL_OPTIONS} options")
+        options = []
+        for option in raw:
+            if isinstance(option, dict) and isinstance(option.get("text"), str):
+                text, mode = option["text"], option.get("text_parse_mode")
+            elif isinstance(option, str):
+                text, mode = option, None
+            else:
+                raise _ApiError(400, "Bad Request: expected an option to be of type String")
+            options.append(self._poll_text(text, mode, MAX_POLL_OPTION,
+                                           f"poll options length must not exceed {MAX_POLL_OPTION}"))
+        return options
+
+    def _quiz(self, p: dict, option_count: int) -> tuple[list[int], str]:
+        """Validate a quiz's correct_option_ids and explanation; return them (explanation parsed)."""
+        explanation = self._parse(p.get("explanation"), p.get("explanation_parse_mode"))
         correct = p.get("correct_option_ids")
         if correct is None and p.get("correct_option_id") is not None:
             correct = [p["correct_option_id"]]
-        if is_quiz and not correct:
-            raise _ApiError(400, "Bad Request: wrong correct option ID specified")
+        if isinstance(correct, str):
+            raise _ApiError(400, "Bad Request: can't parse correct option identifiers JSON object")
+        if not isinstance(correct, list | None):
+            raise _ApiError(400, "Bad Request: expected an Array of correct option identifiers")
+        correct = list(correct or [])
+        if any(isinstance(i, bool) or not isinstance(i, int) for i in correct):
+            raise _ApiError(400, "Bad Request: correct option identifier must be of type Number")
+        if not correct:
+            raise _ApiError(400, "Bad Request: correct quiz option list must be non-empty")
+        if any(a >= b for a, b in itertools.pairwise(correct)):
+            raise _ApiError(400, "Bad Request: correct quiz option list must be increasing")
+        if any(not 0 <= i < option_count for i in correct):
+            raise _ApiError(400, "Bad Request: wrong quiz correct_option_id")
+        if _utf16_len(explanation) > MAX_POLL_EXPLANATION:
+            raise _ApiError(400, f"Bad Request: poll explanation length must not exceed {MAX_POLL_EXPLANATION}")
+        if explanation.count("\n") > MAX_POLL_EXPLANATION_LINE_FEEDS:
+            raise _ApiError(400, "Bad Request: poll explanation must not contain more than "
+                                 f"{MAX_POLL_EXPLANATION_LINE_FEEDS} line feeds")
+        return correct, explanation
+
+    def _api_sendPoll(self, p: dict, files: dict) -> dict:
+        question = self._poll_text(p.get("question"), p.get("question_parse_mode"), MAX_POLL_QUESTION,
+                                   f"poll question length must not exceed {MAX_POLL_QUESTION}")
+        texts = self._poll_options(p)
+        if p.get("type") not in (None, "", "regular", "quiz"):
+            raise _ApiError(400, "Bad Request: unsupported poll type specified")
+        is_quiz = p.get("type") == "quiz"
+        correct, explanation = self._quiz(p, len(texts)) if is_quiz else (None, None)
+        if len(texts) < MIN_POLL_OPTIONS:  # the docs' 2-12; Telegram's servers refuse one option
+            raise _ApiError(400, "Bad Request: POLL_ANSWERS_INVALID")
+        description = (self._parse(p["description"], p.get("description_parse_mode"))
+                       if p.get("description") is not None else None)
         self._counter += 1
         poll_id = f"5{self._counter:018d}"
         # Bot API 10 / PTB 22.8 require persistent_id, allows_revoting and members_only.
         poll: dict[str, Any] = {
-            "id": poll_id, "question": p["question"],
-            "options": [{"persistent_id": f"{poll_id}_{i}", "text": o["text"], "voter_count": 0}
-                        for i, o in enumerate(options)],
+            "id": poll_id, "question": question,
+            "options": [{"persistent_id": f"{poll_id}_{i}", "text": text, "voter_count": 0}
+                        for i, text in enumerate(texts)],
             "total_voter_count": 0, "is_closed": False,
             "is_anonymous": p.get("is_anonymous", True), "type": p.get("type") or "regular",
             "allows_multiple_answers": bool(p.get("allows_multiple_answers")),
@@ -750,9 +905,12 @@ class FakeBotAPI:
             "members_only": bool(p.get("members_only")),
         }
         if is_quiz:
-            poll["correct_option_ids"] = list(correct)
-        poll.update({k: p[k] for k in ("explanation", "open_period", "close_date", "description")
-                     if p.get(k) is not None})
+            poll["correct_option_ids"] = correct
+            if explanation:
+                poll["explanation"] = explanation
+        if description is not None:
+            poll["description"] = description
+        poll.update({k: p[k] for k in ("open_period", "close_date") if p.get(k) is not None})
         self._polls[poll_id] = poll
         self._votes[poll_id] = {}
         msg = self._bot_message(p)
@@ -835,18 +993,282 @@ def _parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, Any], dict[s
     return params, files
 
 
-def _set_text(msg: dict, p: dict, key: str) -> None:
-    """Copy ``text`` or ``caption`` and its entities from the request into ``msg``."""
+def _set_text(msg: dict, p: dict, key: str, parsed: str | None) -> None:
+    """Store ``text`` or ``caption`` as validated and parsed (tags stripped, entities decoded).
+
+    The fake builds no entities from HTML; explicit ``entities``/``caption_entities`` are echoed.
+    """
     entities_key = "entities" if key == "text" else "caption_entities"
-    if p.get(key) is None:
+    if parsed is None:
         return
-    text = p[key]
-    if str(p.get("parse_mode", "")).upper() == "HTML":
-        text = html.unescape(_HTML_TAG_RE.sub("", text))  # the fake does not build entities
-    msg[key] = text
+    msg.pop(key, None)
     msg.pop(entities_key, None)
+    if _is_blank(parsed):
+        return  # an empty caption: Telegram's message has none
+    msg[key] = parsed
     if p.get(entities_key):
         msg[entities_key] = p[entities_key]
+
+
+def _is_blank(text: str) -> bool:
+    """Tell whether Telegram would find nothing left of ``text`` once trimmed."""
+    return all(ch in _BLANK for ch in text)
+
+
+def _html_entity(text: str, pos: int) -> tuple[int, int, bool]:
+    """Decode the HTML entity at ``text[pos] == "&"`` as TDLib's decode_html_entity does.
+
+    Return (code point, end position, ended with ";"), or code point 0 for no supported entity.
+    """
+    def at(k: int) -> str:
+        return text[k] if k < len(text) else "\0"
+
+    end, code = pos + 1, 0
+    if at(pos + 1) == "#":  # numeric character reference
+        end += 1
+        if at(pos + 2) == "x":
+            end += 1
+            while at(end) in "0123456789abcdefABCDEF":
+                code, end = code * 16 + int(at(end), 16), end + 1
+        else:
+            while "0" <= at(end) <= "9":
+                code, end = code * 10 + int(at(end)), end + 1
+        if code == 0 or code >= 0x10FFFF or end - pos >= 10:
+            return 0, pos, False
+    else:
+        while at(end).isascii() and at(end).isalpha():
+            end += 1
+        if text[pos + 1:end] not in _HTML_NAMED_ENTITIES:
+            return 0, pos, False  # unsupported named entity: Telegram keeps it as text
+        code = ord(_HTML_NAMED_ENTITIES[text[pos + 1:end]])
+    if at(end) == ";":
+        return code, end + 1, True
+    return code, end, False
+
+
+def _ascii_lower(text: str) -> str:
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
+
+
+def _parse_html(text: str, *, strict: bool = True) -> str:
+    """Parse Telegram HTML like TDLib's ``parse_html`` and return the text without tags.
+
+    Raise ``_HtmlError`` with Telegram's description (byte offsets count UTF-8 bytes) for an
+    unsupported, unclosed or mis-nested tag. With ``strict``, also refuse the unescaped ``&`` and
+    ``>`` the documentation forbids, which Telegram itself would show as typed.
+    """
+    def at(k: int) -> str:
+        return text[k] if k < len(text) else "\0"
+
+    def offset(k: int) -> int:
+        return len(text[:k].encode("utf-8", "surrogatepass"))
+
+    out: list[str] = []
+    open_tags: list[tuple[str, str, int, int]] = []  # name, argument, unix date, len(out) at open
+    surrogate = False
+    i = 0
+    while i < len(text):
+        m = _HTML_SPECIAL_RE.search(text, i)
+        if m is None:
+            out.append(text[i:])
+            break
+        if m.start() > i:
+            out.append(text[i:m.start()])
+        i = m.start()
+        if text[i] == "&":
+            code, end, closed = _html_entity(text, i)
+            if code:
+                if strict and not closed:
+                    raise _HtmlError(f'HTML entity "{text[i:end]}" at byte offset {offset(i)} must end with ";"')
+                surrogate |= 0xD800 <= code <= 0xDFFF
+                out.append(chr(code))
+                i = end
+                continue
+            if strict:
+                word = re.match(r"&#?\w*;?", text[i:]).group()
+                if len(word) > 2 and word.endswith(";"):
+                    raise _HtmlError(f'Unsupported HTML entity "{word}" at byte offset {offset(i)}; only &lt; '
+                                     "&gt; &amp; &quot; and numerical entities are supported")
+                raise _HtmlError(f"Character '&' at byte offset {offset(i)} must be written &amp;")
+            out.append("&")
+            i += 1
+            continue
+        if text[i] == ">":
+            if strict:
+                raise _HtmlError(f"Character '>' at byte offset {offset(i)} must be written &gt;")
+            out.append(">")
+            i += 1
+            continue
+        begin = i
+        i += 1
+        if at(i) != "/":  # a start tag
+            while at(i) not in _HTML_SPACES and at(i) != ">":
+                i += 1
+            if at(i) == "\0":
+                raise _HtmlError(f"Unclosed start tag at byte offset {offset(begin)}")
+            name = _ascii_lower(text[begin + 1:i])
+            if name not in _HTML_TAGS:
+                raise _HtmlError(f'Unsupported start tag "{name}" at byte offset {offset(begin)}')
+            argument, date = "", 0
+            while at(i) != ">":
+                while at(i) != "\0" and at(i) in _HTML_SPACES:
+                    i += 1
+                if at(i) == ">":
+                    break
+                attribute_begin = i
+                while at(i) not in _HTML_SPACES and at(i) not in "=>/\"'":
+                    i += 1
+                attribute = text[attribute_begin:i]
+                if not attribute:
+                    raise _HtmlError(f'Empty attribute name in the tag "{name}" at byte offset {offset(begin)}')
+                while at(i) != "\0" and at(i) in _HTML_SPACES:
+                    i += 1
+                if at(i) != "=":
+                    if at(i) == "\0":
+                        raise _HtmlError(f'Unclosed start tag "{name}" at byte offset {offset(begin)}')
+                    if name == "blockquote" and attribute == "expandable":
+                        argument = "1"
+                    continue
+                i += 1
+                while at(i) != "\0" and at(i) in _HTML_SPACES:
+                    i += 1
+                if at(i) == "\0":
+                    raise _HtmlError(f'Unclosed start tag "{name}" at byte offset {offset(begin)}')
+                if at(i) not in "'\"":  # a name token
+                    token_begin = i
+                    while at(i).isascii() and (at(i).isalnum() or at(i) in ".-"):
+                        i += 1
+                    value = _ascii_lower(text[token_begin:i])
+                    if at(i) not in _HTML_SPACES and at(i) != ">":
+                        raise _HtmlError(f"Unexpected end of name token at byte offset {offset(token_begin)}")
+                else:  # a string literal, where entities are decoded
+                    quote, chars = at(i), []
+                    i += 1
+                    while at(i) != quote and at(i) != "\0":
+                        if at(i) == "&":
+                            code, end, _ = _html_entity(text, i)
+                            if code:
+                                chars.append(chr(code))
+                                i = end
+                                continue
+                        chars.append(at(i))
+                        i += 1
+                    if at(i) == quote:
+                        i += 1
+                    value = "".join(chars)
+                if at(i) == "\0":
+                    raise _HtmlError(f"Unclosed start tag at byte offset {offset(begin)}")
+                if name == "a" and attribute == "href" or name == "tg-emoji" and attribute == "emoji-id":
+                    argument = value
+                elif name == "code" and attribute == "class" and value.startswith("language-"):
+                    argument = value[len("language-"):]
+                elif name == "span" and attribute == "class" and value.startswith("tg-"):
+                    argument = value[len("tg-"):]
+                elif name == "blockquote" and attribute == "expandable":
+                    argument = "1"
+                elif name == "tg-time" and attribute == "unix":
+                    date = int(value) if re.fullmatch(r"[+-]?\d+", value) else 0
+                elif name == "tg-time" and attribute == "format":
+                    argument = value
+            if name == "span" and argument != "spoiler":
+                raise _HtmlError(f'Tag "span" must have class "tg-spoiler" at byte offset {offset(begin)}')
+            open_tags.append((name, argument, date, len(out)))
+            i += 1
+            continue
+        # an end tag
+        if not open_tags:
+            raise _HtmlError(f"Unexpected end tag at byte offset {offset(begin)}")
+        while at(i) not in _HTML_SPACES and at(i) != ">":
+            i += 1
+        end_name = _ascii_lower(text[begin + 2:i])
+        while at(i) != "\0" and at(i) in _HTML_SPACES:
+            i += 1
+        if at(i) != ">":
+            raise _HtmlError(f"Unclosed end tag at byte offset {offset(begin)}")
+        name, argument, date, opened_at = open_tags.pop()
+        if end_name and end_name != name:
+            raise _HtmlError(f'Unmatched end tag at byte offset {offset(begin)}, expected "</{name}>", '
+                             f'found "</{end_name}>"')
+        if len(out) > opened_at:  # Telegram checks the arguments of non-empty entities only
+            if name == "tg-emoji" and not (re.fullmatch(r"-?\d+", argument) and int(argument)):
+                raise _HtmlError("Invalid custom emoji identifier specified")
+            if name == "tg-time" and argument not in ("r", "R") and set(argument) - set("tTdDwW"):
+                raise _HtmlError("Invalid date format used")
+        i += 1
+    if open_tags:
+        raise _HtmlError(f'Can\'t find end tag corresponding to start tag "{open_tags[-1][0]}"')
+    if surrogate:
+        raise _HtmlError("Text contains invalid Unicode characters after decoding HTML entities, check for "
+                         "unmatched surrogate code units")
+    return "".join(out)
+
+
+def _check_markup(markup: Any) -> None:
+    """Refuse a reply_markup Telegram would refuse: inline buttons need text and 1-64 bytes of data."""
+    if markup is None:
+        return
+    if isinstance(markup, str):
+        raise _ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    if not isinstance(markup, dict):
+        raise _ApiError(400, "Bad Request: object expected as reply markup")
+    rows = markup.get("inline_keyboard")
+    if rows is None:
+        return
+    if not isinstance(rows, list):
+        raise _ApiError(400, 'Bad Request: field "inline_keyboard" must be of type Array')
+    for row in rows:
+        if not isinstance(row, list):
+            raise _ApiError(400, 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup must be '
+                                 "an Array of Arrays")
+        for button in row:
+            if not isinstance(button, dict):
+                raise _ApiError(400, "Bad Request: can't parse inline keyboard button: "
+                                     "InlineKeyboardButton must be an Object")
+            if not isinstance(button.get("text"), str):
+                raise _ApiError(400, "Bad Request: can't parse inline keyboard button: "
+                                     'Can\'t find field "text"')
+            data = button.get("callback_data")
+            if data is not None and not isinstance(data, str):
+                raise _ApiError(400, "Bad Request: can't parse inline keyboard button: "
+                                     'Field "callback_data" must be of type String')
+            by_url = bool(button.get("url"))  # a URL wins: callback_data is then ignored
+            if not by_url and not data and not any(k in button for k in _BUTTON_ACTIONS):
+                raise _ApiError(400, "Bad Request: can't parse inline keyboard button: "
+                                     "Text buttons are unallowed in the inline keyboard")
+            if not button["text"]:
+                raise _ApiError(400, "Bad Request: inline keyboard button text must be non-empty")
+            if not by_url and data and len(data.encode("utf-8")) > MAX_CALLBACK_DATA:
+                raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
+def _check_commands(commands: Any) -> list[dict[str, Any]]:
+    """Return setMyCommands' ``commands`` if Telegram would accept them, else refuse them."""
+    if commands is None:
+        return []
+    if isinstance(commands, str):
+        raise _ApiError(400, "Bad Request: can't parse commands JSON object")
+    if not isinstance(commands, list):
+        raise _ApiError(400, "Bad Request: expected an Array of BotCommand")
+    for c in commands:
+        if not isinstance(c, dict):
+            raise _ApiError(400, "Bad Request: can't parse BotCommand: expected an Object")
+        for field in ("command", "description"):
+            if not isinstance(c.get(field), str):
+                raise _ApiError(400, f'Bad Request: can\'t parse BotCommand: Can\'t find field "{field}"')
+        if not c["command"].strip():
+            raise _ApiError(400, "Bad Request: command must be non-empty")
+        if _utf16_len(c["command"]) > MAX_COMMAND:
+            raise _ApiError(400, f"Bad Request: command length must not exceed {MAX_COMMAND}")
+        if not c["description"].strip():
+            raise _ApiError(400, "Bad Request: command description must be non-empty")
+        if _utf16_len(c["description"]) > MAX_COMMAND_DESCRIPTION:
+            raise _ApiError(400, f"Bad Request: command description length must not exceed "
+                                 f"{MAX_COMMAND_DESCRIPTION}")
+    if len(commands) > MAX_COMMANDS:
+        raise _ApiError(400, "Bad Request: BOT_COMMANDS_TOO_MUCH")
+    if any(not _BOT_COMMAND_RE.fullmatch(c["command"]) for c in commands):
+        raise _ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+    return list(commands)
 
 
 def _set_markup(msg: dict, p: dict) -> None:

@@ -12,9 +12,26 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Poll, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Poll,
+    Update,
+)
 from telegram.constants import ChatAction
-from telegram.error import EndPointNotFound, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -355,3 +372,324 @@ async def test_many_concurrent_requests_are_all_delivered_in_order(api: FakeBotA
     assert api.delivered("sendMessage") == 340
     per_chat = [c.result["message_id"] for c in api.calls_to("sendMessage") if c.params["chat_id"] == 1]
     assert sorted(per_chat) == list(range(1, 221))
+
+
+# -- Telegram's documented limits -------------------------------------------------------------
+
+def post(api: FakeBotAPI, method: str, **params: object) -> httpx.Response:
+    """Call ``method`` with a JSON body, as any Bot API client may."""
+    return httpx.post(f"{api.base_url}{TOKEN}/{method}", json=params)
+
+
+def accepted(api: FakeBotAPI, method: str, **params: object) -> dict:
+    """Call ``method``, assert Telegram's success and return the result."""
+    response = post(api, method, **params)
+    assert response.status_code == 200, response.json()
+    return response.json()["result"]
+
+
+def refused(api: FakeBotAPI, method: str, description: str, **params: object) -> None:
+    """Call ``method``, assert Telegram's 400 with ``description`` and that the call was recorded as refused."""
+    response = post(api, method, **params)
+    assert (response.status_code, response.json()) == (
+        400, {"ok": False, "error_code": 400, "description": description})
+    last = api.calls_to(method, include_rejected=True)[-1]
+    assert (last.status, last.result) == (400, None)
+
+
+def test_text_length_counts_utf16_units_after_html_parsing(api: FakeBotAPI) -> None:
+    too_long = "Bad Request: message is too long"
+    assert accepted(api, "sendMessage", chat_id=1, text="法" * 4096)["text"] == "法" * 4096
+    refused(api, "sendMessage", too_long, chat_id=1, text="法" * 4097)
+    accepted(api, "sendMessage", chat_id=1, text="😀" * 2048)  # an emoji is 2 UTF-16 units
+    refused(api, "sendMessage", too_long, chat_id=1, text="😀" * 2048 + "a")
+    refused(api, "sendMessage", too_long, chat_id=1, text="a" * 4095 + "😀")
+    # The raw HTML is longer than 4096; what counts is the text once parsed.
+    bold = accepted(api, "sendMessage", chat_id=1, text="<b>" + "法" * 4090 + "</b>&lt;&gt;&amp;&quot;&#x4E2D;&#20013;",
+                    parse_mode="HTML")
+    assert bold["text"] == "法" * 4090 + '<>&"中中' and "entities" not in bold
+    assert accepted(api, "sendMessage", chat_id=1, text="&lt;" * 4096, parse_mode="HTML")["text"] == "<" * 4096
+    refused(api, "sendMessage", too_long, chat_id=1, text="&lt;" * 4097, parse_mode="HTML")
+    # Without parse_mode, tags are text and count.
+    refused(api, "sendMessage", too_long, chat_id=1, text="<b>" + "法" * 4094 + "</b>")
+    # A refused message is not stored: the next one takes the next message_id.
+    assert accepted(api, "sendMessage", chat_id=1, text="下一条")["message_id"] == 5
+    assert api.sent_messages(1)[-1] == "下一条" and len(api.rejected) == 5
+
+
+def test_edit_message_text_has_the_same_limits(api: FakeBotAPI) -> None:
+    sent = accepted(api, "sendMessage", chat_id=1, text="原文")
+    target = {"chat_id": 1, "message_id": sent["message_id"]}
+    refused(api, "editMessageText", "Bad Request: message is too long", **target, text="法" * 4097)
+    refused(api, "editMessageText", "Bad Request: message text is empty", **target, text="")
+    refused(api, "editMessageText", 'Bad Request: can\'t parse entities: Can\'t find end tag corresponding to '
+                                    'start tag "b"', **target, text="<b>改", parse_mode="HTML")
+    assert api.message(1, sent["message_id"])["text"] == "原文"  # refused edits change nothing
+    edited = accepted(api, "editMessageText", **target, text="<i>" + "改" * 4096 + "</i>", parse_mode="HTML")
+    assert edited["text"] == "改" * 4096
+
+
+@pytest.mark.parametrize(("text", "parse_mode", "description"), [
+    ("", None, "Bad Request: message text is empty"),
+    (None, None, "Bad Request: message text is empty"),
+    (" \n ", None, "Bad Request: text must be non-empty"),
+    ("<b> </b>\n", "HTML", "Bad Request: text must be non-empty"),
+    ("\u3000", None, "Bad Request: text must be non-empty"),
+    ("x", "HTM", "Bad Request: unsupported parse_mode"),
+])
+def test_empty_texts_are_refused(api: FakeBotAPI, text: str | None, parse_mode: str | None,
+                                 description: str) -> None:
+    params = {"chat_id": 1, **({"text": text} if text is not None else {}),
+              **({"parse_mode": parse_mode} if parse_mode else {})}
+    refused(api, "sendMessage", description, **params)
+    assert api.sent_messages() == []
+
+
+def test_every_documented_html_tag_is_accepted(api: FakeBotAPI) -> None:
+    text = ('<b>b</b><strong>strong</strong><i>i</i><em>em</em><u>u</u><ins>ins</ins><s>s</s>'
+            '<strike>strike</strike><del>del</del><span class="tg-spoiler">spoiler</span>'
+            '<tg-spoiler>tg</tg-spoiler><b>bold <i>italic <s>strike <u>underline</u></s></i></b>'
+            '<a href="http://www.example.com/?a=1&b=2">url</a><a href="tg://user?id=123456789">user</a>'
+            '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji><code>code</code><pre>pre</pre>'
+            '<pre><code class="language-python">print(1)</code></pre>'
+            '<blockquote>quote</blockquote><blockquote expandable>more</blockquote>'
+            '<tg-time unix="1647531900" format="wDT">date</tg-time><B>UPPER</B>'
+            " &lt;&gt;&amp;&quot;&#39;&#x27;")
+    result = accepted(api, "sendMessage", chat_id=1, text=text, parse_mode="HTML")
+    assert result["text"] == ("bstrongiemuinssstrikedelspoilertgbold italic strike underlineurluser👍codepre"
+                              "print(1)quotemoredateUPPER <>&\"''")
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("<b>未闭合", 'Can\'t find end tag corresponding to start tag "b"'),
+    ("<b><i>交错</b></i>", 'Unmatched end tag at byte offset 12, expected "</i>", found "</b>"'),
+    ("多余</b>", "Unexpected end tag at byte offset 6"),
+    ("<br>", 'Unsupported start tag "br" at byte offset 0'),
+    ("<p>段落</p>", 'Unsupported start tag "p" at byte offset 0'),
+    ("<div>x</div>", 'Unsupported start tag "div" at byte offset 0'),
+    ("<!-- c -->", 'Unsupported start tag "!--" at byte offset 0'),
+    ("第1 < 2条", 'Unsupported start tag "" at byte offset 5'),
+    ("结尾<b", "Unclosed start tag at byte offset 6"),
+    ("<span>x</span>", 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
+    ('<a href="x">y</a', "Unclosed end tag at byte offset 13"),
+    ('<a ="x">y</a>', 'Empty attribute name in the tag "a" at byte offset 0'),
+    ("<a/>", 'Unsupported start tag "a/" at byte offset 0'),
+    ("<tg-emoji emoji-id=\"abc\">👍</tg-emoji>", "Invalid custom emoji identifier specified"),
+    ("&#xD83D;", ("Text contains invalid Unicode characters after decoding HTML entities, check for unmatched "
+                  "surrogate code units")),
+    # Refused by the fake because the docs demand escaping; Telegram would show these verbatim.
+    ("A&nbsp;B", ('Unsupported HTML entity "&nbsp;" at byte offset 1; only &lt; &gt; &amp; &quot; and numerical '
+                  "entities are supported")),
+    ("AT&T", "Character '&' at byte offset 2 must be written &amp;"),
+    ("甲 & 乙", "Character '&' at byte offset 4 must be written &amp;"),
+    ("&#0;", ('Unsupported HTML entity "&#0;" at byte offset 0; only &lt; &gt; &amp; &quot; and numerical entities '
+              "are supported")),
+    ("1 > 0", "Character '>' at byte offset 2 must be written &gt;"),
+    ("&amp没有分号", 'HTML entity "&amp" at byte offset 0 must end with ";"'),
+])
+def test_malformed_html_is_refused_like_telegram(api: FakeBotAPI, text: str, error: str) -> None:
+    description = f"Bad Request: can't parse entities: {error}"
+    refused(api, "sendMessage", description, chat_id=1, text=text, parse_mode="HTML")
+    refused(api, "sendPhoto", description, chat_id=1, photo="AgFakePhoto", caption=text, parse_mode="HTML")
+    assert api.delivered("sendMessage") == api.delivered("sendPhoto") == 0
+
+
+async def test_html_errors_reach_ptb_as_bad_request(api: FakeBotAPI) -> None:
+    async with plain_bot(api) as bot:
+        with pytest.raises(BadRequest, match="(?i)can't find end tag corresponding to start tag \"code\""):
+            await bot.send_message(1, "<code>第三条", parse_mode="HTML")
+        with pytest.raises(BadRequest, match="Message is too long"):
+            await bot.send_message(1, "法" * 4097)
+        sent = await bot.send_message(1, "<b>第三条</b> &lt;说明&gt;", parse_mode="HTML")
+    assert sent.text == "第三条 <说明>"
+
+
+def test_lenient_html_keeps_what_telegram_keeps() -> None:
+    with FakeBotAPI(TOKEN, strict_html=False) as lenient:
+        result = accepted(lenient, "sendMessage", chat_id=1, text="A&nbsp;B AT&T 1 > 0 &amp &lt;",
+                          parse_mode="HTML")
+        assert result["text"] == "A&nbsp;B AT&T 1 > 0 & <"
+        refused(lenient, "sendMessage", "Bad Request: can't parse entities: Unsupported start tag \"br\" at "
+                                        "byte offset 0", chat_id=1, text="<br>", parse_mode="HTML")
+
+
+def keyboard(*buttons: dict) -> dict:
+    return {"inline_keyboard": [list(buttons)]}
+
+
+def test_inline_keyboards_on_every_method(api: FakeBotAPI) -> None:
+    data_invalid = "Bad Request: BUTTON_DATA_INVALID"
+    ok64 = keyboard({"text": "a", "callback_data": "x" * 64}, {"text": "b", "callback_data": "法" * 21})
+    accepted(api, "sendMessage", chat_id=1, text="菜单", reply_markup=ok64)
+    refused(api, "sendMessage", data_invalid, chat_id=1, text="菜单",
+            reply_markup=keyboard({"text": "a", "callback_data": "x" * 65}))
+    # 64 is counted in UTF-8 bytes: 22 CJK characters are 66 bytes.
+    refused(api, "sendMessage", data_invalid, chat_id=1, text="菜单",
+            reply_markup=keyboard({"text": "a", "callback_data": "法" * 22}))
+    refused(api, "sendMessage", "Bad Request: inline keyboard button text must be non-empty", chat_id=1,
+            text="菜单", reply_markup=keyboard({"text": "", "callback_data": "a"}))
+    refused(api, "sendMessage", "Bad Request: can't parse inline keyboard button: Text buttons are unallowed "
+                                "in the inline keyboard", chat_id=1, text="菜单",
+            reply_markup=keyboard({"text": "a", "callback_data": ""}))
+    refused(api, "sendMessage", "Bad Request: can't parse reply keyboard markup JSON object", chat_id=1,
+            text="菜单", reply_markup="{not json")
+    accepted(api, "sendMessage", chat_id=1, text="链接", reply_markup=keyboard({"text": "官网", "url": "https://x.org"}))
+    too_long = keyboard({"text": "a", "callback_data": "x" * 65})
+    menu = {"chat_id": 1, "message_id": 1}
+    refused(api, "editMessageText", data_invalid, **menu, text="新菜单", reply_markup=too_long)
+    refused(api, "editMessageReplyMarkup", data_invalid, **menu, reply_markup=too_long)
+    assert api.message(1, 1)["reply_markup"] == ok64  # unchanged by the refused edits
+    refused(api, "sendPhoto", data_invalid, chat_id=1, photo="AgFakePhoto", reply_markup=too_long)
+    refused(api, "sendDocument", data_invalid, chat_id=1, document="BQFakeDoc", reply_markup=too_long)
+    refused(api, "sendPoll", data_invalid, chat_id=1, question="问", options=["是", "否"], reply_markup=too_long)
+    refused(api, "stopPoll", data_invalid, chat_id=1, message_id=1, reply_markup=too_long)
+    assert accepted(api, "editMessageReplyMarkup", **menu, reply_markup=keyboard(
+        {"text": "✓", "callback_data": "y" * 64}))["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "y" * 64
+
+
+async def test_ptb_keyboard_over_64_bytes_is_refused(api: FakeBotAPI) -> None:
+    def buttons(data: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton("宪法", callback_data=data)]])
+
+    async with plain_bot(api) as bot:
+        with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+            await bot.send_message(1, "请选择课程", reply_markup=buttons("course:" + "课" * 19 + "x"))  # 65 bytes
+        await bot.send_message(1, "请选择课程", reply_markup=buttons("course:" + "课" * 19))  # 64 bytes
+    assert [(c.method, c.status) for c in api.rejected] == [("sendMessage", 400)]
+
+
+def poll(**params: object) -> dict:
+    return {"chat_id": 1, "question": "问题", "options": [{"text": "是"}, {"text": "否"}], **params}
+
+
+def test_poll_question_and_options(api: FakeBotAPI) -> None:
+    accepted(api, "sendPoll", **poll(question="问" * 300))
+    refused(api, "sendPoll", "Bad Request: poll question length must not exceed 300", **poll(question="问" * 301))
+    accepted(api, "sendPoll", **poll(question="😀" * 150))
+    refused(api, "sendPoll", "Bad Request: poll question length must not exceed 300", **poll(question="😀" * 151))
+    refused(api, "sendPoll", "Bad Request: text must be non-empty", **poll(question=""))
+    refused(api, "sendPoll", "Bad Request: text must be non-empty", **poll(question=" "))
+    options = [{"text": f"选项{i}"} for i in range(13)]
+    assert len(accepted(api, "sendPoll", **poll(options=options[:12]))["poll"]["options"]) == 12
+    refused(api, "sendPoll", "Bad Request: poll can't have more than 12 options", **poll(options=options))
+    refused(api, "sendPoll", "Bad Request: POLL_ANSWERS_INVALID", **poll(options=options[:1]))
+    refused(api, "sendPoll", "Bad Request: poll must have at least one answer option", **poll(options=[]))
+    sent = accepted(api, "sendPoll", **poll(options=["项" * 100, "😀" * 50]))
+    assert [o["text"] for o in sent["poll"]["options"]] == ["项" * 100, "😀" * 50]
+    refused(api, "sendPoll", "Bad Request: poll options length must not exceed 100",
+            **poll(options=["项" * 101, "否"]))
+    refused(api, "sendPoll", "Bad Request: poll options length must not exceed 100",
+            **poll(options=["是", "😀" * 50 + "a"]))
+    refused(api, "sendPoll", "Bad Request: text must be non-empty", **poll(options=["是", ""]))
+    assert api.delivered("sendPoll") == 4 and len(api._polls) == 4  # refused polls are not stored
+
+
+def test_quiz_correct_options_and_explanation(api: FakeBotAPI) -> None:
+    quiz = {"type": "quiz", "options": ["甲", "乙", "丙"], "is_anonymous": False}
+    sent = accepted(api, "sendPoll", **poll(**quiz, correct_option_ids=[2], explanation="解" * 200))
+    assert (sent["poll"]["correct_option_ids"], sent["poll"]["explanation"]) == ([2], "解" * 200)
+    accepted(api, "sendPoll", **poll(**quiz, correct_option_id=0))
+    accepted(api, "sendPoll", **poll(**quiz, correct_option_ids=[0, 2]))
+    refused(api, "sendPoll", "Bad Request: wrong quiz correct_option_id", **poll(**quiz, correct_option_ids=[3]))
+    refused(api, "sendPoll", "Bad Request: wrong quiz correct_option_id", **poll(**quiz, correct_option_ids=[-1]))
+    refused(api, "sendPoll", "Bad Request: correct quiz option list must be non-empty", **poll(**quiz))
+    refused(api, "sendPoll", "Bad Request: correct quiz option list must be increasing",
+            **poll(**quiz, correct_option_ids=[2, 0]))
+    too_long = "Bad Request: poll explanation length must not exceed 200"
+    refused(api, "sendPoll", too_long, **poll(**quiz, correct_option_ids=[1], explanation="解" * 201))
+    refused(api, "sendPoll", too_long, **poll(**quiz, correct_option_ids=[1], explanation="😀" * 100 + "a"))
+    accepted(api, "sendPoll", **poll(**quiz, correct_option_ids=[1], explanation="第一行\n第二行\n第三行"))
+    refused(api, "sendPoll", "Bad Request: poll explanation must not contain more than 2 line feeds",
+            **poll(**quiz, correct_option_ids=[1], explanation="一\n二\n三\n四"))
+    # Counted after entity parsing, like a message.
+    html = accepted(api, "sendPoll", **poll(**quiz, correct_option_ids=[1], explanation="<b>" + "解" * 200 + "</b>",
+                                           explanation_parse_mode="HTML"))
+    assert html["poll"]["explanation"] == "解" * 200
+    refused(api, "sendPoll", "Bad Request: can't parse entities: Can't find end tag corresponding to start tag "
+                             '"b"', **poll(**quiz, correct_option_ids=[1], explanation="<b>解",
+                                           explanation_parse_mode="HTML"))
+
+
+async def test_ptb_quiz_poll_limits(api: FakeBotAPI) -> None:
+    async with plain_bot(api) as bot:
+        with pytest.raises(BadRequest, match="Poll question length must not exceed 300"):
+            await bot.send_poll(1, "问" * 301, ["是", "否"])
+        with pytest.raises(BadRequest, match="Wrong quiz correct_option_id"):
+            await bot.send_poll(1, "问", ["是", "否"], type=Poll.QUIZ, correct_option_ids=[2])
+        msg = await bot.send_poll(1, "问" * 300, ["是" * 100, "否"], type=Poll.QUIZ, correct_option_ids=[1],
+                                  explanation="解" * 200)
+    assert (len(msg.poll.question), msg.poll.explanation) == (300, "解" * 200)
+
+
+def test_captions_of_documents_and_photos(api: FakeBotAPI) -> None:
+    too_long = "Bad Request: message caption is too long"
+    doc = accepted(api, "sendDocument", chat_id=1, document="BQFakeDoc", caption="注" * 1024)
+    assert doc["caption"] == "注" * 1024
+    refused(api, "sendDocument", too_long, chat_id=1, document="BQFakeDoc", caption="注" * 1025)
+    refused(api, "sendPhoto", too_long, chat_id=1, photo="AgFakePhoto", caption="😀" * 512 + "a")
+    photo = accepted(api, "sendPhoto", chat_id=1, photo="AgFakePhoto", caption="<b>" + "注" * 1024 + "</b>",
+                     parse_mode="HTML")
+    assert photo["caption"] == "注" * 1024
+    assert "caption" not in accepted(api, "sendPhoto", chat_id=1, photo="AgFakePhoto", caption="")
+    assert len(api._files) == 3  # refused sends store no file
+
+
+def test_answer_callback_query_text(api: FakeBotAPI) -> None:
+    user = api.user(4001)
+    menu = accepted(api, "sendMessage", chat_id=user.id, text="菜单",
+                    reply_markup=keyboard({"text": "宪法", "callback_data": "course:1"}))
+    query = api.press_button(user, menu, "course:1")
+    assert accepted(api, "answerCallbackQuery", callback_query_id=query["id"], text="答" * 200) is True
+    refused(api, "answerCallbackQuery", "Bad Request: MESSAGE_TOO_LONG", callback_query_id=query["id"],
+            text="答" * 201)
+    refused(api, "answerCallbackQuery", "Bad Request: MESSAGE_TOO_LONG", callback_query_id=query["id"],
+            text="😀" * 100 + "!", show_alert=True)
+
+
+def commands(n: int, **overrides: str) -> list[dict]:
+    return [{"command": f"cmd_{i}", "description": f"命令{i}", **overrides} for i in range(n)]
+
+
+def test_set_my_commands_limits(api: FakeBotAPI) -> None:
+    assert accepted(api, "setMyCommands", commands=commands(100)) is True
+    refused(api, "setMyCommands", "Bad Request: BOT_COMMANDS_TOO_MUCH", commands=commands(101))
+    accepted(api, "setMyCommands", commands=[{"command": "a" * 32, "description": "说" * 256}])
+    refused(api, "setMyCommands", "Bad Request: command length must not exceed 32",
+            commands=[{"command": "a" * 33, "description": "说"}])
+    refused(api, "setMyCommands", "Bad Request: command description length must not exceed 256",
+            commands=[{"command": "start", "description": "说" * 257}])
+    refused(api, "setMyCommands", "Bad Request: command must be non-empty",
+            commands=[{"command": "", "description": "说"}])
+    refused(api, "setMyCommands", "Bad Request: command description must be non-empty",
+            commands=[{"command": "start", "description": " "}])
+    for bad in ("Start", "help-me", "/start", "学习", "quiz now"):
+        refused(api, "setMyCommands", "Bad Request: BOT_COMMAND_INVALID",
+                commands=[{"command": "ok", "description": "好"}, {"command": bad, "description": "坏"}])
+    assert accepted(api, "getMyCommands") == [{"command": "a" * 32, "description": "说" * 256}]
+
+
+async def test_commands_are_kept_per_scope(api: FakeBotAPI) -> None:
+    teacher, admin = api.user(9101), api.user(9102)
+    async with plain_bot(api) as bot:
+        assert await bot.set_my_commands([BotCommand("start", "开始"), BotCommand("quiz", "答题")])
+        assert await bot.set_my_commands([BotCommand("help", "帮助")], scope=BotCommandScopeAllGroupChats())
+        assert await bot.set_my_commands([BotCommand("report", "报表")], scope=BotCommandScopeChat(admin.id))
+        assert await bot.set_my_commands([BotCommand("start", "Start")], language_code="en")
+        with pytest.raises(BadRequest, match="Bot_command_invalid"):
+            await bot.set_my_commands([BotCommand("Report", "报表")], scope=BotCommandScopeChat(admin.id))
+
+        async def names(**kwargs: object) -> list[str]:
+            return [c.command for c in await bot.get_my_commands(**kwargs)]
+
+        assert await names() == ["start", "quiz"]
+        assert await names(scope=BotCommandScopeAllGroupChats()) == ["help"]
+        assert await names(scope=BotCommandScopeChat(admin.id)) == ["report"]
+        assert await names(scope=BotCommandScopeChat(teacher.id)) == []
+        assert await names(language_code="en") == ["start"]
+        assert await bot.delete_my_commands(scope=BotCommandScopeChat(admin.id))
+        assert await names(scope=BotCommandScopeChat(admin.id)) == [] and await names() == ["start", "quiz"]
+    # The same scope is found whatever the order of its fields or the type of its chat_id.
+    accepted(api, "setMyCommands", commands=commands(1), scope={"chat_id": str(teacher.id), "type": "chat"})
+    assert accepted(api, "getMyCommands", scope={"type": "chat", "chat_id": teacher.id}) == commands(1)
+    refused(api, "setMyCommands", "Bad Request: can't parse BotCommandScope: Unsupported type specified",
+            commands=commands(1), scope={"type": "everyone"})
