@@ -26,6 +26,7 @@ _KINDS = {
     "判断": "truefalse",
     "判断题": "truefalse",
 }
+_FIXED_WORDS = {"是", "固定", "Y", "YES", "1", "√"}  # 固定: options stay in the order written (以上都对…)
 _TRUE_WORDS = {"正确", "对", "√", "A"}
 _FALSE_WORDS = {"错误", "错", "×", "B"}
 _ANSWER_SEPARATORS = re.compile(r"[\s,，、;；/]+")
@@ -40,6 +41,7 @@ def _columns() -> dict[str, str]:
         M.BANK_COL_ANSWER: "answer",
         M.BANK_COL_EXPLANATION: "explanation",
         M.BANK_COL_SOURCE: "source",
+        M.BANK_COL_FIXED: "fixed",
     }
     columns.update({M.BANK_COL_OPTION.format(letter=letter): letter for letter in LETTERS})
     return columns
@@ -174,6 +176,7 @@ def _row_question(fields: dict[str, str], check_citation: CitationCheck) -> tupl
         citation=source,
         generator=BANK,
         origin=BANK,
+        fixed=re.sub(r"\s+", "", fields.get("fixed", "")).upper() in _FIXED_WORDS,
     )
     # An answer that could not be read is reported once, not again as "no correct answer".
     reasons += [r for r in validate(question) if not (reasons and r == M.QUIZ_ANSWER_NONE)]

@@ -77,18 +77,22 @@ class Answered:
 class QuizFlow:
     """The rules of taking a quiz, built once and shared by every channel."""
 
-    def __init__(self, repository: Repository, clock: Clock, study_list: Callable[[], StudyList | None]):
+    def __init__(
+        self, repository: Repository, clock: Clock, study_list: Callable[[], StudyList | None],
+        rng: random.Random | None = None,
+    ):
         self.repository = repository
         self.clock = clock
         self.study_list = study_list  # the current study list, asked when a round must be created
+        self.rng = rng or random.Random()  # draws pools, attempts and option orders; tests seed it
 
     def week(self) -> str:
         """Return this ISO week in the bureau's zone: 2026-W48."""
         return iso_week(self.clock.today())
 
-    def current_round(self, rng: random.Random | None = None) -> Round:
+    def current_round(self) -> Round:
         """Return this week's round, creating it if needed."""
-        return ensure_round(self.repository, self.study_list(), self.clock, rng)
+        return ensure_round(self.repository, self.study_list(), self.clock, self.rng)
 
     def existing_round(self) -> Round | None:
         """Return this week's round if it was created, without creating it."""
@@ -101,7 +105,7 @@ class QuizFlow:
         round_ = self.current_round()
         if not round_.is_open(self.clock.now()):  # say when it closed in the bureau's time, not in UTC
             raise QuizError(M.QUIZ_CLOSED.format(deadline=self.clock.local_text(round_.deadline)))
-        attempt = start_or_resume(self.repository, round_, member.id, self.clock.now())
+        attempt = start_or_resume(self.repository, round_, member.id, self.clock.now(), self.rng)
         return self.step(round_, attempt)
 
     def step(self, round_: Round, attempt: Attempt) -> Step:
@@ -111,7 +115,7 @@ class QuizFlow:
             return Step(round_, attempt, None, None, finish(self.repository, attempt, round_, self.clock.now()))
         sent = self.repository.sent_question(attempt.id, position)
         return Step(
-            round_, attempt, position, self.repository.round_question(round_.id, position),
+            round_, attempt, position, self.repository.attempt_question(attempt.id, position),
             ticked=sent.chosen if sent else [],
         )
 
@@ -131,7 +135,7 @@ class QuizFlow:
         Raises NotYourQuiz for someone else's attempt, QuizStale when the answer no longer counts.
         """
         round_, attempt = self._open_question(member, attempt_id, position)
-        question = self.repository.round_question(round_.id, position)
+        question = self.repository.attempt_question(attempt.id, position)
         if not chosen:
             raise QuizError(M.QUIZ_NOTHING_CHOSEN)
         if any(not 0 <= option < len(question.options) for option in chosen):
@@ -148,7 +152,7 @@ class QuizFlow:
         """Tick or untick one option of a multiple-choice question; return the question with its ticks."""
         round_, attempt = self._open_question(member, attempt_id, position)
         sent = self.repository.sent_question(attempt_id, position)
-        question = self.repository.round_question(round_.id, position)
+        question = self.repository.attempt_question(attempt.id, position)
         if sent is None:
             raise QuizStale()  # never shown: nothing to tick on
         if not 0 <= option < len(question.options):

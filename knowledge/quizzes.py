@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knowledge import messages as M
 from knowledge.models import Article, short_title
@@ -38,6 +39,27 @@ class QuizQuestion:
     generator: str = ""
     origin: str = GENERATED
     id: int | None = None
+    fixed: bool = False  # asked as written: options never shuffled (a bank's 固定 column)
+
+    def shown(self, order: list[int]) -> QuizQuestion:
+        """Return the question with its options in another order: shown option i is written option order[i].
+
+        A true/false question keeps 正确/错误 in place; an empty order means as written.
+        """
+        if not order:
+            return self
+        where = {written: shown for shown, written in enumerate(order)}
+        return replace(
+            self, options=[self.options[i] for i in order], answer=sorted(where[i] for i in self.answer)
+        )
+
+    def shuffle_order(self, rng: random.Random) -> list[int]:
+        """Return a random order to show the options in, or [] when the question is asked as written."""
+        if self.fixed or self.kind == "truefalse":
+            return []
+        order = list(range(len(self.options)))
+        rng.shuffle(order)
+        return order
 
     @property
     def content_hash(self) -> str:
@@ -75,6 +97,7 @@ _CLOZE_STEM = template_pattern(M.QUIZ_CLOZE_STEM)
 _TRUEFALSE_STEM = template_pattern(M.QUIZ_TRUEFALSE_STEM)
 _WHICH_LAW_STEM = template_pattern(M.QUIZ_WHICH_LAW_STEM)
 _WHICH_ARTICLE_STEM = template_pattern(M.QUIZ_WHICH_ARTICLE_STEM)
+_LIST_STEM = template_pattern(M.QUIZ_LIST_STEM)
 _EXPLANATION = template_pattern(M.QUIZ_EXPLANATION)
 
 
@@ -155,7 +178,9 @@ def _source_problems(q: QuizQuestion, article: Article) -> list[str]:
         problems += _which_law_problems(q, article)
     elif q.generator == "which_article":
         problems += _which_article_problems(q, article)
-    if family in ("cloze", "truefalse", "which") and not problems:
+    elif q.generator == "list_member":
+        problems += _list_problems(q, article)
+    if family in ("cloze", "truefalse", "which", "list") and not problems:
         problems += [
             M.QUIZ_NOT_VERBATIM.format(text=clip(text, 30), label=article.label)
             for text in quoted_texts(q)
@@ -183,6 +208,9 @@ def quoted_texts(q: QuizQuestion) -> list[str]:
             texts.append(match.group("statement"))
         if match := _EXPLANATION.fullmatch(q.explanation or ""):
             texts.append(match.group("quote").removesuffix(M.QUIZ_ELLIPSIS))
+    elif family == "list" and (match := _LIST_STEM.fullmatch(q.stem)):
+        texts.append(match.group("lead").replace("‘", "“").replace("’", "”"))
+        texts += [q.options[i] for i in q.answer if 0 <= i < len(q.options)]
     elif family == "which" and (match := _WHICH_LAW_STEM.fullmatch(q.stem) or _WHICH_ARTICLE_STEM.fullmatch(q.stem)):
         texts.append(match.group("quote").replace("‘", "“").replace("’", "”"))
     return [text.rstrip(_QUOTE_END) for text in texts]
@@ -219,6 +247,22 @@ def _truefalse_problems(q: QuizQuestion, article: Article) -> list[str]:
         problems.append(M.QUIZ_STATEMENT_IN_ARTICLE)
     if not _quote_in(q.explanation, text):
         problems.append(M.QUIZ_QUOTE_NOT_IN_ARTICLE)
+    return problems
+
+
+def _list_problems(q: QuizQuestion, article: Article) -> list[str]:
+    """A list question: its lead and its answer are the article's, no distractor is."""
+    match = _LIST_STEM.fullmatch(q.stem)
+    if not match:
+        return [M.QUIZ_STEM_UNRECOGNIZED]
+    text = plain(article.text)
+    problems = [] if plain(match.group("lead")) in text else [M.QUIZ_QUOTE_NOT_IN_ARTICLE]
+    for index, option in enumerate(q.options):
+        listed = plain(option) in text
+        if index in q.answer and not listed:
+            problems.append(M.QUIZ_ANSWER_NOT_IN_ARTICLE.format(option=option))
+        elif index not in q.answer and listed:
+            problems.append(M.QUIZ_DISTRACTOR_IN_ARTICLE.format(option=option))
     return problems
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 from dataclasses import asdict, dataclass, field
@@ -14,7 +15,7 @@ from knowledge import messages as M
 from knowledge.clock import Clock, iso
 from knowledge.errors import XuefaError
 from knowledge.models import StudyList
-from knowledge.quizgen import LawPool, generate, law_texts
+from knowledge.quizgen import CAPPED, WHICH_ARTICLE_CAP, draw
 from knowledge.quizzes import QuizQuestion
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 SCHEDULE_KEY = "quiz"
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 RECENT_ROUNDS = 8  # articles asked in this many recent rounds are avoided
+POOL_FACTOR = 4  # a round's pool holds this many times the quiz length: every attempt draws anew
 INTEREST_DAYS = 90
 
 
@@ -101,7 +103,8 @@ class Round:
     opens_at: str
     deadline: str
     pass_mark: float
-    question_ids: list[int] = field(default_factory=list)
+    questions: int = 0  # how many questions each attempt draws from the pool
+    question_ids: list[int] = field(default_factory=list)  # the pool
 
     def is_open(self, now: datetime) -> bool:
         """Tell whether answers still count."""
@@ -165,7 +168,7 @@ def save_schedule(repository: Repository, schedule: Schedule) -> None:
 def ensure_round(
     repository: Repository, study_list: StudyList | None, clock: Clock, rng: random.Random | None = None
 ) -> Round:
-    """Return this week's round, creating it (and choosing its questions) if needed."""
+    """Return this week's round, creating it (and choosing its pool of questions) if needed."""
     schedule = load_schedule(repository)
     now, tz = clock.now(), clock.tz
     local_day = clock.today()
@@ -179,23 +182,28 @@ def ensure_round(
     if deadline <= now:
         # After Sunday's deadline a new round would be closed at birth and count against everyone.
         raise QuizError(M.QUIZ_CLOSED.format(deadline=deadline.strftime("%Y-%m-%d %H:%M")))
-    questions = choose_questions(repository, study_list, schedule.questions, rng or random.Random(), now)
-    if not questions:
+    pool = choose_questions(repository, study_list, schedule.questions * POOL_FACTOR, rng or random.Random(), now)
+    if len(pool) < schedule.questions:
         raise QuizError(M.QUIZ_NO_QUESTIONS.format(list=study_list.title))
-    ids = [repository.save_question(q) for q in questions]
-    return repository.create_round(study_list.id, week, iso(opens), iso(deadline), schedule.pass_mark, ids)
+    ids = repository.save_questions(pool)
+    return repository.create_round(
+        study_list.id, week, iso(opens), iso(deadline), schedule.pass_mark, ids, schedule.questions
+    )
 
 
 def choose_questions(
     repository: Repository, study_list: StudyList, n: int, rng: random.Random, now: datetime
 ) -> list[QuizQuestion]:
-    """Pick n questions: favour focus articles, articles members asked about or got wrong, avoid recent ones."""
+    """Pick n questions: favour focus articles, articles members asked about or got wrong, avoid recent ones.
+
+    Up to half come from the bureau's question bank; the rest are generated (knowledge.quizgen.draw:
+    few "which article" questions, a mix of kinds, no question twice).
+    """
     articles = repository.articles(law_ids=repository.law_ids([entry.title for entry in study_list.laws]))
     focus = {entry.title: entry.focus for entry in study_list.laws}
     recent = repository.recent_round_articles(RECENT_ROUNDS)
     recent_questions = repository.recent_round_questions(RECENT_ROUNDS)
-    since = iso(now - timedelta(days=INTEREST_DAYS))
-    interest = repository.article_interest(since)
+    interest = repository.article_interest(iso(now - timedelta(days=INTEREST_DAYS)))
     weights = []
     for article in articles:
         weight = 1.0
@@ -212,7 +220,7 @@ def choose_questions(
     bank = repository.bank_questions(titles)
     chosen: list[QuizQuestion] = []
     if bank:
-        # Up to half the round from the bank, questions not asked in recent rounds first.
+        # Up to half from the bank, questions not asked in recent rounds first.
         fresh = [q for q in bank if q.id not in recent_questions]
         stale = [q for q in bank if q.id in recent_questions]
         want = min(len(bank), n // 2)
@@ -221,42 +229,59 @@ def choose_questions(
         chosen += picked
         asked = {q.article_id for q in picked if q.article_id is not None}
         weights = [0.0 if article.id in asked else w for article, w in zip(articles, weights)]
-    texts = law_texts(articles)
-    pools: dict[str, LawPool] = {}
-    while len(chosen) < n and any(weights):
-        index = rng.choices(range(len(articles)), weights=weights)[0]
-        weights[index] = 0.0  # each article at most once per round
-        article = articles[index]
-        if article.law_title not in pools:
-            pools[article.law_title] = LawPool.build(by_law[article.law_title])
-        candidates = generate(
-            article, by_law[article.law_title], rng, other_titles=titles, other_texts=texts,
-            pool=pools[article.law_title],
-        )
-        if candidates:
-            chosen.append(rng.choice(candidates))
+    chosen += draw(articles, rng, n - len(chosen), weights=weights, law_articles=by_law, other_titles=titles)
     rng.shuffle(chosen)
     return chosen[:n]
 
 
-def start_or_resume(repository: Repository, round_: Round, member_id: int, now: datetime) -> Attempt:
-    """Resume the member's unfinished attempt, or start a new one (retakes allowed until the deadline)."""
+def start_or_resume(
+    repository: Repository, round_: Round, member_id: int, now: datetime, rng: random.Random | None = None
+) -> Attempt:
+    """Resume the member's unfinished attempt, or start a new one with its own draw from the round's pool.
+
+    A retake is a new test: its questions are drawn again, the ones the last attempt asked left out
+    while the pool has enough others, and options are shuffled (a question marked fixed keeps its
+    order). Retakes are allowed until the deadline; the best attempt counts.
+    """
     if not round_.is_open(now):
         raise QuizError(M.QUIZ_CLOSED.format(deadline=round_.deadline))
     current = repository.open_attempt(round_.id, member_id)
     if current is not None:
         return current
-    return repository.start_attempt(round_.id, member_id, len(round_.question_ids), iso(now))
+    rng = rng or random.Random()
+    pool = repository.pool(round_.id)
+    last = repository.last_attempt_questions(round_.id, member_id)
+    picked = draw_attempt(pool, round_.questions or len(pool), last, rng)
+    return repository.start_attempt(round_.id, member_id, [(q.id, q.shuffle_order(rng)) for q in picked], iso(now))
+
+
+def draw_attempt(pool: list[QuizQuestion], n: int, last: set[int], rng: random.Random) -> list[QuizQuestion]:
+    """Draw one attempt's n questions from a pool: not those of the last attempt while enough others remain.
+
+    At most floor(cap * n) which-article questions, as for the pool itself; the rest keeps the
+    pool's mix of kinds because every question is equally likely.
+    """
+    capped = [q for q in pool if q.generator in CAPPED]
+    allowed_capped = math.floor(WHICH_ARTICLE_CAP * n + 1e-9)
+    usable = [q for q in pool if q.generator not in CAPPED] + capped[:allowed_capped]
+    if len(usable) < n:
+        usable = list(pool)  # a small pool: better a which-article question than a short quiz
+    fresh = [q for q in usable if q.id not in last]
+    stale = [q for q in usable if q.id in last]
+    picked = rng.sample(fresh, min(n, len(fresh)))
+    picked += rng.sample(stale, min(n - len(picked), len(stale)))
+    rng.shuffle(picked)
+    return picked
 
 
 def answer_question(repository: Repository, attempt: Attempt, position: int, chosen: list[int], now: datetime) -> bool:
-    """Record an answer once; return whether the answer that counts is correct.
+    """Record an answer once (options as shown in this attempt); return whether the answer that counts is correct.
 
     A second answer to the same question is ignored (the first one counts, also when two arrive at once).
     """
     if not 0 <= position < attempt.total:
         raise QuizError(M.QUIZ_BAD_ANSWER)
-    question = repository.round_question(attempt.round_id, position)
+    question = repository.attempt_question(attempt.id, position)
     if position in attempt.answered or attempt.finished_at:
         return is_correct(attempt.answered.get(position, []), question)
     chosen = sorted(set(chosen))
@@ -278,7 +303,7 @@ def is_correct(chosen: list[int], question: QuizQuestion) -> bool:
 
 def finish(repository: Repository, attempt: Attempt, round_: Round, now: datetime) -> AttemptResult:
     """Score a complete attempt, store score and pass/fail, and return it with the best score so far."""
-    questions = [repository.round_question(round_.id, p) for p in range(attempt.total)]
+    questions = repository.attempt_questions(attempt.id)
     stored = repository.attempt(attempt.id)  # score what was recorded, not what this caller remembers
     if stored.finished_at is None:
         correct = sum(is_correct(stored.answered.get(p, []), q) for p, q in enumerate(questions))

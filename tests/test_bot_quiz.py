@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -61,6 +62,7 @@ def services(tmp_path, shared, api):
     (tmp_path / "bank.csv").write_text(BANK, encoding="utf-8")
     assert "新增 2 道" in import_bank(repository, service.catalog, tmp_path / "bank.csv")
     service.clock.pin(this_wednesday_noon())
+    service.quizflow.rng = random.Random(1)  # seeded draws: the same questions every run
     yield service
     repository.close()
 
@@ -119,7 +121,7 @@ async def answer(bot: BotHarness, services: Services, user, calls: list[Call], g
     assert asked is not None, [c.method for c in calls]
     round_ = flow(bot).existing_round()
     attempt = services.repository.open_attempt(round_.id, services.repository.member_by_telegram(user.id).id)
-    question = services.repository.round_question(round_.id, attempt.next_position)
+    question = services.repository.attempt_question(attempt.id, attempt.next_position)
     wrong = [next(i for i in range(len(question.options)) if i not in question.answer)]
     chosen = question.answer if good else wrong
     if asked.method == "sendPoll":
@@ -157,7 +159,8 @@ def start_by_command(bot: BotHarness, user):
 async def test_a_push_reaches_every_bound_member_once_with_a_start_button(bot, services):
     report = await run_push(services, Pusher(bot.application.bot, services))
     round_ = flow(bot).existing_round()
-    assert round_.week == iso_week(this_wednesday_noon().date()) and len(round_.question_ids) == 5
+    assert round_.week == iso_week(this_wednesday_noon().date())
+    assert round_.questions == 5 and len(round_.question_ids) == 20  # each attempt draws 5 from a pool of 20
     assert report.sent == len(IDS) and [m.staff_no for m in report.unbound] == [UNBOUND]
     for staff_no, chat_id in IDS.items():
         [invitation] = invitations(bot.api, chat_id)
@@ -292,7 +295,13 @@ async def test_a_missed_push_is_made_up_at_start_up_once_pushes_have_begun(bot, 
 # --- taking the quiz ----------------------------------------------------------------------
 
 
-async def test_answers_by_poll_and_by_buttons_then_the_result_with_explanations(bot, services):
+async def test_answers_by_poll_and_by_buttons_then_the_result_with_explanations(bot, services, tmp_path):
+    # More multiple-choice questions in the bank: the seeded draw of 5 from a pool of 20 holds one.
+    (tmp_path / "more.csv").write_text(BANK.split("\n")[0] + "\n" + "".join(
+        f"多选,第{n}题：教师应当履行的义务有（　　）。,遵守宪法、法律和职业道德,为人师表,体罚学生,按时获取工资报酬,AB,"
+        f"教师法第八条规定了教师的义务。,《中华人民共和国教师法》第八条\n" for n in range(8)
+    ), encoding="utf-8")
+    import_bank(services.repository, services.catalog, tmp_path / "more.csv")
     await run_push(services, Pusher(bot.application.bot, services))
     user = bot.api.user(IDS["T001"])
     [invitation] = invitations(bot.api, user.id)
@@ -301,12 +310,15 @@ async def test_answers_by_poll_and_by_buttons_then_the_result_with_explanations(
     )
     round_ = flow(bot).existing_round()
     assert got[0].startswith(f"本周学法测验（{round_.week}，第1次作答）：共 5 题，80 分及格")
+    [attempt] = services.repository.attempts(round_.id, member(services, "T001").id)
+    questions = services.repository.attempt_questions(attempt.id)
+    multiple = [q.kind for q in questions].count("multiple")
+    assert multiple >= 1  # the seeded draw holds some of the bank's multiple-choice questions
     polls = [c for c in bot.api.calls_to("sendPoll") if c.params["chat_id"] == user.id]
-    assert len(polls) == 4  # the multiple-choice question came with buttons
+    assert len(polls) == 5 - multiple  # each multiple-choice question came with buttons
     assert any(t.startswith("✓ 回答正确。") for t in got)  # the feedback after the buttons
     text = result.result["text"]  # as the member sees it, the HTML rendered
     assert text.startswith("测验完成：答对 5/5 题，得分 100。\n恭喜通过！本周最高分 100。")
-    questions = [services.repository.question(qid) for qid in round_.question_ids]
     for question in questions:
         assert question.explanation[:20] in text
     assert "answer AB" not in text and "答案 AB。" in text  # the multiple-choice answer, by letters
@@ -318,7 +330,7 @@ async def test_answers_by_poll_and_by_buttons_then_the_result_with_explanations(
     ).fetchall()
     assert [r[0] for r in rows] == [0, 1, 2, 3, 4] and all(r[1] for r in rows)
     polls_mapped = services.repository.db.execute("SELECT count(poll_id) FROM sent_questions").fetchone()[0]
-    assert polls_mapped == 4
+    assert polls_mapped == 5 - multiple
 
 
 async def test_a_failed_attempt_then_a_retake_and_the_best_counts(bot, services):
@@ -406,7 +418,7 @@ async def test_reminders_go_once_to_those_who_have_not_passed_and_admins_get_a_d
     passer = member(services, "T001")
     attempt = start_or_resume(services.repository, round_, passer.id, now)
     for position in range(5):
-        right = services.repository.round_question(round_.id, position).answer
+        right = services.repository.attempt_question(attempt.id, position).answer
         answer_question(services.repository, attempt, position, right, now)
     assert finish(services.repository, attempt, round_, now).attempt.passed
     before = len(bot.api.calls)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import zipfile
 
 import openpyxl
@@ -198,3 +199,16 @@ def test_a_bank_is_read_for_what_it_is_not_its_name(tmp_path, check):
     for path in (xlsx_named_csv, csv_named_xlsx):
         questions, problems = read_bank(path, check)
         assert problems == [] and len(questions) == len(GOOD)
+
+
+def test_a_question_marked_fixed_keeps_its_options_in_order(tmp_path):
+    path = tmp_path / "bank.csv"
+    path.write_text(
+        "题型,题干,选项A,选项B,选项C,答案,固定\n"
+        "单选,以下说法正确的是,甲,乙,以上都对,C,是\n"
+        "单选,教师节是哪一天,九月十日,十月一日,五月四日,A,\n",
+        encoding="utf-8",
+    )
+    fixed, free = load_bank(path, lambda citation: None)
+    assert fixed.fixed and not free.fixed
+    assert fixed.shuffle_order(random.Random(1)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,7 @@ def flow(shared_laws):
     ])
     save_schedule(repository, Schedule(questions=3))
     repository.save_question(MULTIPLE)  # the bank's one question: every round of three takes it
-    yield QuizFlow(repository, clock, lambda: study_list)
+    yield QuizFlow(repository, clock, lambda: study_list, random.Random(7))
     repository.close()
 
 
@@ -93,16 +94,19 @@ def test_after_the_deadline_nothing_counts(flow):
 def test_a_multiple_choice_question_is_ticked_then_submitted(flow):
     teacher = member(flow, "T001")
     step = flow.begin(teacher)
-    while step.question.kind != "multiple":
-        step = flow.answer(teacher, step.attempt.id, step.position, choice(step, True)).step
+    while step.result is not None or step.question.kind != "multiple":  # retake until the bank's one comes up
+        step = flow.begin(teacher) if step.result else flow.answer(
+            teacher, step.attempt.id, step.position, choice(step, True)
+        ).step
     with pytest.raises(QuizStale):
         flow.toggle(teacher, step.attempt.id, step.position, 0)  # never shown: nothing to tick on
     flow.presented(step)
     with pytest.raises(QuizError, match=M.QUIZ_NOTHING_CHOSEN):
         flow.submit(teacher, step.attempt.id, step.position)
-    for option in (0, 1, 2, 2):
+    wrong = next(i for i in range(3) if i not in step.question.answer)  # options are shuffled per attempt
+    for option in (*step.question.answer, wrong, wrong):
         ticked = flow.toggle(teacher, step.attempt.id, step.position, option)
-    assert ticked.ticked == [0, 1]
+    assert ticked.ticked == sorted(step.question.answer)
     with pytest.raises(NotYourQuiz):
         flow.toggle(member(flow, "T002"), step.attempt.id, step.position, 0)
     assert flow.submit(teacher, step.attempt.id, step.position).correct

@@ -58,11 +58,12 @@ def school(repo):
         member = repo.find_members(staff_no)[0]
         for week, scores in rounds:
             for score in scores:
-                attempt = repo.start_attempt(round_ids[week], member.id, 5, ROUNDS[week][:10] + "T03:00:00+00:00")
+                started = ROUNDS[week][:10] + "T03:00:00+00:00"
+                attempt = repo.start_attempt(round_ids[week], member.id, [(question, [])] * 5, started)
                 repo.finish_attempt(attempt.id, round(score * 5), score, score >= 0.8, ROUNDS[week][:10] + "T03:05:00+00:00")
     # An unfinished attempt does not count as participation.
     b1 = repo.find_members("B1")[0]
-    repo.start_attempt(round_ids["2026-W03"], b1.id, 5, "2026-01-15T03:00:00+00:00")
+    repo.start_attempt(round_ids["2026-W03"], b1.id, [(question, [])] * 5, "2026-01-15T03:00:00+00:00")
     return repo
 
 

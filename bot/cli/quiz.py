@@ -100,7 +100,7 @@ def rounds(ctx: Context) -> None:
         passed = len(repository.passed_members(round_.id))
         click.echo(M.QUIZ_ROUND_LINE.format(
             week=round_.week, list=round_.study_list_id, deadline=ctx.clock.local_text(round_.deadline),
-            n=len(round_.question_ids), sent=counts.get("sent", 0),
+            n=round_.questions, sent=counts.get("sent", 0),
             pending=counts.get("pending", 0) + counts.get("sending", 0), blocked=counts.get("blocked", 0),
             passed=passed,
         ))

@@ -95,7 +95,7 @@ class Pusher:
             report.skipped += 1
             return
         deadline = self.services.clock.local_text(round_.deadline)
-        text = M.QUIZ_PUSH.format(name=member.name, n=len(round_.question_ids), deadline=deadline)
+        text = M.QUIZ_PUSH.format(name=member.name, n=round_.questions, deadline=deadline)
         invitation = _plain(text, buttons=[[Button(M.QUIZ_START_BUTTON, "quiz:")]])
         sent = await send_to_member(self.bot, self.services, member, invitation)
         await asyncio.to_thread(repository.mark_delivery, round_.id, member.id, sent.outcome, sent.error)

@@ -8,7 +8,7 @@ for a round, few which-article ones, none twice). Callers import from here.
 
 from knowledge.quizgen.bodies import body_class, body_key, distinct_bodies, levels, mine_bodies, other_tiers_of
 from knowledge.quizgen.clauses import FLIPS, find_modals, find_objects, is_frame
-from knowledge.quizgen.draw import WHICH_ARTICLE_CAP, draw
+from knowledge.quizgen.draw import CAPPED, WHICH_ARTICLE_CAP, draw
 from knowledge.quizgen.generators import (
     GENERATOR_NAMES,
     GENERATORS,
@@ -34,6 +34,7 @@ from knowledge.quizgen.pools import CHOICES, LENGTH_BAND, LawPool, similar_lengt
 from knowledge.quizgen.sentences import SENTENCE_MAX, Sentence, Span, is_boilerplate, split_sentences
 
 __all__ = [
+    "CAPPED",
     "CHOICES",
     "DATE",
     "FLIPS",

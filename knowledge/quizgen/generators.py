@@ -13,7 +13,16 @@ from knowledge.models import Article, short_title
 from knowledge.quizgen.clauses import FLIPS, find_modals, find_objects
 from knowledge.quizgen.numbers import Quantity, find_quantities
 from knowledge.quizgen.pools import CHOICES, LawPool, similar_length
-from knowledge.quizgen.sentences import Sentence, Span, is_boilerplate, split_sentences
+from knowledge.quizgen.sentences import (
+    ITEM_MAX,
+    ITEM_MIN,
+    SENTENCE_MAX,
+    Sentence,
+    Span,
+    is_boilerplate,
+    item_lists,
+    split_sentences,
+)
 from knowledge.quizzes import BLANK, EXPLANATION_MAX, OPTION_MAX, TRUEFALSE_OPTIONS, QuizQuestion, clip, plain, validate
 
 TRIES = 12  # candidates a generator may try before giving up on an article
@@ -176,6 +185,23 @@ def which_article(ctx: Context) -> Iterator[QuizQuestion | None]:
         yield ctx.question("single", stem, options, picked.index(ctx.article.number), sentence.text, "which_article")
 
 
+def list_member(ctx: Context) -> Iterator[QuizQuestion | None]:
+    """Quote a list's lead-in (教师享有下列权利) and ask which option it lists; the others are items of other lists.
+
+    Lists of rights, duties and forbidden acts are what a study list's focus chapters are made of,
+    and knowing what belongs to which list is knowing the law, not its numbering.
+    """
+    for found in ctx.shuffled(item_lists(ctx.article)):
+        for item in ctx.shuffled(i for i in found.items if ITEM_MIN <= len(i) <= ITEM_MAX):
+            distractors = ctx.pool.item_distractors(item, ctx.article, ctx.rng)
+            if len(distractors) < CHOICES - 1 or len(found.lead) > SENTENCE_MAX // 2:
+                continue
+            options = ctx.shuffled([item, *distractors])
+            stem = M.QUIZ_LIST_STEM.format(law=ctx.law, lead=found.lead.replace("“", "‘").replace("”", "’"))
+            quote = f"{found.lead}：……{item}"
+            yield ctx.question("single", stem, options, options.index(item), quote, "list_member")
+
+
 Maker = Callable[[Context], Iterator[QuizQuestion | None]]
 GENERATORS: tuple[tuple[str, str, Maker], ...] = (
     ("cloze_number", "single", cloze_number),
@@ -184,6 +210,7 @@ GENERATORS: tuple[tuple[str, str, Maker], ...] = (
     ("truefalse_modal", "truefalse", truefalse_modal),
     ("truefalse_number", "truefalse", truefalse_number),
     ("truefalse_subject", "truefalse", truefalse_subject),
+    ("list_member", "single", list_member),
     ("which_law", "single", which_law),
     ("which_article", "single", which_article),
 )

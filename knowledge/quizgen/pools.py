@@ -19,13 +19,14 @@ from knowledge.quizgen.bodies import (
 )
 from knowledge.quizgen.clauses import find_objects
 from knowledge.quizgen.numbers import Quantity, bounds, find_quantities, perturbations, value_distance
-from knowledge.quizgen.sentences import Span, split_sentences
+from knowledge.quizgen.sentences import ITEM_MAX, ITEM_MIN, Span, item_lists, split_sentences
 from knowledge.quizzes import normalize_option, plain
 
 CHOICES = 4  # options of a generated single-choice question
 # A distractor much shorter or longer than the answer stands out before it is read: prefer those whose
 # length is at least this share of the longer one's (学校 and 幼儿园, not 学校 and 县级以上人民政府教育行政部门).
 LENGTH_BAND = 2 / 3
+ITEM_OVERLAP = 6  # list items sharing a run this long say nearly the same thing (维护学生的合法权益)
 
 
 def similar_length(one: str, other: str) -> bool:
@@ -44,6 +45,7 @@ class LawPool:
     objects: dict[str, list[tuple[Span, ArticleNo]]] = field(default_factory=dict)
     plain_texts: dict[ArticleNo, str] = field(default_factory=dict)
     body_pattern: re.Pattern | None = None
+    items: list[tuple[str, ArticleNo]] = field(default_factory=list)  # every listed item of the law
 
     @classmethod
     def build(cls, law_articles: list[Article]) -> LawPool:
@@ -51,6 +53,7 @@ class LawPool:
         pool = cls(law_articles[0].law_title if law_articles else "", list(law_articles))
         for article in law_articles:
             pool.plain_texts[article.number] = plain(article.text)
+            pool.items += [(item, article.number) for found in item_lists(article) for item in found.items]
             for body in mine_bodies(article.text):
                 pool.bodies.setdefault(body, set()).add(article.number)
             for sentence in split_sentences(article):
@@ -72,6 +75,18 @@ class LawPool:
         if self.body_pattern is None:
             return []
         return [Span(m.start(), m.end(), m.group()) for m in self.body_pattern.finditer(text)]
+
+    def item_distractors(self, answer: str, article: Article, rng: random.Random) -> list[str]:
+        """Pick items listed in other articles of the law (rights beside duties), alike in length to the answer."""
+        text = plain(article.text)
+        candidates = sorted({
+            item for item, number in self.items
+            if number != article.number and plain(item) not in text and ITEM_MIN <= len(item) <= ITEM_MAX
+            and not _overlap(plain(item), plain(answer), ITEM_OVERLAP)
+        })
+        alike = [item for item in candidates if similar_length(item, answer)]
+        # Two distractors saying nearly the same would give each other away as wrong.
+        return _pick([alike], rng, apart=lambda one, other: not _overlap(plain(one), plain(other), ITEM_OVERLAP))
 
     def unique_to(self, article: Article, quote: str) -> bool:
         """Tell whether a quote occurs in this article and in no other article of the law."""

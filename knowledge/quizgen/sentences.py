@@ -95,3 +95,33 @@ class Span:
     text: str
     tag: str = ""  # the modal (应当/不得/可以) of an object, empty for a body
     subject: str = ""
+
+
+ITEM_MIN, ITEM_MAX = 4, 60  # an item shorter is a word, longer a paragraph: neither makes a fair option
+
+
+@dataclass(frozen=True)
+class ItemList:
+    """A lead-in ending in 下列…： and the （一）（二）… items it introduces, marks and final punctuation dropped."""
+
+    lead: str
+    items: tuple[str, ...]
+
+
+def item_lists(article: Article) -> list[ItemList]:
+    """Return the lists of an article: 教师享有下列权利：（一）…（二）… gives its lead and items."""
+    found: list[ItemList] = []
+    paragraphs = [p.strip() for p in article.paragraphs]
+    for index, paragraph in enumerate(paragraphs):
+        if ITEM_RE.match(paragraph) or not paragraph.endswith(_LEAD_IN) or "下列" not in paragraph:
+            continue
+        items = []
+        for item in paragraphs[index + 1 :]:
+            if not ITEM_RE.match(item):
+                break
+            items.append(ITEM_RE.sub("", item).strip().rstrip("；;。，,"))
+        lead = paragraph.rstrip("：:")
+        lead = lead[max(lead.rfind("。"), lead.rfind("；")) + 1 :]  # the sentence that opens the list
+        if len(items) >= 2 and lead:
+            found.append(ItemList(lead, tuple(items)))
+    return found

@@ -10,16 +10,23 @@ from knowledge.quizzes import QuizQuestion
 from knowledge.rounds import Attempt, Round
 from knowledge.store.database import Database
 
-QUESTION_SQL = (
-    "SELECT q.id, q.origin, q.kind, q.stem, q.options, q.answer, q.explanation, q.citation, q.article_id, "
-    "q.generator FROM quiz_questions q"
+QUESTION_COLUMNS = (
+    "q.id, q.origin, q.kind, q.stem, q.options, q.answer, q.explanation, q.citation, q.article_id, q.generator, "
+    "q.fixed"
 )
-ROUND_SQL = "SELECT id, study_list_id, week, opens_at, deadline, pass_mark FROM rounds"
+QUESTION_SQL = f"SELECT {QUESTION_COLUMNS} FROM quiz_questions q"
+ROUND_SQL = "SELECT id, study_list_id, week, opens_at, deadline, pass_mark, questions FROM rounds"
 
 
-def question_record(options: str, answer: str, **row) -> QuizQuestion:
+def question_record(options: str, answer: str, fixed: int, **row) -> QuizQuestion:
     """Build a QuizQuestion from a QUESTION_SQL row (options and answer are stored as JSON)."""
-    return QuizQuestion(options=json.loads(options), answer=json.loads(answer), **row)
+    return QuizQuestion(options=json.loads(options), answer=json.loads(answer), fixed=bool(fixed), **row)
+
+
+def _shown(row: dict) -> QuizQuestion:
+    """Build the question of an attempt_questions row as the attempt showed it."""
+    order = json.loads(row.pop("option_order"))
+    return question_record(**row).shown(order)
 
 
 @dataclass
@@ -66,6 +73,7 @@ class QuizStore(Database):
                     "citation": question.citation,
                     "article_id": question.article_id,
                     "generator": question.generator,
+                    "fixed": int(question.fixed),
                     "content_hash": question.content_hash,
                     "active": 1,
                     "created_at": self.now(),
@@ -129,9 +137,13 @@ class QuizStore(Database):
     # --- rounds -------------------------------------------------------------------------
 
     def create_round(
-        self, study_list_id: str, week: str, opens_at: str, deadline: str, pass_mark: float, question_ids: list[int]
+        self, study_list_id: str, week: str, opens_at: str, deadline: str, pass_mark: float, question_ids: list[int],
+        questions: int | None = None,
     ) -> Round:
-        """Create a week's round with its questions; if another process just created it, return that one."""
+        """Create a week's round with its pool of questions (each attempt draws `questions` of them).
+
+        If another process just created the week's round, return that one.
+        """
         try:
             with self.transaction():
                 round_id = self.db["rounds"].insert(
@@ -141,6 +153,7 @@ class QuizStore(Database):
                         "opens_at": opens_at,
                         "deadline": deadline,
                         "pass_mark": pass_mark,
+                        "questions": len(question_ids) if questions is None else questions,
                         "created_at": self.now(),
                     }
                 ).last_pk
@@ -155,7 +168,7 @@ class QuizStore(Database):
         return self.round(round_id)
 
     def round(self, round_id: int) -> Round | None:
-        """Return a round with its question ids."""
+        """Return a round with the ids of its pool of questions."""
         found = self.record(ROUND_SQL + " WHERE id = ?", [round_id], Round)
         if found is not None:
             found.question_ids = [
@@ -182,27 +195,61 @@ class QuizStore(Database):
             params.append(until)
         return [self.round(row["id"]) for row in self.records(sql + " ORDER BY week", params)]
 
-    def round_question(self, round_id: int, position: int) -> QuizQuestion:
-        """Return the question at a position of a round."""
-        return self.record(
-            QUESTION_SQL + " JOIN round_questions rq ON rq.question_id = q.id WHERE rq.round_id = ? AND rq.position = ?",
-            [round_id, position],
+    def pool(self, round_id: int) -> list[QuizQuestion]:
+        """Return a round's pool of questions, as written, in pool order."""
+        return self.records(
+            QUESTION_SQL + " JOIN round_questions rq ON rq.question_id = q.id WHERE rq.round_id = ? "
+            "ORDER BY rq.position",
+            [round_id],
             question_record,
         )
 
     # --- attempts and answers -----------------------------------------------------------
 
-    def start_attempt(self, round_id: int, member_id: int, total: int, now: str) -> Attempt:
-        """Start the member's next attempt at a round."""
+    def start_attempt(self, round_id: int, member_id: int, draws: list[tuple[int, list[int]]], now: str) -> Attempt:
+        """Start the member's next attempt at a round with its own questions: (question id, option order) each."""
         with self.transaction():
             number = self.scalar(
                 "SELECT coalesce(max(number), 0) + 1 FROM attempts WHERE round_id = ? AND member_id = ?",
                 [round_id, member_id],
             )
             attempt_id = self.db["attempts"].insert(
-                {"round_id": round_id, "member_id": member_id, "number": number, "started_at": now, "total": total}
+                {"round_id": round_id, "member_id": member_id, "number": number, "started_at": now,
+                 "total": len(draws)}
             ).last_pk
+            self.db["attempt_questions"].insert_all(
+                {"attempt_id": attempt_id, "position": position, "question_id": question_id,
+                 "option_order": json.dumps(order)}
+                for position, (question_id, order) in enumerate(draws)
+            )
         return self.attempt(attempt_id)
+
+    def attempt_questions(self, attempt_id: int) -> list[QuizQuestion]:
+        """Return the questions of an attempt in order, each as it was shown (options in the attempt's order)."""
+        rows = self.records(
+            f"SELECT {QUESTION_COLUMNS}, aq.option_order FROM attempt_questions aq "
+            "JOIN quiz_questions q ON q.id = aq.question_id WHERE aq.attempt_id = ? ORDER BY aq.position",
+            [attempt_id],
+        )
+        return [_shown(row) for row in rows]
+
+    def attempt_question(self, attempt_id: int, position: int) -> QuizQuestion | None:
+        """Return one question of an attempt as it was shown."""
+        row = self.record(
+            f"SELECT {QUESTION_COLUMNS}, aq.option_order FROM attempt_questions aq "
+            "JOIN quiz_questions q ON q.id = aq.question_id WHERE aq.attempt_id = ? AND aq.position = ?",
+            [attempt_id, position],
+        )
+        return _shown(row) if row is not None else None
+
+    def last_attempt_questions(self, round_id: int, member_id: int) -> set[int]:
+        """Return the questions of the member's latest attempt at a round (none before the first)."""
+        rows = self.records(
+            "SELECT aq.question_id FROM attempt_questions aq WHERE aq.attempt_id = (SELECT id FROM attempts "
+            "WHERE round_id = ? AND member_id = ? ORDER BY number DESC LIMIT 1)",
+            [round_id, member_id],
+        )
+        return {row["question_id"] for row in rows}
 
     def attempt(self, attempt_id: int) -> Attempt | None:
         """Return an attempt with the answers given so far."""
