@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from knowledge.text import units
+
 TELEGRAM_LIMIT = 4096
 
 
@@ -44,9 +46,17 @@ class Reply:
         return packed
 
 
-def units(text: str) -> int:
-    """Return the length Telegram counts: UTF-16 code units (an emoji outside the BMP is two)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+def fit(text: str, limit: int, mark: str = "…") -> str:
+    """Cut plain text to at most limit UTF-16 units, marking the cut."""
+    if units(text) <= limit:
+        return text
+    kept, size = [], units(mark)
+    for ch in text:
+        size += units(ch)
+        if size > limit:
+            break
+        kept.append(ch)
+    return "".join(kept) + mark
 
 
 _TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]|&", re.DOTALL)

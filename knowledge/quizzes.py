@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from knowledge import messages as M
 from knowledge.models import Article, short_title
+from knowledge.text import units
 
 KINDS = ("single", "multiple", "truefalse")
 STEM_MAX = 300  # Telegram poll question limit
@@ -115,12 +116,12 @@ def _shape_problems(q: QuizQuestion) -> list[str]:
         problems.append(M.QUIZ_KIND_UNKNOWN.format(kind=q.kind))
     if not (q.stem or "").strip():
         problems.append(M.QUIZ_STEM_EMPTY)
-    elif len(q.stem) > STEM_MAX:
-        problems.append(M.QUIZ_STEM_TOO_LONG.format(n=len(q.stem), limit=STEM_MAX))
+    elif units(q.stem) > STEM_MAX:
+        problems.append(M.QUIZ_STEM_TOO_LONG.format(n=units(q.stem), limit=STEM_MAX))
     problems += _option_problems(q)
     problems += _answer_problems(q)
-    if len(q.explanation or "") > EXPLANATION_MAX:
-        problems.append(M.QUIZ_EXPLANATION_TOO_LONG.format(n=len(q.explanation), limit=EXPLANATION_MAX))
+    if units(q.explanation or "") > EXPLANATION_MAX:
+        problems.append(M.QUIZ_EXPLANATION_TOO_LONG.format(n=units(q.explanation), limit=EXPLANATION_MAX))
     return problems
 
 
@@ -136,8 +137,8 @@ def _option_problems(q: QuizQuestion) -> list[str]:
         key = normalize_option(option)
         if not key:
             problems.append(M.QUIZ_OPTION_EMPTY.format(n=n))
-        elif len(option) > OPTION_MAX:
-            problems.append(M.QUIZ_OPTION_TOO_LONG.format(option=option[:20], n=len(option), limit=OPTION_MAX))
+        elif units(option) > OPTION_MAX:
+            problems.append(M.QUIZ_OPTION_TOO_LONG.format(option=option[:20], n=units(option), limit=OPTION_MAX))
         elif key in seen:
             problems.append(M.QUIZ_OPTION_DUPLICATE.format(option=option.strip()))
         elif _PLACEHOLDER.fullmatch(key):

@@ -14,7 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.render import feedback, question_heading, question_reply, quiz_intro, result_reply
-from bot.reply import Html, Reply, units
+from bot.reply import Html, Reply, fit, units
 from bot.services import Services
 from bot.telegram.send import caller_of, keyboard, send_reply, services_of, with_retries
 from knowledge import messages as M
@@ -30,15 +30,7 @@ def poll_explanation(text: str) -> str:
     """
     lines = text.split("\n")
     text = "\n".join([*lines[:2], " ".join(lines[2:])]) if len(lines) > 3 else text
-    if units(text) <= EXPLANATION_MAX:
-        return text
-    kept, size = [], 0
-    for ch in text:
-        size += units(ch)
-        if size > EXPLANATION_MAX - 1:
-            break
-        kept.append(ch)
-    return "".join(kept) + "…"
+    return fit(text, EXPLANATION_MAX)
 
 
 def _say(text: str) -> Reply:
@@ -64,7 +56,7 @@ async def present(bot, services: Services, chat_id: int, step: Step) -> None:
     message = await with_retries(
         bot.send_poll,
         chat_id=chat_id,
-        question=text if len(text) <= STEM_MAX else question.stem,  # never cut the stem to fit the heading in
+        question=text if units(text) <= STEM_MAX else question.stem,  # never cut the stem to fit the heading in
         options=question.options,
         type=Poll.QUIZ,
         correct_option_ids=question.answer,

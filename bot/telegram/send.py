@@ -12,13 +12,14 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ContextTypes
 
 from bot.conversation import Caller, Conversation
-from bot.reply import Reply
+from bot.reply import Reply, fit
 from bot.services import Services
 from knowledge import access
 from knowledge.members import Member
 
 log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 3
+CAPTION_MAX = 1024  # Bot API: captions are 0-1024 characters (UTF-16 units) after entities parsing
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -69,7 +70,7 @@ async def send_reply(bot, chat_id: int, reply: Reply, reply_to: int | None = Non
     if reply.document is not None:
         name, data = reply.document
         await with_retries(
-            bot.send_document, chat_id=chat_id, document=data, filename=name, caption=reply.caption[:1024]
+            bot.send_document, chat_id=chat_id, document=data, filename=name, caption=fit(reply.caption, CAPTION_MAX)
         )
     if reply.photo is not None:
         await with_retries(bot.send_photo, chat_id=chat_id, photo=reply.photo)
