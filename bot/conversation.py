@@ -16,6 +16,7 @@ from bot.render import (
     Reply,
     answer_reply,
     article_heading,
+    article_after_answer,
     article_parts,
     feedback,
     quiz_intro,
@@ -289,7 +290,7 @@ class Conversation:
 
     def _answered(self, answered: Answered) -> Reply:
         reply = self._quiz_step(answered.step)
-        reply.parts.insert(0, self.fmt.esc(feedback(answered)))
+        reply.parts[:0] = [self.fmt.esc(feedback(answered)), *article_after_answer(self.fmt, answered)]
         return reply
 
     def _quiz_answer(self, caller: Caller, rest: str) -> Reply:

@@ -13,6 +13,7 @@ from knowledge.reports import Report, StudyRecord
 from knowledge.rounds import AttemptResult, is_correct
 
 QUOTE_CHUNK = 3000  # a quote longer than this is split so every message stays under Telegram's limit
+FEEDBACK_ARTICLE_MAX = 500  # an article longer than this is quoted by the paragraphs a question tested
 
 
 def quote_article(fmt: Formatter, article: Article, marks: list[str] = (), clause: str | None = None) -> list[str]:
@@ -283,6 +284,31 @@ def feedback(answered: Answered) -> str:
     question = answered.question
     head = M.QUIZ_RIGHT if answered.correct else M.QUIZ_WRONG.format(answer=answer_label(question))
     return f"{head}\n{question.explanation}"
+
+
+def article_after_answer(fmt: Formatter, answered: Answered) -> list[str]:
+    """Quote the article a question was on, its tested sentence marked: after each answer the member reads the law.
+
+    A short article is quoted whole; of a long one, the paragraphs holding the tested sentence.
+    """
+    article = answered.article
+    if article is None:
+        return []
+    # A list question quotes "lead：……item": each piece is marked where it stands.
+    marks = [piece for piece in _explained_quote(answered.question.explanation).split("……") if piece]
+    paragraphs = article.paragraphs
+    if len(article.text) > FEEDBACK_ARTICLE_MAX and marks:
+        paragraphs = [p for p in paragraphs if any(mark[:12] in p for mark in marks)] or paragraphs[:1]
+    shown = Article(article.number, "\n".join(paragraphs), article.path, article.law_title, article.id)
+    parts = quote_article(fmt, shown, marks)
+    parts[0] = fmt.bold(M.QUIZ_ARTICLE_HEAD) + article_heading(fmt, article) + "\n" + parts[0]
+    return parts
+
+
+def _explained_quote(explanation: str) -> str:
+    """Return the article sentence an explanation quotes (出处：…。原文：…), without its final mark."""
+    _, found, quote = explanation.partition(M.QUIZ_EXPLANATION_QUOTE)
+    return quote.rstrip("。；;…") if found else ""
 
 
 def result_reply(fmt: Formatter, result: AttemptResult) -> Reply:

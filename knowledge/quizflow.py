@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from knowledge import messages as M
 from knowledge.clock import Clock
 from knowledge.members import Member
-from knowledge.models import StudyList
+from knowledge.models import Article, StudyList
 from knowledge.quizzes import QuizQuestion
 from knowledge.rounds import (
     Attempt,
@@ -72,6 +72,7 @@ class Answered:
     question: QuizQuestion
     chosen: list[int]
     step: Step
+    article: Article | None = None  # the article the question is on, quoted after the answer: a quiz teaches
 
 
 class QuizFlow:
@@ -141,7 +142,8 @@ class QuizFlow:
         if any(not 0 <= option < len(question.options) for option in chosen):
             raise NotYourQuiz()  # an option that does not exist: a forged or stale button
         correct = answer_question(self.repository, attempt, position, chosen, self.clock.now())
-        return Answered(correct, question, sorted(set(chosen)), self.step(round_, attempt))
+        article = self.repository.articles(ids=[question.article_id]) if question.article_id else []
+        return Answered(correct, question, sorted(set(chosen)), self.step(round_, attempt), article[0] if article else None)
 
     def submit(self, member: Member, attempt_id: int, position: int) -> Answered:
         """Answer a multiple-choice question with the options ticked on it so far."""

@@ -317,6 +317,9 @@ async def test_answers_by_poll_and_by_buttons_then_the_result_with_explanations(
     polls = [c for c in bot.api.calls_to("sendPoll") if c.params["chat_id"] == user.id]
     assert len(polls) == 5 - multiple  # each multiple-choice question came with buttons
     assert any(t.startswith("✓ 回答正确。") for t in got)  # the feedback after the buttons
+    # After every answer, poll or buttons, the article the question was on is quoted: a quiz teaches.
+    quoted = [t for t in got if "条文原文：《" in t]
+    assert len(quoted) == sum(q.article_id is not None for q in questions) and len(quoted) >= 4
     text = result.result["text"]  # as the member sees it, the HTML rendered
     assert text.startswith("测验完成：答对 5/5 题，得分 100。\n恭喜通过！本周最高分 100。")
     for question in questions:

@@ -13,7 +13,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.render import feedback, question_heading, question_reply, quiz_intro, result_reply
+from bot.render import article_after_answer, feedback, question_heading, question_reply, quiz_intro, result_reply
 from bot.reply import Html, Reply, fit, units
 from bot.services import Services
 from bot.telegram.send import caller_of, keyboard, send_reply, services_of, with_retries
@@ -106,6 +106,10 @@ async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             await send_reply(context.bot, chat_id, _say(M.QUIZ_STALE))
         return
     chat_id = await asyncio.to_thread(flow.poll_chat, answer.poll_id)
+    # The poll itself shows right or wrong and the explanation; the article follows, then what comes next.
+    article = article_after_answer(Html(), answered)
+    if article:
+        await send_reply(context.bot, chat_id, Reply(parts=article))
     await present(context.bot, services, chat_id, answered.step)
 
 
@@ -154,5 +158,7 @@ async def _after_answer(query, context: ContextTypes.DEFAULT_TYPE, services: Ser
     except BadRequest:
         pass
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    await send_reply(context.bot, chat_id, _say(feedback(answered)))
+    said = _say(feedback(answered))
+    said.parts += article_after_answer(Html(), answered)
+    await send_reply(context.bot, chat_id, said)
     await present(context.bot, services, chat_id, answered.step)
