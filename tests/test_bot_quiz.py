@@ -277,19 +277,15 @@ async def test_a_bot_stopped_mid_push_stops_gracefully_and_the_restart_finishes(
     assert len(chats) == len(set(chats)) == len(IDS) + 40
 
 
-async def test_a_missed_push_is_made_up_at_start_up_once_pushes_have_begun(bot, services):
-    # A bot that never pushed does not surprise everyone mid-week ...
+async def test_a_bot_started_mid_week_pushes_the_round_that_was_never_pushed(bot, services):
+    # With the weekly quiz switched off nothing goes out ...
     assert await resume_push(services, Pusher(bot.application.bot, services)) is None
     assert invitations(bot.api) == []
-    # ... but one that pushed last week and was down at Monday 09:00 pushes when it comes back.
-    last_week = iso_week((this_wednesday_noon() - timedelta(days=7)).date())
-    question_ids = [services.repository.bank_questions()[0].id]
-    old = services.repository.create_round("T-Q1", last_week, "2000-01-01", "2000-01-02", 0.8, question_ids)
-    services.repository.prepare_deliveries(old.id)
+    # ... but a new deployment started on a Wednesday pushes this week's round at once, not next Monday.
     save_schedule(services.repository, Schedule(enabled=True))
     report = await resume_push(services, Pusher(bot.application.bot, services))
     assert report.sent == len(IDS) and len(invitations(bot.api)) == len(IDS)
-    assert await resume_push(services, Pusher(bot.application.bot, services)) is None
+    assert await resume_push(services, Pusher(bot.application.bot, services)) is None  # pushed: once only
 
 
 # --- taking the quiz ----------------------------------------------------------------------

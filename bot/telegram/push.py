@@ -195,11 +195,11 @@ def _unit_digest(unit: str, missing: list[Member], deadline: str) -> list[str]:
 
 
 async def resume_push(services: Services, pusher: Pusher) -> PushReport | None:
-    """Finish this week's push if it was interrupted; run it if the bot was down at its moment.
+    """At start-up: finish this week's push if it was interrupted, or run it if it never ran.
 
-    A missed push is made up only where pushes have run before (an earlier round was pushed), so a
-    bot started for the first time mid-week does not surprise everyone; its first push is the next
-    scheduled one, or `xuefa quiz push`.
+    A bot started after this week's push time (down on Monday morning, or a new deployment on a
+    Wednesday) pushes the current round at once while its deadline is still ahead: otherwise
+    nobody would hear of a quiz until next week, and the week would count against everyone.
     """
     repository = services.repository
     clock = services.clock
@@ -218,8 +218,6 @@ async def resume_push(services: Services, pusher: Pusher) -> PushReport | None:
     pushed_at, deadline = schedule.at("push", today, clock.tz), schedule.at("deadline", today, clock.tz)
     if not schedule.enabled or not pushed_at <= now < deadline:
         return None
-    if repository.rounds_pushed_before(services.quizflow.week()) == 0:
-        return None
-    log.warning("this week's push was missed (the bot was down at %s); pushing now", schedule.push_time)
+    log.warning("this week's quiz was never pushed (the bot was not running at %s); pushing now", schedule.push_time)
     return await run_push(services, pusher)
 

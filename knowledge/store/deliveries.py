@@ -60,14 +60,6 @@ class DeliveryStore(Database):
             Delivery,
         )
 
-    def rounds_pushed_before(self, week: str) -> int:
-        """Count the rounds before an ISO week that were pushed (have deliveries)."""
-        return self.scalar(
-            "SELECT count(*) FROM rounds r WHERE r.week < ? "
-            "AND EXISTS (SELECT 1 FROM deliveries d WHERE d.round_id = r.id)",
-            [week],
-        )
-
     def unreported_unreachable(self, round_id: int) -> list[Member]:
         """Return the members the round could not reach (blocked or not bound) whose unit admins were not yet told."""
         return self.records(
