@@ -35,8 +35,9 @@ from knowledge.invites import BindError, bind_account
 from knowledge.models import Article, short_title
 from knowledge.quizflow import Answered, NotYourQuiz, Step
 from knowledge.related import related_articles
-from knowledge.reports import build_report, parse_period, study_record
+from knowledge.reports import build_report, parse_period, study_record, unit_records
 from knowledge.reports.chart import render_chart
+from knowledge.reports.records_xlsx import records_title, write_records_xlsx
 from knowledge.reports.xlsx import write_xlsx
 from knowledge.sessions import parse_session, save_session
 
@@ -234,18 +235,32 @@ class Conversation:
         return reply
 
     def records(self, caller: Caller, args: str) -> Reply:
-        """Show someone's study record, among the people the caller may see."""
+        """Send someone's study record (or a whole unit's) with its Excel file, among what the caller may see."""
         words = args.split()
         if not words:
             return self.say(M.USAGE_RECORDS)
-        services = self.services
+        services, actor = self.services, caller.actor
         try:
-            member = access.find_member(services.repository, caller.actor, words[0])
             period = parse_period(words[1] if len(words) > 1 else "本年", services.clock.today())
-            record = study_record(services.repository, caller.actor, member, period, services.clock)
+            if words[0] in services.repository.units():  # /records 城关一小 2026: everyone of a unit
+                found = unit_records(services.repository, actor, words[0], period, services.clock)
+                title = M.RECORDS_TITLE_UNIT.format(unit=words[0], period=period.text, n=len(found))
+                reply = self.say(title)
+                who = words[0]
+            else:
+                member = access.find_member(services.repository, actor, words[0])
+                found = [study_record(services.repository, actor, member, period, services.clock)]
+                title = records_title(found[0])
+                reply = Reply(parts=record_parts(self.fmt, found[0], show_phone=access.shows_phones(actor)))
+                who = member.name
         except XuefaError as exc:
             return self.say(str(exc))
-        return Reply(parts=record_parts(self.fmt, record, show_phone=access.shows_phones(caller.actor)))
+        workbook = io.BytesIO()
+        write_records_xlsx(found, title, workbook, services.clock)
+        name = M.RECORDS_FILE_NAME.format(who=who, period=period.label)
+        reply.document = (f"{name}.xlsx", workbook.getvalue())
+        reply.caption = title
+        return reply
 
     def session(self, caller: Caller, args: str) -> Reply:
         """List recent group study sessions, or log one (集体学法) with its attendees."""

@@ -82,3 +82,21 @@ async def test_records_and_reports_stay_out_of_group_chats(bot, services):  # no
         [reply] = await bot.text(admin, command, chat=group)
         assert reply == "学习记录和统计涉及个人信息，请私聊机器人使用此功能。"
     assert not bot.api.calls_to("sendDocument")
+
+
+async def test_records_come_with_the_workbook_for_the_annual_assessment(bot, services):  # noqa: F811
+    leader = await register(bot, services, 7007, "L001")
+    await bot.text(leader, "/records T001 2026")
+    [document] = bot.api.calls_to("sendDocument")
+    name, data = document.files["document"]
+    assert name == "学法记录-张老师-2026.xlsx" and document.params["chat_id"] == 7007
+    summary = openpyxl.load_workbook(io.BytesIO(data))["汇总"]
+    assert [summary.cell(3, c).value for c in (1, 2, 3)] == ["张老师", "T001", "城关一小"]
+    admin = await register(bot, services, 5005, "A001")
+    [title] = await bot.text(admin, "/records 城关一小 2026")
+    assert title == "城关一小 2026年度 学法记录（2 人）"
+    unit_file = bot.api.calls_to("sendDocument")[-1]
+    people = openpyxl.load_workbook(io.BytesIO(unit_file.files["document"][1]))["汇总"]
+    assert [people.cell(row, 2).value for row in (3, 4)] == ["A001", "T001"]
+    [refused] = await bot.text(admin, "/records 县教育局")
+    assert refused == "单位管理员只能查看本单位（城关一小）的统计"

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from knowledge import messages as M
 from knowledge.reports import MemberRow, Period, Report, TrendPoint, UnitStats
 from knowledge.reports import chart as charts
+from knowledge.reports import sheets
 from knowledge.reports import xlsx as workbooks
 
 SUMMARY_HEADER = [
@@ -188,8 +189,8 @@ def test_unit_sheet_names_are_sanitized_truncated_and_unique():
 
 def test_sheet_title_counts_case_insensitively():
     taken = {"abc"}
-    assert workbooks.sheet_title("ABC", taken) == "ABC(2)"
-    assert workbooks.sheet_title("abc", taken) == "abc(3)"
+    assert sheets.sheet_title("ABC", taken) == "ABC(2)"
+    assert sheets.sheet_title("abc", taken) == "abc(3)"
 
 
 def test_report_without_members_has_no_unit_sheets(tmp_path):

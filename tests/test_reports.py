@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import date, datetime
+
+import openpyxl
 
 import pytest
 
@@ -11,7 +14,8 @@ from knowledge.clock import Clock
 from knowledge.errors import XuefaError
 from knowledge.members import RosterRow
 from knowledge.quizzes import QuizQuestion
-from knowledge.reports import PeriodError, build_report, parse_period, study_record
+from knowledge.reports import PeriodError, build_report, parse_period, study_record, unit_records
+from knowledge.reports.records_xlsx import records_title, write_records_xlsx
 
 TZ = "Asia/Shanghai"
 CLOCK = Clock(TZ)
@@ -164,3 +168,52 @@ def test_bad_periods(bad):
 def test_years_outside_the_reporting_range(bad):
     with pytest.raises(PeriodError):
         parse_period(bad, date(2026, 11, 28))
+
+
+def records_book(records, title) -> object:
+    buffer = io.BytesIO()
+    write_records_xlsx(records, title, buffer, CLOCK)
+    buffer.seek(0)
+    return openpyxl.load_workbook(buffer)
+
+
+def rows_of(sheet) -> list[list]:
+    return [[cell.value for cell in row] for row in sheet.iter_rows(min_row=3)]
+
+
+def test_a_persons_record_as_a_workbook_for_the_annual_assessment(school):
+    a1, a2 = (school.find_members(s)[0] for s in ("A1", "A2"))
+    school.log_question(a1.id, "telegram", "老师能体罚学生吗", "answered", [])
+    school.add_session("2026-02-10", "教职工会前学法", "城关一小", "义务教育法", "", [a1.id, a2.id], None)
+    record = study_record(school, OPERATOR, a1, parse_period("2026", date(2026, 3, 1)), CLOCK)
+    book = records_book([record], records_title(record))
+    assert book.sheetnames == ["汇总", "分季度", "测验明细", "集体学法"]
+    summary = book["汇总"]
+    assert summary["A1"].value == "甲老师（A1，城关一小）2026年度 学法记录"
+    # 3 rounds due, 3 taken, 3 passed; best scores 100, 80 (of 60 and 80) and 100: 93.3 on average.
+    assert rows_of(summary) == [["甲老师", "A1", "城关一小", "教师", 3, 3, 3, pytest.approx(280 / 3), 1, 1]]
+    assert rows_of(book["分季度"]) == [["甲老师", "A1", "城关一小", "2026Q1", 3, 3, 3, 1]]
+    assert rows_of(book["测验明细"]) == [
+        ["甲老师", "A1", "城关一小", "2026-W02", datetime(2026, 1, 11), 1, pytest.approx(100), "通过"],
+        ["甲老师", "A1", "城关一小", "2026-W03", datetime(2026, 1, 18), 2, pytest.approx(80), "通过"],
+        ["甲老师", "A1", "城关一小", "2026-W04", datetime(2026, 1, 25), 1, pytest.approx(100), "通过"],
+    ]
+    assert rows_of(book["集体学法"]) == [["甲老师", "A1", "城关一小", datetime(2026, 2, 10), "教职工会前学法"]]
+
+
+def test_a_units_records_as_one_workbook(school):
+    year = parse_period("2026", date(2026, 3, 1))
+    records = unit_records(school, OPERATOR, "城关一小", year, CLOCK)
+    book = records_book(records, "城关一小")
+    # A2 passed W02, missed W03, failed W04; A3 joined before W04 only; A4 left after W02 only.
+    assert [row[:2] + row[4:8] for row in rows_of(book["汇总"])] == [
+        ["甲老师", "A1", 3, 3, 3, pytest.approx(280 / 3)],
+        ["乙老师", "A2", 3, 2, 1, pytest.approx(60)],
+        ["丙老师", "A3", 1, 1, 1, pytest.approx(100)],
+        ["丁老师", "A4", 1, 1, 1, pytest.approx(100)],
+    ]
+    absent = [row for row in rows_of(book["测验明细"]) if row[1] == "A2" and row[3] == "2026-W03"]
+    assert absent == [["乙老师", "A2", "城关一小", "2026-W03", datetime(2026, 1, 18), 0, None, "未参加"]]
+    assert school.audit_log()[0].action == "records"
+    with pytest.raises(AccessDenied):
+        unit_records(school, Actor.of(school.find_members("B2")[0]), "城关一小", year, CLOCK)

@@ -13,7 +13,8 @@ from bot.reply import Plain
 from knowledge import access
 from knowledge import messages as M
 from knowledge.private import write_private
-from knowledge.reports import Period, build_report, parse_period, study_record
+from knowledge.reports import Period, build_report, parse_period, study_record, unit_records
+from knowledge.reports.records_xlsx import records_title, write_records_xlsx
 from knowledge.reports.chart import render_chart
 from knowledge.reports.csvfile import write_csv
 from knowledge.reports.xlsx import write_xlsx
@@ -54,15 +55,32 @@ def stats(ctx: Context, week, quarter, year, unit, xlsx, csv_path, chart) -> Non
 
 
 @cli.command("records", help=M.HELP_RECORDS)
-@click.argument("member")
+@click.argument("member", required=False)
+@click.option("--unit", help=M.OPT_RECORDS_UNIT)
 @click.option("--quarter", help=M.OPT_RECORD_QUARTER)
 @click.option("--year", help=M.OPT_RECORD_YEAR)
+@click.option("--xlsx", type=click.Path(path_type=Path), help=M.OPT_RECORDS_XLSX)
 @pass_context
-def records(ctx: Context, member: str, quarter: str | None, year: str | None) -> None:
-    found = access.find_member(ctx.repository, ctx.actor, member)
+def records(ctx: Context, member: str | None, unit: str | None, quarter: str | None, year: str | None,
+            xlsx: Path | None) -> None:
+    if bool(member) == bool(unit):
+        raise click.UsageError(M.USAGE_RECORDS_CLI)
     period = _period(ctx, None, quarter, year, default="本年")
-    record = study_record(ctx.repository, ctx.actor, found, period, ctx.clock)
-    click.echo("\n\n".join(record_parts(Plain(), record, show_phone=True)))
+    if unit:
+        if not xlsx:
+            raise click.UsageError(M.RECORDS_UNIT_NEEDS_XLSX)
+        found = unit_records(ctx.repository, ctx.actor, unit, period, ctx.clock)
+        title = M.RECORDS_TITLE_UNIT.format(unit=unit, period=period.text, n=len(found))
+    else:
+        person = access.find_member(ctx.repository, ctx.actor, member)
+        found = [study_record(ctx.repository, ctx.actor, person, period, ctx.clock)]
+        title = records_title(found[0])
+        click.echo("\n\n".join(record_parts(Plain(), found[0], show_phone=True)))
+    if xlsx:
+        buffer = io.BytesIO()
+        write_records_xlsx(found, title, buffer, ctx.clock)
+        write_private(xlsx, buffer.getvalue())  # names and results: readable by the owner only
+        click.echo(M.STATS_FILES.format(files=xlsx))
 
 
 @cli.group("session", help=M.HELP_SESSION)

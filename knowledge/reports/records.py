@@ -7,8 +7,10 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from knowledge import access
+from knowledge import messages as M
 from knowledge.access import Actor
 from knowledge.clock import Clock
+from knowledge.errors import XuefaError
 from knowledge.members import Member
 from knowledge.reports.periods import Period, quarter_of
 
@@ -56,6 +58,24 @@ def study_record(repository: Repository, actor: Actor, member: Member, period: P
     access.check_record(actor, member)
     if actor.member_id != member.id:
         access.audit(repository, actor, "record", f"{member.staff_no} {period.label}")
+    return _record(repository, member, period, clock)
+
+
+def unit_records(repository: Repository, actor: Actor, unit: str, period: Period, clock: Clock) -> list[StudyRecord]:
+    """Return the study records of everyone of a unit for a period (for the annual assessment, 年度考核).
+
+    The unit must be one the actor may report on; members who left before the period are left out.
+    """
+    access.report_scope(actor, unit)
+    if unit not in repository.units():
+        raise XuefaError(M.UNIT_UNKNOWN.format(unit=unit))
+    access.audit(repository, actor, "records", f"{unit} {period.label}")
+    since, _ = period.bounds(clock.tz)
+    members = [m for m in repository.members(unit=unit, active_only=False) if m.active or m.deactivated_at > since]
+    return [_record(repository, member, period, clock) for member in members]
+
+
+def _record(repository: Repository, member: Member, period: Period, clock: Clock) -> StudyRecord:
     since, until = period.bounds(clock.tz)
     record = StudyRecord(member, period)
     tenure = member.tenure
