@@ -152,7 +152,7 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30) -> list[str]:
+def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30, hard_limit: int = 3) -> list[str]:
     """Render a participation report as a short summary: totals, unit ranking, who has not finished."""
     totals = report.totals
     average = "—" if totals.average_score is None else f"{totals.average_score * 100:.1f}"
@@ -197,6 +197,15 @@ def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30) -> lis
         parts.append(fmt.esc(M.STATS_ALL_DONE))
     else:
         parts.append(fmt.esc(M.STATS_NO_ROUNDS))
+    hard = [item for item in report.items if item.hard][:hard_limit]
+    if hard:
+        lines = [fmt.bold(M.STATS_HARD_HEAD)]
+        lines += [
+            fmt.esc(M.STATS_HARD_LINE.format(rate=_percent(item.correct_rate), answered=item.answered,
+                                             stem=item.stem[:60], citation=item.citation or "—"))
+            for item in hard
+        ]
+        parts.append("\n".join(lines))
     return parts
 
 

@@ -555,3 +555,18 @@ USAGE_RECORDS_CLI = "请给出人员（工号或姓名）或 --unit 单位（二
 OPT_RECORDS_UNIT = "导出该单位全体人员的学法记录（需配合 --xlsx）。"
 OPT_RECORDS_XLSX = "把学法记录导出为 Excel 文件（年度考核用）。"
 RECORDS_UNIT_NEEDS_XLSX = "单位的学法记录请导出为 Excel：加上 --xlsx 文件名"
+
+# --- per-question statistics --------------------------------------------------------------
+STATS_HARD_HEAD = "正确率最低的题目（多数人答错：题目或有问题，或该条文需要再学）："
+STATS_HARD_LINE = "· 正确率 {rate}（{answered} 次作答）：{stem}（{citation}）"
+XLSX_SHEET_ITEMS = "题目统计"
+XLSX_SHEET_ARTICLES = "条文统计"
+XLSX_ITEMS_TITLE = "题目统计　{period}　正确率从低到高"
+XLSX_ARTICLES_TITLE = "条文统计　{period}　正确率从低到高"
+XLSX_COL_STEM = "题目"
+XLSX_COL_KIND = "题型"
+XLSX_COL_CITATION = "出处"
+XLSX_COL_ANSWERED = "作答次数"
+XLSX_COL_CORRECT = "答对次数"
+XLSX_COL_CORRECT_RATE = "正确率"
+XLSX_COL_QUESTIONS = "题目数"

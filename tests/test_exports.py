@@ -92,7 +92,8 @@ def row_values(sheet, row: int) -> list:
 def test_workbook_sheets_in_order_with_frozen_header_and_filter():
     book = written(make_report())
     assert book.sheetnames == [
-        M.XLSX_SHEET_SUMMARY, M.XLSX_SHEET_NOT_YET, M.XLSX_SHEET_TREND, "城关第一小学", "县第二中学", "实验幼儿园"
+        M.XLSX_SHEET_SUMMARY, M.XLSX_SHEET_NOT_YET, M.XLSX_SHEET_TREND, M.XLSX_SHEET_ITEMS, M.XLSX_SHEET_ARTICLES,
+        "城关第一小学", "县第二中学", "实验幼儿园",
     ]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A3"
@@ -175,7 +176,7 @@ def test_unit_sheet_names_are_sanitized_truncated_and_unique():
     units = [f"{long}甲", f"{long}乙", "城关[东]/西:校*区?", "汇总", "  ", "'引号'"]
     report = make_report(units=units)
     report.members = [member(f"人{i}", f"T{i}", unit) for i, unit in enumerate(units)]
-    names = written(report).sheetnames[3:]
+    names = written(report).sheetnames[5:]
     assert len(names) == len(units)
     assert len({name.casefold() for name in names + [M.XLSX_SHEET_SUMMARY]}) == len(names) + 1
     assert all(len(name) <= 31 and not set(name) & set("[]:*?/\\") for name in names)
@@ -199,7 +200,9 @@ def test_report_without_members_has_no_unit_sheets(tmp_path):
     path = tmp_path / "report.xlsx"
     workbooks.write_xlsx(report, path)
     book = load_workbook(path)
-    assert book.sheetnames == [M.XLSX_SHEET_SUMMARY, M.XLSX_SHEET_NOT_YET, M.XLSX_SHEET_TREND]
+    assert book.sheetnames == [
+        M.XLSX_SHEET_SUMMARY, M.XLSX_SHEET_NOT_YET, M.XLSX_SHEET_TREND, M.XLSX_SHEET_ITEMS, M.XLSX_SHEET_ARTICLES
+    ]
     assert book[M.XLSX_SHEET_NOT_YET].max_row == 2
 
 

@@ -9,6 +9,8 @@ import openpyxl
 
 import pytest
 
+from bot.render import report_parts
+from bot.reply import Plain
 from knowledge.access import AccessDenied, Actor
 from knowledge.clock import Clock
 from knowledge.errors import XuefaError
@@ -16,6 +18,7 @@ from knowledge.members import RosterRow
 from knowledge.quizzes import QuizQuestion
 from knowledge.reports import PeriodError, build_report, parse_period, study_record, unit_records
 from knowledge.reports.records_xlsx import records_title, write_records_xlsx
+from knowledge.reports.xlsx import write_xlsx
 
 TZ = "Asia/Shanghai"
 CLOCK = Clock(TZ)
@@ -217,3 +220,31 @@ def test_a_units_records_as_one_workbook(school):
     assert school.audit_log()[0].action == "records"
     with pytest.raises(AccessDenied):
         unit_records(school, Actor.of(school.find_members("B2")[0]), "城关一小", year, CLOCK)
+
+
+def test_per_question_statistics_find_the_questions_most_get_wrong(school):
+    easy = school.save_question(QuizQuestion("truefalse", "简单题", ["正确", "错误"], [0], "出处", citation="《教师法》第八条"))
+    hard = school.save_question(QuizQuestion("truefalse", "难题", ["正确", "错误"], [1], "出处", citation="《教师法》第九条"))
+    round_id = school.create_round("2026-Q1", "2026-W05", "2026-01-26T00:00:00+00:00", "2026-02-01T14:00:00+00:00",
+                                   0.8, [easy, hard], 2).id
+    answers = {"A1": (True, False), "A2": (True, False), "B2": (True, True), "B1": (False, False),
+               "A3": (True, False), "A4": (True, False)}  # A4 left before: still, what was answered counts
+    for staff_no, (easy_right, hard_right) in answers.items():
+        member = school.find_members(staff_no)[0]
+        attempt = school.start_attempt(round_id, member.id, [(easy, []), (hard, [])], "2026-01-27T03:00:00+00:00")
+        school.record_answer(attempt.id, 0, easy, [0 if easy_right else 1], easy_right, "2026-01-27T03:01:00+00:00")
+        school.record_answer(attempt.id, 1, hard, [1 if hard_right else 0], hard_right, "2026-01-27T03:02:00+00:00")
+    week = parse_period("2026-W05", date(2026, 3, 1))
+    report = build_report(school, OPERATOR, week, None, CLOCK)
+    assert [(i.stem, i.answered, i.correct, i.hard) for i in report.items] == [("难题", 6, 1, True), ("简单题", 6, 5, False)]
+    assert [(a.citation, a.answered, a.correct) for a in report.articles] == [
+        ("《教师法》第九条", 6, 1), ("《教师法》第八条", 6, 5),
+    ]
+    text = "\n".join(report_parts(Plain(), report))
+    assert "正确率最低的题目" in text and "· 正确率 16.7%（6 次作答）：难题（《教师法》第九条）" in text
+    unit = build_report(school, OPERATOR, week, "县二中", CLOCK)  # B1 and B2 only
+    assert [(i.stem, i.answered, i.correct, i.hard) for i in unit.items] == [("简单题", 2, 1, False), ("难题", 2, 1, False)]
+    buffer = io.BytesIO()
+    write_xlsx(report, buffer)
+    sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["题目统计"]
+    assert [c.value for c in sheet[3]] == ["难题", "判断题", "《教师法》第九条", 6, 1, pytest.approx(1 / 6)]

@@ -10,6 +10,7 @@ from knowledge.access import Actor
 from knowledge.clock import Clock
 from knowledge.errors import XuefaError
 from knowledge.members import Tenure
+from knowledge.reports.items import item_stats
 from knowledge.reports.periods import Period
 from knowledge.reports.shapes import MemberRow, Report, TrendPoint, UnitStats
 
@@ -61,6 +62,7 @@ def build_report(
     units = _unit_stats(members, score_sums)
     totals = _stats(M.REPORT_ALL_UNITS if unit is None else unit, members, score_sums)
     ranked = sorted(units, key=lambda u: (-(u.pass_rate or 0), -(u.participation_rate or 0), u.unit))
+    items, articles = item_stats(repository.question_tallies(since, until, unit))
     return Report(
         period=period,
         unit=unit,
@@ -70,6 +72,8 @@ def build_report(
         trend=trend,
         generated_at=clock.local_text(clock.now()),
         show_phones=show_phones,
+        items=items,
+        articles=articles,
     )
 
 

@@ -74,6 +74,46 @@ class TrendPoint(Rates):
     passed: int
 
 
+HARD_BELOW = 0.5  # a correct rate under this marks a question most members get wrong
+MIN_ANSWERED = 5  # fewer answers than this say nothing about a question yet
+
+
+@dataclass
+class ItemStat:
+    """One question over a period: answers given and answered right."""
+
+    stem: str
+    kind: str
+    citation: str
+    answered: int
+    correct: int
+
+    @property
+    def correct_rate(self) -> float | None:
+        """Return the share of answers that were right."""
+        return rate(self.correct, self.answered)
+
+    @property
+    def hard(self) -> bool:
+        """Tell whether most answers were wrong, with enough answers to tell."""
+        return self.answered >= MIN_ANSWERED and (self.correct_rate or 0) < HARD_BELOW
+
+
+@dataclass
+class ArticleStat:
+    """One article over a period: the answers to every question on it."""
+
+    citation: str
+    questions: int
+    answered: int
+    correct: int
+
+    @property
+    def correct_rate(self) -> float | None:
+        """Return the share of answers that were right."""
+        return rate(self.correct, self.answered)
+
+
 @dataclass
 class Report:
     """A participation report for a period and one unit or all units."""
@@ -86,6 +126,8 @@ class Report:
     trend: list[TrendPoint] = field(default_factory=list)
     generated_at: str = ""
     show_phones: bool = False
+    items: list[ItemStat] = field(default_factory=list)  # per question answered, hardest first
+    articles: list[ArticleStat] = field(default_factory=list)  # per article asked, hardest first
 
     @property
     def unit_label(self) -> str:

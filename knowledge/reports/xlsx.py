@@ -29,10 +29,12 @@ def write_xlsx(report: Report, path_or_buffer: str | Path | IO[bytes]) -> None:
     workbook = Workbook(write_only=True)
     styles = Styles()
     period = report.period.text
-    taken = {name.casefold() for name in (M.XLSX_SHEET_SUMMARY, M.XLSX_SHEET_NOT_YET, M.XLSX_SHEET_TREND, "history")}
+    fixed = (M.XLSX_SHEET_SUMMARY, M.XLSX_SHEET_NOT_YET, M.XLSX_SHEET_TREND, M.XLSX_SHEET_ITEMS, M.XLSX_SHEET_ARTICLES)
+    taken = {name.casefold() for name in (*fixed, "history")}  # a unit's sheet must not take a fixed sheet's name
     _write_summary(workbook, styles, report)
     _write_not_yet(workbook, styles, report, period)
     _write_trend(workbook, styles, report, period)
+    _write_items(workbook, styles, report, period)
     stats = {unit.unit: unit for unit in report.units}
     for unit, members in _members_by_unit(report).items():
         counts = stats.get(unit) or UnitStats(
@@ -126,6 +128,32 @@ def _write_trend(workbook: Workbook, styles: Styles, report: Report, period: str
     ]
     rows = [[p.week, p.members, p.participated, p.passed, p.participation_rate, p.pass_rate] for p in report.trend]
     write_table(workbook, styles, M.XLSX_SHEET_TREND, M.XLSX_TREND_TITLE.format(period=period), columns, rows)
+
+
+def _write_items(workbook: Workbook, styles: Styles, report: Report, period: str) -> None:
+    """Add the 题目统计 and 条文统计 sheets: how often each question and article was answered right, hardest first."""
+    columns = [
+        Column(M.XLSX_COL_STEM, min_width=40),
+        Column(M.XLSX_COL_KIND),
+        Column(M.XLSX_COL_CITATION, min_width=20),
+        Column(M.XLSX_COL_ANSWERED),
+        Column(M.XLSX_COL_CORRECT),
+        Column(M.XLSX_COL_CORRECT_RATE, PERCENT),
+    ]
+    rows = [
+        [i.stem, M.QUIZ_KIND_LABELS.get(i.kind, i.kind), i.citation, i.answered, i.correct, i.correct_rate]
+        for i in report.items
+    ]
+    write_table(workbook, styles, M.XLSX_SHEET_ITEMS, M.XLSX_ITEMS_TITLE.format(period=period), columns, rows)
+    columns = [
+        Column(M.XLSX_COL_CITATION, min_width=20),
+        Column(M.XLSX_COL_QUESTIONS),
+        Column(M.XLSX_COL_ANSWERED),
+        Column(M.XLSX_COL_CORRECT),
+        Column(M.XLSX_COL_CORRECT_RATE, PERCENT),
+    ]
+    rows = [[a.citation, a.questions, a.answered, a.correct, a.correct_rate] for a in report.articles]
+    write_table(workbook, styles, M.XLSX_SHEET_ARTICLES, M.XLSX_ARTICLES_TITLE.format(period=period), columns, rows)
 
 
 def _write_members(

@@ -18,7 +18,15 @@ from knowledge.store.deliveries import Delivery, DeliveryStore
 from knowledge.store.laws import LawStore
 from knowledge.store.members import Invite, LoggedQuestion, MemberStore
 from knowledge.store.quizzes import QuizStore, SentQuestion
-from knowledge.store.reports import AuditEntry, MemberRound, Participant, ReportStore, RoundTally, SessionSummary
+from knowledge.store.reports import (
+    AuditEntry,
+    MemberRound,
+    Participant,
+    QuestionTally,
+    ReportStore,
+    RoundTally,
+    SessionSummary,
+)
 
 
 class Repository(LawStore, QuizStore, DeliveryStore, ReportStore):
@@ -27,6 +35,7 @@ class Repository(LawStore, QuizStore, DeliveryStore, ReportStore):
 
 __all__ = [
     "AuditEntry", "Database", "Delivery", "DeliveryStore", "Invite", "LawStore", "LoggedQuestion", "MemberRound",
-    "MemberStore", "Participant", "QuizStore", "ReportStore", "Repository", "RoundTally", "SentQuestion",
+    "MemberStore", "Participant", "QuestionTally", "QuizStore", "ReportStore", "Repository", "RoundTally",
+    "SentQuestion",
     "SessionSummary", "migration_scripts",
 ]

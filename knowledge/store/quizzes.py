@@ -286,7 +286,11 @@ class QuizStore(Database):
     def record_answer(
         self, attempt_id: int, position: int, question_id: int, chosen: list[int], correct: bool, now: str
     ) -> bool:
-        """Record one answer; return False when the position was already answered (the first answer counts)."""
+        """Record one answer; return False when the position was already answered (the first answer counts).
+
+        The trigger answers_counted (migration 0009) adds it to question_results, the per-question
+        statistics of reports.
+        """
         with self.transaction():
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO answers (attempt_id, position, question_id, chosen, correct, answered_at) "

@@ -56,6 +56,19 @@ class MemberRound:
 
 
 @dataclass
+class QuestionTally:
+    """How one question was answered over some rounds: answers given and how many were right."""
+
+    question_id: int
+    stem: str
+    kind: str
+    citation: str
+    article_id: int | None
+    answered: int
+    correct: int
+
+
+@dataclass
 class SessionSummary:
     """A group study session with its attendee count."""
 
@@ -157,6 +170,18 @@ class ReportStore(MemberStore):
                 score_sum=found.get("score_sum") or 0.0, last_activity=last,
             ))
         return rounds, participants
+
+    def question_tallies(self, since: str, until: str, unit: str | None) -> list[QuestionTally]:
+        """Return every question answered in the rounds whose deadline lies in [since, until] (of a unit)."""
+        unit_filter, params = (" AND qr.unit_id = (SELECT id FROM units WHERE name = ?)", [unit]) if unit else ("", [])
+        return self.records(
+            "SELECT q.id AS question_id, q.stem, q.kind, q.citation, q.article_id, sum(qr.answered) AS answered, "
+            "sum(qr.correct) AS correct FROM question_results qr JOIN quiz_questions q ON q.id = qr.question_id "
+            f"WHERE qr.round_id IN (SELECT id FROM rounds WHERE deadline BETWEEN ? AND ?){unit_filter} "
+            "GROUP BY q.id",
+            [since, until, *params],
+            QuestionTally,
+        )
 
     # --- one person's record ------------------------------------------------------------
 
