@@ -97,9 +97,13 @@ class Conversation:
         handler = self.commands.get(name)
         if handler is None:
             return self.say(M.UNKNOWN_COMMAND.format(name=name), *self._help_texts(caller.actor))
-        if not access.may_use(caller.actor, name):
-            return self.say(_REFUSALS[name])
-        return handler(caller, args.strip())
+        try:
+            if not access.may_use(caller.actor, name):
+                raise access.AccessDenied(_REFUSALS[name])
+            return handler(caller, args.strip())
+        except access.AccessDenied as exc:  # what someone tried and was refused is audited too
+            access.audit(self.services.repository, caller.actor, "refused", f"/{name}")
+            return self.say(str(exc))
 
     def handle_text(self, caller: Caller, text: str) -> Reply:
         """Answer free text: a citation shows the article, anything else is a question."""
@@ -220,8 +224,8 @@ class Conversation:
         try:
             period = parse_period(period_text, services.clock.today())
             report = build_report(services.repository, caller.actor, period, unit, services.clock)
-        except access.AccessDenied as exc:
-            return self.say(str(exc))
+        except access.AccessDenied:
+            raise
         except XuefaError as exc:
             return self.say(str(exc), M.USAGE_STATS)
         workbook, chart = io.BytesIO(), io.BytesIO()
@@ -253,6 +257,8 @@ class Conversation:
                 title = records_title(found[0])
                 reply = Reply(parts=record_parts(self.fmt, found[0], show_phone=access.shows_phones(actor)))
                 who = member.name
+        except access.AccessDenied:
+            raise
         except XuefaError as exc:
             return self.say(str(exc))
         workbook = io.BytesIO()
@@ -272,8 +278,8 @@ class Conversation:
                 usage = [M.USAGE_SESSION] if caller.actor.is_admin else []
                 return self.say(M.SESSIONS_HEAD.format(n=len(sessions)), *(lines or [M.SESSIONS_NONE]), *usage)
             session = parse_session(args, repository, caller.actor)
-        except access.AccessDenied as exc:
-            return self.say(str(exc))
+        except access.AccessDenied:
+            raise
         except XuefaError as exc:
             message = str(exc)
             return self.say(message) if message == M.USAGE_SESSION else self.say(message, M.USAGE_SESSION)

@@ -13,6 +13,7 @@ from typing_extensions import Annotated
 
 from knowledge import messages as M
 from knowledge.errors import XuefaError
+from knowledge.privacy import QUESTION_LOG_DAYS, SIGN_IN_DAYS, Retention
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Bot API: 1-256 of these; we ask for 16 at least
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_model: str | None = None
     llm_timeout: float = Field(default=20.0, gt=0)
+    question_log_days: int = Field(default=QUESTION_LOG_DAYS, ge=1, le=3650)
+    sign_in_days: int = Field(default=SIGN_IN_DAYS, ge=1, le=3650)
 
     @field_validator("tz")
     @classmethod
@@ -104,6 +107,11 @@ class Settings(BaseSettings):
     def db_path(self) -> Path:
         """Return the database file: XUEFA_DB, or xuefa.db in the data directory."""
         return self.db or self.data_dir / "xuefa.db"
+
+    @property
+    def retention(self) -> Retention:
+        """Return how long logged questions and sign-in attempts are kept."""
+        return Retention(self.question_log_days, self.sign_in_days)
 
     @property
     def key_path(self) -> Path:

@@ -102,6 +102,11 @@ class RosterReport:
     deactivated: int = 0
     skipped: list[tuple[int, str]] | None = None
 
+    def summary(self, unit: str | None) -> str:
+        """Say what the import changed in a few words, for the audit log (no names)."""
+        return M.ROSTER_AUDIT.format(unit=unit or M.REPORT_ALL_UNITS, added=self.added, updated=self.updated,
+                                     deactivated=self.deactivated, skipped=len(self.skipped or []))
+
     def describe(self) -> str:
         """Summarise the import in one line, then any skipped rows."""
         lines = [

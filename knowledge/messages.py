@@ -570,3 +570,38 @@ XLSX_COL_ANSWERED = "作答次数"
 XLSX_COL_CORRECT = "答对次数"
 XLSX_COL_CORRECT_RATE = "正确率"
 XLSX_COL_QUESTIONS = "题目数"
+
+# --- data protection ------------------------------------------------------------------------
+PRIVACY_OPERATOR_ONLY = "个人数据的导出和删除只能由服务器上的管理员用命令行完成（xuefa member export/forget）"
+PRIVACY_PSEUDONYM_STAFF = "DEL-{id}"
+PRIVACY_PSEUDONYM_NAME = "已删除人员"
+PRIVACY_NOTHING_HELD = "（无）"
+PRIVACY_SHEETS = {
+    "members": "名册信息", "invite_codes": "邀请码", "attempts": "测验作答", "answers": "答题明细",
+    "question_log": "提问记录", "study_sessions": "集体学法", "deliveries": "推送记录", "reminders": "提醒记录",
+    "sign_in_attempts": "登录尝试", "audit_log": "审计记录", "web_sessions": "网页登录",
+}
+HELP_MEMBER = "个人数据（个人信息保护法）：导出某人的全部数据，或删除某人的个人数据。"
+HELP_MEMBER_EXPORT = "导出某人（工号）的全部数据为 JSON 或 Excel 文件。"
+HELP_MEMBER_FORGET = "删除某人（工号）的个人数据，只保留匿名统计，历史报表总数不变。"
+OPT_EXPORT_JSON = "导出为 JSON 文件。"
+OPT_EXPORT_XLSX = "导出为 Excel 文件。"
+USAGE_EXPORT_ONE = "请用 --json 或 --xlsx 指定一个导出文件"
+CONFIRM_FORGET = "确定删除 {name}（{staff_no}）的全部个人数据？此操作不可恢复（匿名统计保留）。"
+MEMBER_FORGOTTEN = "已删除 {name}（{staff_no}）的个人数据，记录以 {pseudonym} 保留匿名统计。"
+MEMBER_EXPORTED = "已导出 {name}（{staff_no}）的全部数据：{path}"
+HELP_PRUNE = "按保留期限删除过期的提问记录和登录尝试（机器人每天自动执行）。"
+PRUNED = "已删除过期记录：提问 {asked} 条（保留 {question_days} 天），登录尝试 {tried} 条（保留 {sign_in_days} 天）"
+HELP_AUDIT = "查看审计日志：谁在何时查看或导出了哪些报表和记录。"
+OPT_AUDIT_SINCE = "只看此日期（YYYY-MM-DD）以来的记录。"
+OPT_AUDIT_WHO = "只看与此人（工号）有关的记录。"
+OPT_AUDIT_LIMIT = "最多显示条数。"
+AUDIT_LINE = "{at}\t{actor}\t{action}\t{detail}"
+AUDIT_ACTIONS = {
+    "report": "查看统计", "record": "查看学习记录", "records": "导出单位学习记录", "codes": "生成邀请码",
+    "export": "导出个人数据", "forget": "删除个人数据", "roster": "导入名册", "roster_list": "列出名册",
+    "bank": "导入题库", "digest": "发送每周简报", "refused": "被拒绝的请求", "sign_in_failed": "登录失败",
+    "stats_export": "导出统计文件",
+}
+ROSTER_AUDIT = "{unit}：新增 {added}，更新 {updated}，停用 {deactivated}，跳过 {skipped} 行"
+DIGEST_AUDIT = "发送给 {n} 人"

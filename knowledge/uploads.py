@@ -30,10 +30,13 @@ def import_upload(repository: Repository, catalog: LawCatalog, actor: Actor, pat
             rows, skipped = parse_roster(path, unit=unit, skip_invalid=skip_invalid, repository=repository)
             report = repository.import_roster(rows, unit=unit)
             report.skipped = skipped
+            access.audit(repository, actor, "roster", report.summary(unit))
             return report.describe()
         if {M.BANK_COL_KIND, M.BANK_COL_STEM, M.BANK_COL_ANSWER} <= set(header):
             access.check_bank_import(actor)
-            return import_bank(repository, catalog, path, skip_invalid)
+            described = import_bank(repository, catalog, path, skip_invalid)
+            access.audit(repository, actor, "bank", path.name)
+            return described
         return M.FILE_UNKNOWN_KIND
     except XuefaError as exc:
         return str(exc).replace(str(path.parent) + "/", "")

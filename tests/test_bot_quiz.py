@@ -469,7 +469,8 @@ async def test_no_reminders_without_a_round_this_week(bot, services):
 
 async def test_jobs_follow_the_stored_schedule(bot, services):
     application = bot.application
-    assert not [job for job in application.job_queue.jobs() if job.name in jobs.JOB_NAMES]  # disabled
+    # Weekly quizzes are off: only retention runs (nightly), whatever the schedule.
+    assert [job.name for job in application.job_queue.jobs() if job.name in jobs.JOB_NAMES] == ["prune"]
     save_schedule(services.repository, Schedule(
         push_weekday=1, push_time="09:00", reminder_weekday=5, reminder_time="16:00",
         deadline_weekday=7, deadline_time="22:00", digest_weekday=7, digest_time="20:15",
@@ -484,4 +485,4 @@ async def test_jobs_follow_the_stored_schedule(bot, services):
     # Registering again (a restart) replaces the jobs instead of doubling them.
     jobs.schedule_jobs(application, services)
     names = [job.name for job in application.job_queue.jobs() if job.name in jobs.JOB_NAMES]
-    assert sorted(names) == sorted(["push", "reminder", "digest", "resume-push"])
+    assert sorted(names) == sorted(["push", "reminder", "digest", "resume-push", "prune"])

@@ -113,6 +113,7 @@ def rounds(ctx: Context) -> None:
 def import_bank_command(ctx: Context, file: Path, skip_invalid: bool) -> None:
     access.check_bank_import(ctx.actor)
     click.echo(import_bank(ctx.repository, ctx.services.catalog, file, skip_invalid, name=str(file)))
+    access.audit(ctx.repository, ctx.actor, "bank", file.name)
 
 
 @quiz.command("schedule", help=M.HELP_QUIZ_SCHEDULE)

@@ -51,6 +51,7 @@ def stats(ctx: Context, week, quarter, year, unit, xlsx, csv_path, chart) -> Non
         write_csv(report, csv_path)
     written = [str(p) for p in (xlsx, csv_path, chart) if p]
     if written:
+        access.audit(ctx.repository, ctx.actor, "stats_export", f"{period.label} {report.unit_label}")
         click.echo(M.STATS_FILES.format(files="、".join(written)))
 
 

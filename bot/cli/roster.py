@@ -29,6 +29,7 @@ def import_roster(ctx: Context, file: Path, skip_invalid: bool, deactivate_missi
     rows, skipped = parse_roster(file, skip_invalid=skip_invalid)
     report = ctx.repository.import_roster(rows, deactivate_missing=deactivate_missing)
     report.skipped = skipped
+    access.audit(ctx.repository, ctx.actor, "roster", report.summary(None))
     click.echo(report.describe())
 
 
@@ -62,6 +63,7 @@ def codes(ctx: Context, unit: str | None, days: int, rebind: bool) -> None:
 @click.option("--inactive", is_flag=True, help=M.OPT_INACTIVE)
 @pass_context
 def list_members(ctx: Context, unit: str | None, inactive: bool) -> None:
+    access.audit(ctx.repository, ctx.actor, "roster_list", unit or M.REPORT_ALL_UNITS)
     for m in ctx.repository.members(unit=unit, active_only=not inactive):
         state = M.MEMBER_STATE_BOUND if m.telegram_id else M.MEMBER_STATE_UNBOUND
         if not m.active:

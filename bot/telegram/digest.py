@@ -9,6 +9,7 @@ from bot.render import report_parts
 from bot.reply import Html, Reply
 from bot.services import Services
 from bot.telegram.send import send_to_member
+from knowledge import access
 from knowledge import messages as M
 from knowledge.access import Actor
 from knowledge.reports import build_report, parse_period
@@ -38,4 +39,7 @@ async def send_digest(bot, services: Services) -> int:
             continue
         if (await send_to_member(bot, services, member, reply)).outcome == "sent":
             sent += 1
+    await asyncio.to_thread(
+        access.audit, services.repository, Actor.operator(M.DIGEST_ACTOR), "digest", M.DIGEST_AUDIT.format(n=sent)
+    )
     return sent

@@ -11,9 +11,11 @@ from bot.services import Services
 from bot.telegram.digest import send_digest
 from bot.telegram.push import Pusher, resume_push, run_push, send_reminders
 from bot.telegram.send import services_of
+from knowledge.privacy import prune
 from knowledge.rounds import load_schedule
 
-JOB_NAMES = ("push", "reminder", "digest", "resume-push")
+JOB_NAMES = ("push", "reminder", "digest", "resume-push", "prune")
+PRUNE_AT = dtime(3, 30)  # nightly, in the bureau's zone: logs past their retention go
 
 
 def _push_lock(application: Application) -> asyncio.Lock:
@@ -44,6 +46,12 @@ async def reminder_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_reminders(context.bot, services_of(context))
 
 
+async def prune_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Nightly and at start-up: delete logged questions and sign-in attempts past their retention."""
+    services = services_of(context)
+    await asyncio.to_thread(prune, services.repository, services.settings.retention)
+
+
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Weekly: send last week's report to bureau admins and leaders."""
     await send_digest(context.bot, services_of(context))
@@ -56,9 +64,12 @@ def schedule_jobs(application: Application, services: Services) -> None:
     for job in queue.jobs():
         if job.name in JOB_NAMES:
             job.schedule_removal()
+    zone = services.clock.zone
+    # Retention holds whether or not weekly quizzes run.
+    queue.run_daily(prune_job, PRUNE_AT.replace(tzinfo=zone), name="prune")
+    queue.run_once(prune_job, 1, name="prune-now")
     if not schedule.enabled:
         return
-    zone = services.clock.zone
 
     def at(value: str) -> dtime:
         return dtime.fromisoformat(value).replace(tzinfo=zone)

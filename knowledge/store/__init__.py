@@ -8,6 +8,7 @@ One Repository object serves every caller; each topic lives in its own module:
 - quizzes.py      questions, rounds, attempts, answers, sent questions, settings
 - deliveries.py   the weekly push (deliveries) and reminders
 - reports.py      what reports and records read, group sessions, the audit log
+- privacy.py      everything held about one person, forgetting a person, retention
 
 Tables kept by triggers: round_results (migration 0005), one row per member and round with the
 best finished attempt, updated whenever an attempt starts or finishes.
@@ -17,6 +18,7 @@ from knowledge.store.database import Database, migration_scripts
 from knowledge.store.deliveries import Delivery, DeliveryStore
 from knowledge.store.laws import LawStore
 from knowledge.store.members import Invite, LoggedQuestion, MemberStore
+from knowledge.store.privacy import PersonalData, PrivacyStore
 from knowledge.store.quizzes import QuizStore, SentQuestion
 from knowledge.store.reports import (
     AuditEntry,
@@ -29,13 +31,13 @@ from knowledge.store.reports import (
 )
 
 
-class Repository(LawStore, QuizStore, DeliveryStore, ReportStore):
+class Repository(LawStore, QuizStore, DeliveryStore, ReportStore, PrivacyStore):
     """The xuefa database: laws, articles, study lists and everything recorded about members."""
 
 
 __all__ = [
     "AuditEntry", "Database", "Delivery", "DeliveryStore", "Invite", "LawStore", "LoggedQuestion", "MemberRound",
-    "MemberStore", "Participant", "QuestionTally", "QuizStore", "ReportStore", "Repository", "RoundTally",
+    "MemberStore", "Participant", "PersonalData", "PrivacyStore", "QuestionTally", "QuizStore", "ReportStore", "Repository", "RoundTally",
     "SentQuestion",
     "SessionSummary", "migration_scripts",
 ]

@@ -103,11 +103,14 @@ class ReportStore(MemberStore):
                 {"at": self.now(), "member_id": member_id, "actor": actor, "action": action, "detail": detail}
             )
 
-    def audit_log(self, limit: int = 100) -> list[AuditEntry]:
-        """Return the latest audit entries, newest first."""
-        return self.records(
-            "SELECT at, member_id, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", [limit], AuditEntry
-        )
+    def audit_log(self, limit: int = 100, since: str | None = None, member_id: int | None = None,
+                  mentioning: str | None = None) -> list[AuditEntry]:
+        """Return the latest audit entries, newest first: since a time, by or about one member."""
+        sql, params = "SELECT at, member_id, actor, action, detail FROM audit_log WHERE at >= ?", [since or ""]
+        if member_id is not None:
+            sql += " AND (member_id = ? OR instr(' ' || detail || ' ', ' ' || ? || ' ') > 0)"
+            params += [member_id, mentioning or "\0"]
+        return self.records(sql + " ORDER BY id DESC LIMIT ?", [*params, limit], AuditEntry)
 
     # --- participation ------------------------------------------------------------------
 

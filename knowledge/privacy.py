@@ -1,0 +1,92 @@
+"""Data protection (PIPL): a person's data on request, forgetting a person, and how long logs are kept.
+
+Only the operator (the CLI, run by the bureau's data owner) exports or forgets a person; every
+export and every erasure is written to the audit log, under the pseudonym once the person is gone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from knowledge import access
+from knowledge import messages as M
+from knowledge.access import AccessDenied, Actor
+from knowledge.clock import iso
+from knowledge.members import Member
+from knowledge.store.privacy import PersonalData
+
+if TYPE_CHECKING:
+    from knowledge.store import Repository
+
+QUESTION_LOG_DAYS = 365  # questions asked feed interest-weighted quizzes and the year's record
+SIGN_IN_DAYS = 30  # failed sign-ins only matter for rate limiting: an hour; a month for looking into abuse
+
+
+@dataclass
+class Retention:
+    """How many days the logs that hold what people typed or tried are kept."""
+
+    question_log_days: int = QUESTION_LOG_DAYS
+    sign_in_days: int = SIGN_IN_DAYS
+
+
+def _check_operator(actor: Actor) -> None:
+    if not actor.is_operator:
+        raise AccessDenied(M.PRIVACY_OPERATOR_ONLY)
+
+
+def _subjects(member: Member) -> list[str]:
+    """Return how sign-in attempts name this person: their Telegram account, their staff number on the web."""
+    subjects = [f"web:{member.staff_no}"]
+    if member.telegram_id is not None:
+        subjects.append(f"tg:{member.telegram_id}")
+    return subjects
+
+
+def export_member(repository: Repository, actor: Actor, member: Member) -> PersonalData:
+    """Return everything held about a person (the right to a copy), and audit it."""
+    _check_operator(actor)
+    access.audit(repository, actor, "export", member.staff_no)
+    return repository.personal_data(member.id, member.staff_no, _subjects(member))
+
+
+def forget_member(repository: Repository, actor: Actor, member: Member) -> str:
+    """Erase a person's personal data, keeping the anonymous counts past reports are made of; return the pseudonym."""
+    _check_operator(actor)
+    pseudonym = M.PRIVACY_PSEUDONYM_STAFF.format(id=member.id)
+    repository.forget_member(member.id, member.staff_no, pseudonym, M.PRIVACY_PSEUDONYM_NAME, _subjects(member))
+    access.audit(repository, actor, "forget", pseudonym)
+    return pseudonym
+
+
+def prune(repository: Repository, retention: Retention) -> tuple[int, int]:
+    """Delete logged questions and sign-in attempts past their retention; return how many of each went."""
+    now = repository.clock.now()
+    return repository.prune(
+        iso(now - timedelta(days=retention.question_log_days)), iso(now - timedelta(days=retention.sign_in_days))
+    )
+
+
+def write_json(data: PersonalData, out: IO[str]) -> None:
+    """Write the data as one JSON object, table by table."""
+    json.dump(data.tables, out, ensure_ascii=False, indent=1, default=str)
+
+
+def write_xlsx(data: PersonalData, out: str | Path | IO[bytes]) -> None:
+    """Write the data as a workbook, one sheet per table (column names as held), every text a text cell."""
+    from openpyxl import Workbook  # only the export needs it; settings import this module for its defaults
+
+    from knowledge.reports.sheets import text_cell
+
+    workbook = Workbook(write_only=True)
+    for table, rows in data.tables.items():
+        sheet = workbook.create_sheet(M.PRIVACY_SHEETS.get(table, table))
+        columns = list(rows[0]) if rows else []
+        sheet.append([text_cell(sheet, name) for name in columns] or [text_cell(sheet, M.PRIVACY_NOTHING_HELD)])
+        for row in rows:
+            sheet.append([text_cell(sheet, value) if isinstance(value, str) else value for value in row.values()])
+    workbook.save(out)
