@@ -186,7 +186,7 @@ def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30, hard_l
         for member in not_yet[:not_yet_limit]:
             last = (member.last_activity or "")[:10] or M.STATS_NEVER
             note = "" if member.reachable else M.QUIZ_UNREACHABLE_NOTE
-            phone = f" {member.phone}" if report.show_phones and member.phone else ""
+            phone = M.STATS_PHONE.format(phone=member.phone) if report.show_phones and member.phone else ""
             rows.append(fmt.esc(M.STATS_NOT_YET_LINE.format(
                 name=member.name, unit=member.unit, done=member.passed, rounds=member.rounds, last=last,
             ) + phone + note))

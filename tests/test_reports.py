@@ -248,3 +248,11 @@ def test_per_question_statistics_find_the_questions_most_get_wrong(school):
     write_xlsx(report, buffer)
     sheet = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["题目统计"]
     assert [c.value for c in sheet[3]] == ["难题", "判断题", "《教师法》第九条", 6, 1, pytest.approx(1 / 6)]
+
+
+def test_the_not_yet_list_labels_phone_numbers_and_shows_them_to_admins_only(school):
+    school.db.execute("UPDATE members SET phone = '13900000009' WHERE staff_no = 'A2'")
+    admin_view = "\n".join(report_parts(Plain(), build_report(school, OPERATOR, quarter(), None, CLOCK)))
+    assert "· 乙老师（城关一小）通过 1/3 轮，最近活动 2026-01-25，手机 13900000009" in admin_view
+    leader = Actor.of(school.find_members("L1")[0])
+    assert "13900000009" not in "\n".join(report_parts(Plain(), build_report(school, leader, quarter(), None, CLOCK)))
