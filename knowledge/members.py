@@ -121,7 +121,8 @@ class RosterReport:
 
 
 def parse_roster(
-    path: Path, *, unit: str | None = None, skip_invalid: bool = False, repository: Repository | None = None
+    path: Path, *, unit: str | None = None, skip_invalid: bool = False, repository: Repository | None = None,
+    rows: list[tuple[int, list[str]]] | None = None,
 ) -> tuple[list[RosterRow], list[tuple[int, str]]]:
     """Read and validate a roster (姓名, 工号, 单位, 角色, 手机).
 
@@ -129,8 +130,8 @@ def parse_roster(
     unit, may not name a bureau admin or a leader, and, with a repository, may not touch a 工号
     that belongs to someone outside the unit. Such rows are refused without saying who they are.
     """
-    table = read_table(path, M.ROSTER_COLUMNS, [M.ROSTER_PHONE_COLUMN])
-    rows: list[RosterRow] = []
+    table = read_table(path, M.ROSTER_COLUMNS, [M.ROSTER_PHONE_COLUMN], rows)
+    found: list[RosterRow] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     for number, values in table.rows:
@@ -139,7 +140,7 @@ def parse_roster(
             problems.append((number, reason))
             continue
         seen[values[_STAFF].upper()] = number
-        rows.append(
+        found.append(
             RosterRow(
                 number,
                 values[_STAFF].upper(),
@@ -151,9 +152,9 @@ def parse_roster(
         )
     if problems and not skip_invalid:
         raise ValidationError(str(path), problems)
-    if not rows and not problems:
+    if not found and not problems:
         raise XuefaError(M.ROSTER_EMPTY)
-    return rows, problems
+    return found, problems
 
 
 def _check_existing(values: dict[str, str], unit: str | None, repository: Repository | None) -> str | None:

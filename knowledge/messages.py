@@ -606,3 +606,5 @@ AUDIT_ACTIONS = {
 }
 ROSTER_AUDIT = "{unit}：新增 {added}，更新 {updated}，停用 {deactivated}，跳过 {skipped} 行"
 DIGEST_AUDIT = "发送给 {n} 人"
+TABLE_TOO_MANY_ROWS = "表格超过 {limit} 行，未导入；请按单位拆分后分别上传"
+XLSX_TOO_LARGE = "表格解压后超过 {mb} MB，未导入；请删去无关的工作表和格式后另存再上传"

@@ -51,10 +51,12 @@ def _columns() -> dict[str, str]:
 REQUIRED = ("kind", "stem", "A", "B", "answer")
 
 
-def read_bank(path: Path, check_citation: CitationCheck) -> tuple[list[QuizQuestion], list[tuple[int, str]]]:
-    """Read a 题库 CSV or XLSX; return the valid questions and (row, reason) for every bad row."""
+def read_bank(
+    path: Path, check_citation: CitationCheck, rows: list[tuple[int, list[str]]] | None = None
+) -> tuple[list[QuizQuestion], list[tuple[int, str]]]:
+    """Read a 题库 CSV or XLSX (or its rows, read already); return the valid questions and every bad row's reason."""
     path = Path(path)
-    rows = read_rows(path)
+    rows = list(read_rows(path) if rows is None else rows)
     while rows and not any(cell.strip() for cell in rows[0][1]):
         rows.pop(0)  # blank rows above the header, as the roster reader allows too
     if not rows:
@@ -102,13 +104,14 @@ def citation_checker(catalog: LawCatalog, repository: Repository) -> CitationChe
 
 
 def import_bank(
-    repository: Repository, catalog: LawCatalog, path: Path, skip_invalid: bool = False, name: str | None = None
+    repository: Repository, catalog: LawCatalog, path: Path, skip_invalid: bool = False, name: str | None = None,
+    rows: list[tuple[int, list[str]]] | None = None,
 ) -> str:
     """Import a question bank and describe what happened; nothing is stored when a row is bad, unless skip_invalid.
 
     Each 出处 is resolved to its article, so rounds can match bank questions to study-list laws.
     """
-    questions, problems = read_bank(path, citation_checker(catalog, repository))
+    questions, problems = read_bank(path, citation_checker(catalog, repository), rows)
     if problems and not skip_invalid:
         raise ValidationError(name or path.name, problems)
     for question in questions:

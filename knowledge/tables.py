@@ -22,8 +22,16 @@ class Table:
     rows: list[tuple[int, dict[str, str]]]
 
 
+MAX_ROWS = 20_000  # a county's roster is ~5,000 people; a bank a few hundred questions
+MAX_SHEET_BYTES = 50_000_000  # uncompressed XML of an .xlsx: a 2 MB zip can hold 500 MB (a zip bomb)
+
+
 def read_rows(path: Path) -> list[tuple[int, list[str]]]:
-    """Return a sheet's rows numbered as a spreadsheet shows them (header = 1), whatever the file's name."""
+    """Return a sheet's rows numbered as a spreadsheet shows them (header = 1), whatever the file's name.
+
+    An upload is checked before it is parsed: an .xlsx whose sheets would unpack to more than
+    MAX_SHEET_BYTES is refused unread, and reading stops at MAX_ROWS rows with a clear message.
+    """
     path = Path(path)
     data = read_bytes(path)
     # Decide by content, not by name: a renamed file is read for what it is.
@@ -37,22 +45,44 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     try:
-        return list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1))
+        return _capped(path, enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1))
     except csv.Error as exc:
         raise SourceError(str(path), M.CSV_INVALID.format(reason=exc)) from None
+
+
+def _capped(path: Path, rows) -> list[tuple[int, list[str]]]:
+    """Read rows until MAX_ROWS (the header too); one more row refuses the file."""
+    kept = []
+    for number, cells in rows:
+        if number > MAX_ROWS + 1:
+            raise SourceError(str(path), M.TABLE_TOO_MANY_ROWS.format(limit=f"{MAX_ROWS:,}"))
+        kept.append((number, cells))
+    return kept
+
+
+def _check_unpacked_size(path: Path, data: bytes) -> None:
+    """Refuse an .xlsx that would unpack to more than MAX_SHEET_BYTES, before any XML is parsed."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise SourceError(str(path), M.XLSX_INVALID.format(reason=exc)) from None
+    if unpacked > MAX_SHEET_BYTES:
+        raise SourceError(str(path), M.XLSX_TOO_LARGE.format(mb=MAX_SHEET_BYTES // 1_000_000))
 
 
 def _xlsx_rows(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
     import openpyxl  # only needed for spreadsheets
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_unpacked_size(path, data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, InvalidFileException) as exc:
         raise SourceError(str(path), M.XLSX_INVALID.format(reason=exc)) from None
     try:
         sheet = book.worksheets[0]
-        return [(n, [_cell(v) for v in row]) for n, row in enumerate(sheet.iter_rows(values_only=True), 1)]
+        return _capped(path, ((n, [_cell(v) for v in row]) for n, row in enumerate(sheet.iter_rows(values_only=True), 1)))
     finally:
         book.close()
 
@@ -68,9 +98,14 @@ def _cell(value) -> str:
     return str(value)
 
 
-def read_table(path: Path, required: list[str], optional: list[str] = ()) -> Table:
-    """Read a sheet whose first non-empty row names the columns; check the required ones."""
-    raw = read_rows(path)
+def read_table(
+    path: Path, required: list[str], optional: list[str] = (), rows: list[tuple[int, list[str]]] | None = None
+) -> Table:
+    """Read a sheet whose first non-empty row names the columns; check the required ones.
+
+    rows are the sheet's rows when the caller read them already (an upload is read once).
+    """
+    raw = list(read_rows(path) if rows is None else rows)
     while raw and not any(cell.strip() for cell in raw[0][1]):
         raw.pop(0)
     if not raw:

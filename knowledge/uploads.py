@@ -12,7 +12,7 @@ from knowledge.citations import LawCatalog
 from knowledge.errors import XuefaError
 from knowledge.members import parse_roster
 from knowledge.quizbank import import_bank
-from knowledge.tables import read_table
+from knowledge.tables import read_rows, read_table
 
 if TYPE_CHECKING:
     from knowledge.store import Repository
@@ -24,17 +24,20 @@ def import_upload(repository: Repository, catalog: LawCatalog, actor: Actor, pat
     """Import an uploaded roster or question bank; return the report or the reason it was refused."""
     skip_invalid = any(word in caption.lower() for word in M.SKIP_WORDS)
     try:
-        header = read_table(path, []).header
+        if path.stat().st_size > MAX_BYTES:  # what was downloaded, not what the sender declared
+            return M.FILE_TOO_LARGE.format(mb=MAX_BYTES // 1_000_000)
+        rows = read_rows(path)  # once: recognising the file and importing it read the same rows
+        header = read_table(path, [], rows=rows).header
         if set(M.ROSTER_COLUMNS) <= set(header):
             unit = access.roster_scope(actor)
-            rows, skipped = parse_roster(path, unit=unit, skip_invalid=skip_invalid, repository=repository)
-            report = repository.import_roster(rows, unit=unit)
+            found, skipped = parse_roster(path, unit=unit, skip_invalid=skip_invalid, repository=repository, rows=rows)
+            report = repository.import_roster(found, unit=unit)
             report.skipped = skipped
             access.audit(repository, actor, "roster", report.summary(unit))
             return report.describe()
         if {M.BANK_COL_KIND, M.BANK_COL_STEM, M.BANK_COL_ANSWER} <= set(header):
             access.check_bank_import(actor)
-            described = import_bank(repository, catalog, path, skip_invalid)
+            described = import_bank(repository, catalog, path, skip_invalid, rows=rows)
             access.audit(repository, actor, "bank", path.name)
             return described
         return M.FILE_UNKNOWN_KIND

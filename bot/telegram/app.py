@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -29,8 +33,45 @@ log = logging.getLogger(__name__)
 # The first rate: never more than one message per 1/28 s overall, so no rolling second holds more
 # than 29 and Telegram's ~30/s broadcast limit is never hit; a burst allowance would overshoot it.
 OVERALL_RATE = (1, 1 / 28)
+CONCURRENT_UPDATES = 32  # updates of different people handled at once (each off the event loop where it waits)
 # Edited messages do not run anything again: a command edited after the fact is not a new command.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
+
+
+class OnePerChat(BaseUpdateProcessor):
+    """Handle updates of different people at once, each person's in the order they came.
+
+    PTB handles one update at a time by default: one admin's big upload or one slow answer would
+    hold every other member's reply. A member's own updates stay in order (a button after the
+    message that carries it, answers in turn).
+    """
+
+    __slots__ = ("_locks",)
+
+    def __init__(self, max_concurrent_updates: int):
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        # One lock per chat ever seen: a county's few thousand chats, a few hundred bytes each.
+        async with self._locks.setdefault(_who(update), asyncio.Lock()):
+            await coroutine
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def _who(update: object) -> int:
+    """Return whose update this is: the chat, else the user (a poll answer names no chat)."""
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return update.effective_user.id
+    return 0
 
 
 def rate_limiter() -> AIORateLimiter:
@@ -67,6 +108,7 @@ def build_app(settings: Settings, services: Services | None = None) -> Applicati
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.file_base_url)
         .rate_limiter(rate_limiter())
+        .concurrent_updates(OnePerChat(CONCURRENT_UPDATES))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
