@@ -377,4 +377,5 @@ class Conversation:
 
     def _log(self, caller: Caller, question: str, outcome: str, cited: list[Article]) -> None:
         member_id = caller.actor.member_id if caller.actor else None
-        self.services.repository.log_question(member_id, caller.channel, question, outcome, cited)
+        # Behind the reply: a locked database must not hold up, or lose, the answer.
+        self.services.journal.log_question(member_id, caller.channel, question, outcome, cited)

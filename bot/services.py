@@ -16,6 +16,7 @@ from knowledge.models import StudyList
 from knowledge.quizflow import QuizFlow
 from knowledge.store import Repository
 from knowledge.studylists import current_list
+from knowledge.writebehind import WriteBehind
 
 if TYPE_CHECKING:
     from knowledge.generation import Composer
@@ -34,6 +35,7 @@ class Services:
     index: Retriever | None = None  # indexer.Index, or None until `xuefa index` has run
     llm: Composer | None = None  # when XUEFA_LLM_BASE_URL is set
     quizflow: QuizFlow = field(init=False)
+    journal: WriteBehind = field(init=False)  # the question log, written after the reply
     _catalog: LawCatalog | None = field(default=None, repr=False)
     _converter: Callable[[str], str] | None = field(default=None, repr=False)
     _catalog_marker: tuple | None = field(default=None, repr=False)
@@ -42,6 +44,7 @@ class Services:
     def __post_init__(self) -> None:
         self.repository.clock = self.clock  # the store stamps its rows with the same clock
         self.quizflow = QuizFlow(self.repository, self.clock, self.current_list)
+        self.journal = WriteBehind(self.repository)
 
     @property
     def catalog(self) -> LawCatalog:
@@ -89,7 +92,8 @@ class Services:
         return result
 
     def close(self) -> None:
-        """Release the database."""
+        """Write what is still queued, then release the database."""
+        self.journal.close()
         self.repository.close()
 
 

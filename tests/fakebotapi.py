@@ -143,6 +143,7 @@ class _Fault:
     status: int | str
     remaining: int
     delay: float
+    retry_after: int = 1
 
 
 class _ApiError(Exception):
@@ -364,16 +365,17 @@ class FakeBotAPI:
             self._blocked.discard(chat_id)
 
     def fail_next(self, method: str, status: int | str = 500, n: int = 1, *,
-                  delay: float = 6.0) -> None:
+                  delay: float = 6.0, retry_after: int = 1) -> None:
         """Fail the next ``n`` calls to ``method`` with an HTTP status, "timeout" or "disconnect".
 
         "timeout" holds the request for ``delay`` seconds (PTB's default read timeout is 5 s)
-        and then drops the connection; "disconnect" drops it at once.
+        and then drops the connection; "disconnect" drops it at once. A 429 asks the client to
+        wait ``retry_after`` seconds, as Telegram's flood control does.
         """
         if isinstance(status, str) and status not in ("timeout", "disconnect"):
             raise ValueError(f"unknown fault {status!r}")
         with self._cond:
-            self._faults[method.lower()].append(_Fault(status, n, delay))
+            self._faults[method.lower()].append(_Fault(status, n, delay, retry_after))
 
     # -- update injection --------------------------------------------------------------------
 
@@ -553,8 +555,8 @@ class FakeBotAPI:
             fault = self._take_fault(call.method) if status == 200 else None
             if fault is not None:
                 status = 0 if isinstance(fault.status, str) else fault.status
-                description = "Too Many Requests: retry after 1" if status == 429 else _phrase(status)
-                payload = _error_obj(status, description, retry_after=status == 429)
+                description = f"Too Many Requests: retry after {fault.retry_after}" if status == 429 else _phrase(status)
+                payload = _error_obj(status, description, retry_after=fault.retry_after if status == 429 else 0)
             elif status == 200 and call.method != "getUpdates":
                 try:
                     if "reply_markup" in call.params:  # every method that takes one, edits included
@@ -608,7 +610,7 @@ class FakeBotAPI:
             while self._rate_window and now - self._rate_window[0] >= 1.0:
                 self._rate_window.popleft()
             if len(self._rate_window) >= self._rate_per_second:
-                return 429, _error_obj(429, "Too Many Requests: retry after 1", retry_after=True)
+                return 429, _error_obj(429, "Too Many Requests: retry after 1", retry_after=1)
         return 200, {}
 
     def _get_updates(self, params: dict[str, Any]) -> bytes:
@@ -1285,10 +1287,10 @@ def _document(f: _StoredFile) -> dict[str, Any]:
     return d
 
 
-def _error_obj(code: int, description: str, *, retry_after: bool = False) -> dict[str, Any]:
+def _error_obj(code: int, description: str, *, retry_after: int = 0) -> dict[str, Any]:
     obj: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
     if retry_after:
-        obj["parameters"] = {"retry_after": 1}
+        obj["parameters"] = {"retry_after": int(retry_after)}
     return obj
 
 

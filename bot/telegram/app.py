@@ -76,7 +76,9 @@ def _who(update: object) -> int:
 
 def rate_limiter() -> AIORateLimiter:
     """Return the limiter every Bot API client of xuefa paces its requests with."""
-    return AIORateLimiter(overall_max_rate=OVERALL_RATE[0], overall_time_period=OVERALL_RATE[1], max_retries=3)
+    # No retries in the limiter: it would sleep inside handlers. with_retries retries, patiently in jobs;
+    # a handler schedules a send Telegram asks it to hold off for long (bot.telegram.send.answer).
+    return AIORateLimiter(overall_max_rate=OVERALL_RATE[0], overall_time_period=OVERALL_RATE[1], max_retries=0)
 
 
 async def post_init(application: Application) -> None:

@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.reply import Reply
-from bot.telegram.send import addressed_to_bot, caller_of, conversation_of, keyboard, send_reply, services_of
+from bot.telegram.send import addressed_to_bot, answer, caller_of, conversation_of, keyboard, services_of
 from knowledge import access
 from knowledge import messages as M
 from knowledge.access import Actor
@@ -73,17 +73,17 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     name = message.text.split()[0][1:].split("@")[0].lower()
     if name in PRIVATE_COMMANDS and message.chat.type != ChatType.PRIVATE:
-        await send_reply(context.bot, message.chat_id, _say(M.PRIVATE_ONLY))
+        await answer(context, message.chat_id, _say(M.PRIVATE_ONLY))
         return
     args = " ".join(context.args or [])
     caller = caller_of(update, context)
     before = caller.actor
     # Off the event loop: an answer may wait seconds on an LLM or a busy database, and the jobs must keep running.
     reply = await asyncio.to_thread(conversation_of(context).handle_command, caller, name, args)
-    await send_reply(context.bot, message.chat_id, reply)
+    await answer(context, message.chat_id, reply)
     for chat_id, text in reply.notices:
         try:
-            await send_reply(context.bot, chat_id, _say(text))
+            await answer(context, chat_id, _say(text))
         except TelegramError as exc:  # the old account may have blocked the bot or be gone
             log.warning("could not tell a replaced account: %s", exc)
     if caller.actor is not None and caller.actor != before:  # just bound: give them their role's menu
@@ -98,7 +98,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = message.text.replace(f"@{context.bot.username}", " ")
     reply = await asyncio.to_thread(conversation_of(context).handle_text, caller_of(update, context), text)
     group = message.chat.type != ChatType.PRIVATE
-    await send_reply(context.bot, message.chat_id, reply, reply_to=message.message_id if group else None)
+    await answer(context, message.chat_id, reply, reply_to=message.message_id if group else None)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -115,7 +115,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         except BadRequest:
             pass  # e.g. the message is too old to edit: send a fresh one instead
-    await send_reply(context.bot, update.effective_chat.id, reply)
+    await answer(context, update.effective_chat.id, reply)
 
 
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -125,17 +125,17 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if message.chat.type != ChatType.PRIVATE:
         # A roster or a bank belongs in a private chat; the reply could carry names of other units.
         if caller.actor is not None and caller.actor.is_admin:
-            await send_reply(context.bot, message.chat_id, _say(M.UPLOAD_PRIVATE_ONLY), reply_to=message.message_id)
+            await answer(context, message.chat_id, _say(M.UPLOAD_PRIVATE_ONLY), reply_to=message.message_id)
         return
     if caller.actor is None:
-        await send_reply(context.bot, message.chat_id, _say(M.WELCOME_UNKNOWN))
+        await answer(context, message.chat_id, _say(M.WELCOME_UNKNOWN))
         return
     if not caller.actor.is_admin:
-        await send_reply(context.bot, message.chat_id, _say(M.NOT_A_FILE_FOR_ME))
+        await answer(context, message.chat_id, _say(M.NOT_A_FILE_FOR_ME))
         return
     document = message.document
     if document.file_size and document.file_size > MAX_BYTES:
-        await send_reply(context.bot, message.chat_id, _say(M.FILE_TOO_LARGE.format(mb=MAX_BYTES // 1_000_000)))
+        await answer(context, message.chat_id, _say(M.FILE_TOO_LARGE.format(mb=MAX_BYTES // 1_000_000)))
         return
     services = services_of(context)
     with tempfile.TemporaryDirectory() as folder:
@@ -146,7 +146,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         text = await asyncio.to_thread(
             import_upload, services.repository, services.catalog, caller.actor, path, message.caption or ""
         )
-    await send_reply(context.bot, message.chat_id, _say(text))
+    await answer(context, message.chat_id, _say(text))
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

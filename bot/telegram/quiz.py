@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 from bot.render import article_after_answer, feedback, question_heading, question_reply, quiz_intro, result_reply
 from bot.reply import Html, Reply, fit, units
 from bot.services import Services
-from bot.telegram.send import caller_of, keyboard, send_reply, services_of, with_retries
+from bot.telegram.send import answer, caller_of, keyboard, send_reply, services_of, with_retries
 from knowledge import messages as M
 from knowledge.quizflow import Answered, NotYourQuiz, QuizStale, Step
 from knowledge.quizzes import EXPLANATION_MAX, STEM_MAX
@@ -73,43 +73,43 @@ async def on_quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.callback_query:
         await update.callback_query.answer()
     if caller.actor is None:
-        await send_reply(context.bot, chat.id, _say(M.WELCOME_UNKNOWN))
+        await answer(context, chat.id, _say(M.WELCOME_UNKNOWN))
         return
     if chat.type != ChatType.PRIVATE:  # the questions and the result are the member's own
-        await send_reply(context.bot, chat.id, _say(M.QUIZ_PRIVATE_ONLY))
+        await answer(context, chat.id, _say(M.QUIZ_PRIVATE_ONLY))
         return
     services = services_of(context)
     try:
         step = await asyncio.to_thread(services.quizflow.begin, caller.actor.member)
     except QuizError as exc:
-        await send_reply(context.bot, chat.id, _say(str(exc)))
+        await answer(context, chat.id, _say(str(exc)))
         return
     if step.opening:
-        await send_reply(context.bot, chat.id, _say(quiz_intro(step, services.clock)))
+        await answer(context, chat.id, _say(quiz_intro(step, services.clock)))
     await present(context.bot, services, chat.id, step)
 
 
 async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Record a quiz poll answer and send what comes next."""
-    answer = update.poll_answer
-    if not answer.option_ids or answer.user is None:
+    vote = update.poll_answer
+    if not vote.option_ids or vote.user is None:
         return  # a retracted vote, or a channel's: nothing to record
     services = services_of(context)
     flow = services.quizflow
     try:
-        answered = await asyncio.to_thread(flow.poll_answer, answer.poll_id, answer.user.id, list(answer.option_ids))
+        answered = await asyncio.to_thread(flow.poll_answer, vote.poll_id, vote.user.id, list(vote.option_ids))
     except NotYourQuiz:
         return  # a forwarded poll answered by someone else, or an unknown poll: not theirs to answer
     except QuizStale:
-        chat_id = await asyncio.to_thread(flow.poll_chat, answer.poll_id)
+        chat_id = await asyncio.to_thread(flow.poll_chat, vote.poll_id)
         if chat_id is not None:
-            await send_reply(context.bot, chat_id, _say(M.QUIZ_STALE))
+            await answer(context, chat_id, _say(M.QUIZ_STALE))
         return
-    chat_id = await asyncio.to_thread(flow.poll_chat, answer.poll_id)
+    chat_id = await asyncio.to_thread(flow.poll_chat, vote.poll_id)
     # The poll itself shows right or wrong and the explanation; the article follows, then what comes next.
     article = article_after_answer(Html(), answered)
     if article:
-        await send_reply(context.bot, chat_id, Reply(parts=article))
+        await answer(context, chat_id, Reply(parts=article))
     await present(context.bot, services, chat_id, answered.step)
 
 
@@ -142,7 +142,7 @@ async def on_quiz_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     except QuizStale:
         await query.answer()
-        await send_reply(context.bot, update.effective_chat.id, _say(M.QUIZ_STALE))
+        await answer(context, update.effective_chat.id, _say(M.QUIZ_STALE))
         return
     except QuizError as exc:  # e.g. nothing ticked before submitting
         await query.answer(str(exc), show_alert=True)
@@ -160,5 +160,5 @@ async def _after_answer(query, context: ContextTypes.DEFAULT_TYPE, services: Ser
     chat_id = query.message.chat.id if query.message else query.from_user.id
     said = _say(feedback(answered))
     said.parts += article_after_answer(Html(), answered)
-    await send_reply(context.bot, chat_id, said)
+    await answer(context, chat_id, said)
     await present(context.bot, services, chat_id, answered.step)

@@ -19,6 +19,7 @@ from knowledge.members import Member
 
 log = logging.getLogger(__name__)
 SEND_ATTEMPTS = 3
+SHORT_WAIT = 3.0  # seconds of RetryAfter a handler sleeps through; longer waits are scheduled
 CAPTION_MAX = 1024  # Bot API: captions are 0-1024 characters (UTF-16 units) after entities parsing
 
 
@@ -53,27 +54,64 @@ def addressed_to_bot(message: Message, username: str) -> bool:
     return f"@{username}".lower() in (message.text or "").lower()
 
 
-async def send_reply(bot, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
-    """Send a reply as HTML messages under Telegram's size limit, buttons on the last one."""
+Step = tuple[str, dict]  # a Bot API method of the bot and its arguments
+
+
+class Postponed(Exception):
+    """Telegram asked to wait longer than a handler should: the steps not yet sent, and how long to wait."""
+
+    def __init__(self, steps: list[Step], delay: float):
+        super().__init__(f"postponed {len(steps)} sends by {delay:.0f} s")
+        self.steps = steps
+        self.delay = delay
+
+
+def reply_steps(chat_id: int, reply: Reply, reply_to: int | None = None) -> list[Step]:
+    """Return the sends a reply takes: HTML messages under Telegram's limit (buttons on the last), then files."""
     texts = reply.messages()
     markup = keyboard(reply)
-    for n, text in enumerate(texts):
-        last = n == len(texts) - 1
-        await with_retries(
-            bot.send_message,
-            chat_id=chat_id,
-            text=text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup if last else None,
-            reply_to_message_id=reply_to if n == 0 else None,
-        )
+    steps: list[Step] = [
+        ("send_message", {
+            "chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML,
+            "reply_markup": markup if n == len(texts) - 1 else None,
+            "reply_to_message_id": reply_to if n == 0 else None,
+        })
+        for n, text in enumerate(texts)
+    ]
     if reply.document is not None:
         name, data = reply.document
-        await with_retries(
-            bot.send_document, chat_id=chat_id, document=data, filename=name, caption=fit(reply.caption, CAPTION_MAX)
-        )
+        steps.append(("send_document", {"chat_id": chat_id, "document": data, "filename": name,
+                                        "caption": fit(reply.caption, CAPTION_MAX)}))
     if reply.photo is not None:
-        await with_retries(bot.send_photo, chat_id=chat_id, photo=reply.photo)
+        steps.append(("send_photo", {"chat_id": chat_id, "photo": reply.photo}))
+    return steps
+
+
+async def send_steps(bot, steps: list[Step], patient: bool = True) -> None:
+    """Make the sends in order; impatient, a long RetryAfter raises Postponed with the sends still to make."""
+    for n, (method, kwargs) in enumerate(steps):
+        try:
+            await with_retries(getattr(bot, method), patient=patient, **kwargs)
+        except RetryAfter as exc:
+            raise Postponed(steps[n:], _seconds(exc.retry_after)) from None
+
+
+async def send_reply(bot, chat_id: int, reply: Reply, reply_to: int | None = None, patient: bool = True) -> None:
+    """Send a reply as HTML messages under Telegram's size limit, buttons on the last one, then its files."""
+    await send_steps(bot, reply_steps(chat_id, reply, reply_to), patient)
+
+
+async def answer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
+    """Send a handler's reply; when Telegram asks to wait long, schedule the rest instead of holding the handler."""
+    try:
+        await send_reply(context.bot, chat_id, reply, reply_to, patient=False)
+    except Postponed as later:
+        log.warning("Telegram asked to wait %.0f s: the reply is sent then", later.delay)
+        context.job_queue.run_once(_send_later, later.delay, data=later.steps, name="reply-later")
+
+
+async def _send_later(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send_steps(context.bot, context.job.data, patient=True)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -85,14 +123,24 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def with_retries(send, /, **kwargs):
-    """Call a Bot API method, retrying network errors and timeouts; RetryAfter waits as told."""
+def _seconds(retry_after) -> float:
+    return float(retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else retry_after)
+
+
+async def with_retries(send, /, patient: bool = True, **kwargs):
+    """Call a Bot API method, retrying network errors and timeouts; RetryAfter waits as told.
+
+    Impatient (a handler answering someone), a wait longer than SHORT_WAIT is not slept through:
+    the RetryAfter goes back to the caller, which schedules the send.
+    """
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
             return await send(**kwargs)
         except RetryAfter as exc:
-            delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
-            await asyncio.sleep(float(delay))
+            delay = _seconds(exc.retry_after)
+            if not patient and delay > SHORT_WAIT:
+                raise
+            await asyncio.sleep(delay)
         except NetworkError as exc:  # TimedOut is one; Forbidden is not and propagates at once
             if isinstance(exc, BadRequest) or attempt == SEND_ATTEMPTS:
                 raise  # a malformed request fails the same way every time

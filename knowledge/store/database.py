@@ -18,32 +18,56 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 T = TypeVar("T")
 # SQLite caps the number of bound parameters; a whole-store index asks for ~25,000 ids.
 CHUNK = 900
-
+BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's lock before it fails
 
 class Database:
     """One SQLite database (WAL, foreign keys on), migrated on open; the base of every store topic."""
 
     def __init__(self, path: str | Path | None = None, clock: Clock | None = None):
         self.clock = clock or Clock()
-        if path is None:
-            conn = sqlite3.connect(":memory:", check_same_thread=False)
-        else:
-            path = Path(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _create_private(path)
-            # Handlers answer in worker threads and share this connection; transaction()'s lock serialises writes.
-            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         self.path = str(path) if path else ":memory:"
-        self.db = sqlite_utils.Database(conn)
-        self._lock = threading.RLock()
-        self.db.execute("PRAGMA foreign_keys = ON")
-        if path is not None:
+        self._lock = threading.RLock()  # serialises this process's writes, whatever thread they come from
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._shared: sqlite_utils.Database | None = None
+        if path is None:
+            # An in-memory database lives in its one connection: every thread shares it.
+            self._shared = sqlite_utils.Database(self._connect(":memory:"))
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(path))
             self.db.enable_wal()
         self.migrate()
 
+    def _connect(self, target: str) -> sqlite3.Connection:
+        # isolation_level None: no implicit transactions; transaction() and sqlite-utils begin and commit.
+        conn = sqlite3.connect(target, check_same_thread=False, timeout=BUSY_TIMEOUT, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        with self._lock:
+            self._connections.append(conn)
+        return conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """Return this thread's connection to the database file (the shared one of an in-memory database).
+
+        A connection per thread: a write waiting on another process's lock holds up its own thread
+        only, and every other thread still reads (WAL lets readers past a writer).
+        """
+        if self._shared is not None:
+            return self._shared
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite_utils.Database(self._connect(self.path))
+        return db
+
     def close(self) -> None:
-        """Close the connection."""
-        self.db.conn.close()
+        """Close every connection, of every thread."""
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
 
     @classmethod
     def snapshot(cls, path: str | Path):
