@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_model: str | None = None
     llm_timeout: float = Field(default=20.0, gt=0)
+    # The web channel (bot.web): `xuefa web`, or beside the bot in `xuefa run` when the port is set.
+    web_port: int | None = Field(default=None, ge=1, le=65535)
+    web_host: str = "127.0.0.1"  # behind a reverse proxy that terminates HTTPS; 0.0.0.0 only when told
+    web_url: str | None = None  # the public address, e.g. https://xuefa.example.edu.cn: links, Secure cookies
 
     @field_validator("tz")
     @classmethod
@@ -64,6 +68,16 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(M.SETTING_ADMINS.format(value=value)) from None
         return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url_shape(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(M.SETTING_WEB_URL.format(value=value))
+        return value.rstrip("/")
 
     @field_validator("telegram_token")
     @classmethod
@@ -99,6 +113,11 @@ class Settings(BaseSettings):
         """Return every secret value set, for redacting them from logs."""
         values = (self.telegram_token, self.webhook_secret, self.llm_api_key)
         return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
+
+    @property
+    def web_secure(self) -> bool:
+        """Tell whether the web channel is reached over HTTPS (then its cookies are Secure)."""
+        return bool(self.web_url and self.web_url.startswith("https://"))
 
     @property
     def db_path(self) -> Path:

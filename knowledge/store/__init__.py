@@ -8,6 +8,7 @@ One Repository object serves every caller; each topic lives in its own module:
 - quizzes.py      questions, rounds, attempts, answers, sent questions, settings
 - deliveries.py   the weekly push (deliveries) and reminders
 - reports.py      what reports and records read, group sessions, the audit log
+- web.py          browser sessions and the web passwords of admins and leaders
 
 Tables kept by triggers: round_results (migration 0005), one row per member and round with the
 best finished attempt, updated whenever an attempt starts or finishes.
@@ -19,14 +20,15 @@ from knowledge.store.laws import LawStore
 from knowledge.store.members import Invite, LoggedQuestion, MemberStore
 from knowledge.store.quizzes import QuizStore, SentQuestion
 from knowledge.store.reports import AuditEntry, MemberRound, Participant, ReportStore, RoundTally, SessionSummary
+from knowledge.store.web import WebSession, WebStore
 
 
-class Repository(LawStore, QuizStore, DeliveryStore, ReportStore):
+class Repository(LawStore, QuizStore, DeliveryStore, ReportStore, WebStore):
     """The xuefa database: laws, articles, study lists and everything recorded about members."""
 
 
 __all__ = [
     "AuditEntry", "Database", "Delivery", "DeliveryStore", "Invite", "LawStore", "LoggedQuestion", "MemberRound",
     "MemberStore", "Participant", "QuizStore", "ReportStore", "Repository", "RoundTally", "SentQuestion",
-    "SessionSummary", "migration_scripts",
+    "SessionSummary", "WebSession", "WebStore", "migration_scripts",
 ]
