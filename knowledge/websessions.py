@@ -195,6 +195,16 @@ def current(repository: Repository, token: str) -> Current | None:
     return Current(session, member, touched=True)
 
 
+def without_web_account(repository: Repository, members: list[Member]) -> list[Member]:
+    """Return the members who do not use the web yet (no password, no live session).
+
+    A code is also a password reset for an admin or leader: a slip printed for someone already
+    signed in would let whoever holds it take the account over, so such people get one only on purpose.
+    """
+    using = repository.web_accounts([m.id for m in members], repository.now())
+    return [m for m in members if m.id not in using]
+
+
 def sessions_of(repository: Repository, member: Member) -> list[WebSession]:
     """Return a member's live sessions, most recently used first."""
     return repository.web_sessions(member.id, repository.now())

@@ -14,7 +14,10 @@ from knowledge.uploads import MAX_BYTES, import_upload
 from tests.webharness import Browser, web_services
 
 ROSTER_CSV = "姓名,工号,单位,角色,手机\n孙老师,T301,城关一小,教师,13800000301\n周老师,T302,城关一小,教师,138\n"
-BANK_CSV = "题型,题干,选项A,选项B,答案,解析,出处\n判断,教师节是每年的9月10日。,正确,错误,正确,教师法第六条,教师法第六条\n"
+BANK_CSV = (
+    "题型,题干,选项A,选项B,答案,解析,出处\n"
+    "判断,教师节是每年的9月10日。,正确,错误,正确,教师法第六条,教师法第六条\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +107,8 @@ def test_study_lists_are_shown_and_loaded_from_yaml(site):
     admin = browsers["B001"]
     assert "【当前】测试清单" in admin.page("/admin/studylists")
     good = ("quarters:\n  - id: 2030-Q2\n    title: 2030年第二季度学法清单\n    start: 2030-04-01\n"
-            "    end: 2030-06-30\n    laws:\n      - title: 教师法\n        focus:\n          chapter: 第二章 权利和义务\n")
+            "    end: 2030-06-30\n    laws:\n      - title: 教师法\n"
+            "        focus:\n          chapter: 第二章 权利和义务\n")
     loaded = upload(admin, "list.yaml", good.encode(), path="/admin/studylists")
     assert M.STUDYLIST_LOADED.format(n=1, ids="2030-Q2") in loaded.text
     assert "2030年第二季度学法清单" in loaded.text
@@ -130,3 +134,14 @@ def test_the_schedule_is_edited_and_checked(site):
     assert load_schedule(services.repository).reminder_weekday == 5
     typo = admin.post("/admin/schedule", values | {"pass_mark": "八成"})
     assert typo.status_code == 400 and "及格线" in typo.text
+
+
+def test_printed_codes_skip_people_already_on_the_web_unless_asked(site):
+    services, browsers = site
+    admin = browsers["B001"]
+    # A001 set a password on the web: a slip for them would be a password reset in anyone's hands.
+    plain = admin.post("/admin/codes", {"unit": "城关一小", "days": "7"}).text
+    printed = set(re.findall(r"工号 (\w+)</p>", plain))
+    assert "A001" not in printed and "T001" not in printed and "T301" in printed
+    forced = admin.post("/admin/codes", {"unit": "城关一小", "days": "7", "rebind": "1"}).text
+    assert {"A001", "T001"} <= set(re.findall(r"工号 (\w+)</p>", forced))

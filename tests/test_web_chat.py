@@ -17,7 +17,8 @@ from knowledge.rounds import Schedule, save_schedule
 from tests.webharness import Browser, web_services
 
 MULTIPLE = QuizQuestion(
-    kind="multiple", stem="教师应当履行的义务有（　　）。", options=["遵守宪法、法律和职业道德", "为人师表", "体罚学生"],
+    kind="multiple", stem="教师应当履行的义务有（　　）。",
+    options=["遵守宪法、法律和职业道德", "为人师表", "体罚学生"],
     answer=[0, 1], explanation="教师法第八条。", origin="bank",
 )
 

@@ -77,9 +77,8 @@ class Browser:
         """Post a form with the CSRF token of the page it is on (fetched first when not known)."""
         data = dict(data or {})
         if csrf:
-            if self.token is None or page is not None:
-                if self.get(page or "/login").status_code != 200:  # signed in: /login redirects
-                    self.get("/account")
+            if (self.token is None or page is not None) and self.get(page or "/login").status_code != 200:
+                self.get("/account")  # signed in: /login redirects
             data.setdefault("csrf", self.token)
         response = self.client.post(path, data=data, **kwargs)
         if "text/html" in response.headers.get("content-type", ""):

@@ -28,6 +28,7 @@ from knowledge.invites import DEFAULT_EXPIRY_DAYS, issue_codes
 from knowledge.rounds import Schedule, load_schedule, save_schedule
 from knowledge.studylists import parse_study_lists
 from knowledge.uploads import MAX_BYTES, import_upload
+from knowledge.websessions import without_web_account
 
 STUDYLIST_BYTES = 1_000_000
 _UNSAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]")
@@ -98,10 +99,12 @@ def codes(visit: Visit) -> Response:
     unit = visit.field("unit")
     if unit not in repository.units():
         return codes_page(visit, error=M.WEB_CODES_UNKNOWN_UNIT.format(unit=unit[:50]), status=400)
+    rebind = bool(visit.field("rebind"))
+    members = repository.members(unit=unit)
     try:
         issued = issue_codes(
-            repository, services.keyring, repository.members(unit=unit), int(visit.field("days") or 0),
-            rebind=bool(visit.field("rebind")),
+            repository, services.keyring, members if rebind else without_web_account(repository, members),
+            int(visit.field("days") or 0), rebind=rebind,
         )
     except (ValueError, XuefaError) as exc:
         message = str(exc) if isinstance(exc, XuefaError) else M.CODES_BAD_EXPIRY.format(

@@ -23,7 +23,7 @@ from knowledge import access
 from knowledge import messages as M
 from knowledge.access import AccessDenied
 from knowledge.errors import XuefaError
-from knowledge.reports import Period, Report, build_report, parse_period
+from knowledge.reports import Report, build_report, parse_period
 from knowledge.reports.csvfile import write_csv
 from knowledge.reports.xlsx import write_xlsx
 from knowledge.sessions import make_session, save_session

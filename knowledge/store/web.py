@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from knowledge.store.database import Database
+from knowledge.store.database import CHUNK, Database
 
 SESSION_SQL = (
     "SELECT id, member_id, role, stage, created_at, last_seen_at, expires_at, user_agent FROM web_sessions"
@@ -84,6 +84,20 @@ class WebStore(Database):
                 "DELETE FROM web_sessions WHERE member_id = ? AND id IS NOT ?", [member_id, keep_id]
             )
             return cursor.rowcount
+
+    def web_accounts(self, member_ids: list[int], now: str) -> set[int]:
+        """Return which of these members use the web: a password set, or a session not expired."""
+        found: set[int] = set()
+        for start in range(0, len(member_ids), CHUNK // 2):  # each chunk is bound twice
+            chunk = member_ids[start:start + CHUNK // 2]
+            marks = ",".join("?" * len(chunk))
+            rows = self.records(
+                f"SELECT member_id FROM web_passwords WHERE member_id IN ({marks}) UNION "
+                f"SELECT member_id FROM web_sessions WHERE expires_at > ? AND member_id IN ({marks})",
+                [*chunk, now, *chunk],
+            )
+            found |= {row["member_id"] for row in rows}
+        return found
 
     def purge_web_sessions(self, now: str) -> int:
         """Delete expired sessions; return how many."""
