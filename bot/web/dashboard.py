@@ -28,7 +28,8 @@ from knowledge.reports.csvfile import write_csv
 from knowledge.reports.xlsx import write_xlsx
 from knowledge.sessions import make_session, save_session
 
-PERIODS = {"week": "本周", "quarter": "本季度", "year": "本年"}
+# The tabs, in words parse_period understands.
+PERIODS = {"week": M.WEB_PERIOD_WEEK, "quarter": M.WEB_PERIOD_QUARTER, "year": M.WEB_PERIOD_YEAR}
 NOT_YET_ROWS = 100  # on a phone; the whole list is in the downloads
 SESSION_ROWS = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
