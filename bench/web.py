@@ -38,6 +38,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from bot.services import build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
+from knowledge import access  # noqa: E402
 from knowledge.access import Actor  # noqa: E402
 from knowledge.clock import Clock  # noqa: E402
 from knowledge.invites import issue_codes  # noqa: E402
@@ -93,14 +94,21 @@ def dashboard(args, folder: Path) -> dict:
     admin = Actor.of(repository.find_members("B0000")[0])
     for name, label in (("week", f"{county.YEAR}-W20"), ("quarter", f"{county.YEAR}Q2"), ("year", str(county.YEAR))):
         period = parse_period(label, clock.today())
-        figures[f"{name}_report_ms"], _ = timed(
-            lambda period=period: build_report(repository, admin, period, None, clock), args.runs)
         url = f"/dashboard?period={label}"
-        client.get(url)  # warm: templates compiled, pages cached by SQLite
-        figures[f"{name}_page_ms"], response = timed(lambda url=url: client.get(url), args.runs)
+        build_report(repository, admin, period, None, clock)
+        client.get(url)  # warm: templates compiled, the period's pages in SQLite's cache
+        reports, pages = [], []
+        for _ in range(args.runs):  # interleaved, so a busy moment on the machine hits both alike
+            report_ms, _ = timed(lambda period=period: build_report(repository, admin, period, None, clock), 1)
+            page_ms, response = timed(lambda url=url: client.get(url), 1)
+            reports.append(report_ms)
+            pages.append(page_ms)
         assert response.status_code == 200 and "尚未完成" in response.text, response.text[:500]
+        figures[f"{name}_report_ms"], figures[f"{name}_report_min_ms"] = statistics.median(reports), min(reports)
+        figures[f"{name}_page_ms"], figures[f"{name}_page_min_ms"] = statistics.median(pages), min(pages)
         figures[f"{name}_page_kb"] = round(len(response.content) / 1024, 1)
-    unit = repository.units()[0]
+    figures |= web_layer(client, args.runs)
+    unit = next(name for name in repository.units() if name != "县教育局")  # a generated unit of ~333
     figures["unit_year_page_ms"], _ = timed(
         lambda: client.get("/dashboard", params={"period": str(county.YEAR), "unit": unit}), args.runs)
     figures["year_xlsx_download_ms"], response = timed(
@@ -108,6 +116,36 @@ def dashboard(args, folder: Path) -> dict:
     assert response.status_code == 200
     services.close()
     return figures
+
+
+def web_layer(client: TestClient, runs: int) -> dict:
+    """Time the page with each report built once and reused: what the web layer itself costs.
+
+    Everything else stays real (session check, audit row, the SVG, the template, ASGI and httpx);
+    only bot.web.dashboard's build_report is wrapped to compute a period's report once.
+    """
+    from bot.web import dashboard as page
+
+    real, built = page.build_report, {}
+
+    def once(repository, actor, period, unit, clock):
+        key = (period.label, unit)
+        if key not in built:
+            built[key] = real(repository, actor, period, unit, clock)
+        else:  # still audited, as every view is
+            access.audit(repository, actor, "report", f"{period.label} bench")
+        return built[key]
+
+    page.build_report = once
+    try:
+        figures = {}
+        for name, label in (("week", f"{county.YEAR}-W20"), ("year", str(county.YEAR))):
+            client.get(f"/dashboard?period={label}")
+            figures[f"{name}_web_layer_ms"], _ = timed(lambda label=label: client.get(f"/dashboard?period={label}"),
+                                                       runs)
+        return figures
+    finally:
+        page.build_report = real
 
 
 def chat(args, folder: Path) -> dict:
@@ -161,7 +199,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--units", type=int, default=30)
     parser.add_argument("--weeks", type=int, default=52)
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--questions", type=int, default=30)
     parser.add_argument("--only", choices=("dashboard", "chat"))
     args = parser.parse_args()
@@ -176,7 +214,8 @@ def main() -> None:
     if "year_page_ms" in figures:
         print(f"\ndashboard page: week {figures['week_page_ms']} ms, quarter {figures['quarter_page_ms']} ms, "
               f"year {figures['year_page_ms']} ms (target <= 300; build_report alone: week "
-              f"{figures['week_report_ms']}, quarter {figures['quarter_report_ms']}, year {figures['year_report_ms']})")
+              f"{figures['week_report_ms']}, quarter {figures['quarter_report_ms']}, year {figures['year_report_ms']}; "
+              f"the web layer itself: week {figures['week_web_layer_ms']}, year {figures['year_web_layer_ms']})")
     if "page_p50_ms" in figures:
         print(f"chat page: p50 {figures['page_p50_ms']} ms vs retrieval {figures['ask_p50_ms']} ms "
               f"(+{figures['overhead_p50_ms']}); p95 {figures['page_p95_ms']} vs {figures['ask_p95_ms']} ms "
