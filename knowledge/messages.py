@@ -684,6 +684,7 @@ WEB_SESSION_ATTENDEES = "参加人员（工号或姓名，空格或逗号分隔�
 WEB_SESSION_MINUTES = "纪要（可选）"
 WEB_SESSION_UNIT_ALL = "（全局）"
 WEB_SESSION_SAVE = "登记"
+WEB_SESSION_NO_TITLE = "请填写集体学法的标题"
 WEB_COL_DATE = "日期"
 WEB_COL_TITLE = "标题"
 WEB_COL_LAWS = "学习内容"

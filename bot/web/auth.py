@@ -17,6 +17,7 @@ from knowledge.access import AccessDenied
 from knowledge.errors import XuefaError
 from knowledge.invites import issue_codes
 from knowledge.websessions import (
+    PASSWORD_MIN,
     SETUP,
     STAFF,
     SignInError,
@@ -114,7 +115,7 @@ def password_page(visit: Visit, error: str | None = None, status: int = 200) -> 
     return visit.render(
         "password.html", status=status, error=error, setup=setup,
         title=M.WEB_PASSWORD_TITLE if setup else M.WEB_PASSWORD_CHANGE_TITLE,
-        hint=M.WEB_PASSWORD_SETUP_HINT.format(role=visit.member.role_label, n=8) if setup else "",
+        hint=M.WEB_PASSWORD_SETUP_HINT.format(role=visit.member.role_label, n=PASSWORD_MIN) if setup else "",
     )
 
 

@@ -178,7 +178,7 @@ def sessions_add(visit: Visit) -> Response:
             values["minutes"], values["unit"] or None,
         )
         if not session.title:
-            raise XuefaError(M.USAGE_SESSION)
+            raise XuefaError(M.WEB_SESSION_NO_TITLE)
     except AccessDenied:
         raise
     except XuefaError as exc:

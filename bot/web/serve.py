@@ -62,8 +62,10 @@ async def serve(services: Services, host: str, port: int, with_bot: bool = False
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    application = await _start_bot(services) if with_bot else None
+    application = None
     try:
+        if with_bot:
+            application = await _start_bot(services)
         web_task = asyncio.create_task(web.serve(sockets=[sock]))
         stop_task = asyncio.create_task(stop.wait())
         await asyncio.wait({web_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
