@@ -283,3 +283,11 @@ def test_behind_https_cookies_are_secure_and_host_only(tmp_path, shared):
 
 def test_the_session_token_is_stored_hashed(services):
     assert token_hash("abc") == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_without_a_bot_name_the_code_comes_with_the_command_to_send(browser):
+    browser.sign_in("T001")
+    page = browser.post("/account/telegram").text
+    code = page.split("您的邀请码：")[1][:10]
+    assert f"/start {code}" in page and "t.me" not in page
+    assert browser.services.repository.audit_log(1)[0].action == "codes"

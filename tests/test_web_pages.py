@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -189,6 +190,9 @@ def test_no_personal_data_in_any_address_or_log(site, caplog):
                 continue
             for address in re.findall(r'(?:href|action|src)="([^"]*)"', response.text):
                 assert not any(name in address for name in names), (staff_no, path, address)
+            # Nothing the Content-Security-Policy would block (and nothing from elsewhere).
+            assert "<script" not in response.text and "style=" not in response.text and "<style" not in response.text
+            assert "http://" not in response.text.replace('xmlns="http://www.w3.org/2000/svg"', "")
         browser.post("/chat", {"q": "张伟老师可以体罚学生吗"})
     assert not any(name in record.getMessage() for record in caplog.records for name in names + ["体罚"])
 
@@ -208,3 +212,10 @@ def test_security_headers_on_every_kind_of_response(site):
     assert teacher.get("/nowhere").status_code == 404
     page = teacher.page("/chat")
     assert "<script" not in page and "style=" not in page and "<style" not in page
+
+
+def test_the_core_never_imports_a_web_framework():
+    root = Path(__file__).resolve().parents[1] / "knowledge"
+    for path in root.rglob("*.py"):
+        imports = re.findall(r"^\s*(?:from|import)\s+(\w+)", path.read_text(encoding="utf-8"), flags=re.M)
+        assert not {"starlette", "jinja2", "uvicorn", "telegram", "bot"} & set(imports), path
