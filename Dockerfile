@@ -1,5 +1,7 @@
 # xuefa: the bot with its bundled law corpus. Build: docker build -t xuefa .
 # Run:   docker run -e XUEFA_TELEGRAM_TOKEN=123:abc -v xuefa-data:/data xuefa
+# Web:   docker run -e XUEFA_WEB_PORT=8080 -p 127.0.0.1:8080:8080 -v xuefa-data:/data xuefa  (a token too: both)
+# (inside the container the web listens on all its interfaces; the -p mapping decides who reaches it)
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -7,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     XUEFA_DATA_DIR=/data \
-    XUEFA_TZ=Asia/Shanghai
+    XUEFA_TZ=Asia/Shanghai \
+    XUEFA_WEB_HOST=0.0.0.0
 
 RUN useradd --create-home --uid 10001 xuefa \
     && mkdir /data && chown xuefa:xuefa /data

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=20.0, gt=0)
     question_log_days: int = Field(default=QUESTION_LOG_DAYS, ge=1, le=3650)
     sign_in_days: int = Field(default=SIGN_IN_DAYS, ge=1, le=3650)
+    # The web channel (bot.web): `xuefa web`, or beside the bot in `xuefa run` when the port is set.
+    web_port: int | None = Field(default=None, ge=1, le=65535)
+    web_host: str = "127.0.0.1"  # behind a reverse proxy that terminates HTTPS; 0.0.0.0 only when told
+    web_url: str | None = None  # the public address, e.g. https://xuefa.example.edu.cn: links, Secure cookies
 
     @field_validator("tz")
     @classmethod
@@ -67,6 +71,16 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(M.SETTING_ADMINS.format(value=value)) from None
         return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url_shape(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(M.SETTING_WEB_URL.format(value=value))
+        return value.rstrip("/")
 
     @field_validator("telegram_token")
     @classmethod
@@ -102,6 +116,11 @@ class Settings(BaseSettings):
         """Return every secret value set, for redacting them from logs."""
         values = (self.telegram_token, self.webhook_secret, self.llm_api_key)
         return [value.get_secret_value() for value in values if value is not None and value.get_secret_value()]
+
+    @property
+    def web_secure(self) -> bool:
+        """Tell whether the web channel is reached over HTTPS (then its cookies are Secure)."""
+        return bool(self.web_url and self.web_url.startswith("https://"))
 
     @property
     def db_path(self) -> Path:

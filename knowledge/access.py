@@ -183,6 +183,12 @@ def check_bank_import(actor: Actor) -> None:
         raise AccessDenied(M.BANK_BUREAU_ONLY if actor.role == UNIT_ADMIN else M.NOT_A_FILE_FOR_ME)
 
 
+def check_bureau_task(actor: Actor) -> None:
+    """Invite codes, study lists and the quiz schedule are the bureau's: bureau admins (and the operator) only."""
+    if not (actor.role == BUREAU_ADMIN or actor.is_operator):
+        raise AccessDenied(M.WEB_BUREAU_ONLY)
+
+
 def session_scope(actor: Actor) -> str | None:
     """Return the unit whose group sessions the actor may log (None = any), or raise AccessDenied.
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import gc
+import os
 import sqlite3
+import threading
 
 import pytest
 
@@ -84,3 +87,17 @@ def test_article_lookup_and_counts(loaded_repo):
     assert loaded_repo.law_title_by_file("teachers-law.md") == "中华人民共和国教师法"
     summaries = {s.title: s for s in loaded_repo.law_summaries()}
     assert summaries["中华人民共和国民法典"].article_count == 1260
+
+
+def test_a_finished_thread_leaves_no_open_connection(tmp_path):
+    # A web server's worker threads and asyncio.to_thread come and go; each opens its own connection.
+    repo = Repository(tmp_path / "x.db")
+    repo.rounds()
+    before = len(os.listdir("/proc/self/fd"))
+    threads = [threading.Thread(target=repo.rounds) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) - before < 5  # not three descriptors per finished thread
+    repo.close()

@@ -22,10 +22,21 @@ def chat(ctx: Context, as_member: str | None) -> None:
     sys.exit(Console(services, member).run(sys.stdin))
 
 
-@cli.command("run", help=M.HELP_RUN)
+@cli.command("run", help=M.HELP_RUN_WITH_WEB)
 @pass_context
 def run(ctx: Context) -> None:
     settings = ctx.settings
+    if settings.web_port is not None:
+        # The web channel, and the bot beside it on the same event loop when a token is set too.
+        from bot.services import build_services
+        from bot.web.serve import run_web
+
+        services = build_services(settings, ctx.repository, ctx.clock)
+        with_bot = settings.telegram_token is not None
+        message = M.WEB_AND_BOT if with_bot else M.RUN_WEB_ONLY + M.WEB_LISTENING
+        click.echo(message.format(host=settings.web_host, port=settings.web_port), err=True)
+        run_web(services, settings.web_host, settings.web_port, with_bot=with_bot)
+        return
     if settings.telegram_token is not None:
         from bot.telegram.app import run_bot
 

@@ -9,6 +9,7 @@ One Repository object serves every caller; each topic lives in its own module:
 - deliveries.py   the weekly push (deliveries) and reminders
 - reports.py      what reports and records read, group sessions, the audit log
 - privacy.py      everything held about one person, forgetting a person, retention
+- web.py          browser sessions and the web passwords of admins and leaders
 
 Tables kept by triggers: round_results (migration 0005), one row per member and round with the
 best finished attempt, updated whenever an attempt starts or finishes.
@@ -29,9 +30,10 @@ from knowledge.store.reports import (
     RoundTally,
     SessionSummary,
 )
+from knowledge.store.web import WebSession, WebStore
 
 
-class Repository(LawStore, QuizStore, DeliveryStore, ReportStore, PrivacyStore):
+class Repository(LawStore, QuizStore, DeliveryStore, ReportStore, PrivacyStore, WebStore):
     """The xuefa database: laws, articles, study lists and everything recorded about members."""
 
 
@@ -39,5 +41,5 @@ __all__ = [
     "AuditEntry", "Database", "Delivery", "DeliveryStore", "Invite", "LawStore", "LoggedQuestion", "MemberRound",
     "MemberStore", "Participant", "PersonalData", "PrivacyStore", "QuestionTally", "QuizStore", "ReportStore", "Repository", "RoundTally",
     "SentQuestion",
-    "SessionSummary", "migration_scripts",
+    "SessionSummary", "WebSession", "WebStore", "migration_scripts",
 ]

@@ -1,0 +1,147 @@
+"""Admin pages: uploads checked as in the bot, printable invite codes, study lists and the quiz schedule."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from knowledge import messages as M
+from knowledge.access import Actor
+from knowledge.rounds import load_schedule
+from knowledge.uploads import MAX_BYTES, import_upload
+from tests.webharness import Browser, web_services
+
+ROSTER_CSV = "姓名,工号,单位,角色,手机\n孙老师,T301,城关一小,教师,13800000301\n周老师,T302,城关一小,教师,138\n"
+BANK_CSV = (
+    "题型,题干,选项A,选项B,答案,解析,出处\n"
+    "判断,教师节是每年的9月10日。,正确,错误,正确,教师法第六条,教师法第六条\n"
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, shared):
+    services = web_services(tmp_path_factory.mktemp("admin"), shared)
+    browsers = {}
+    for staff_no in ("B001", "A001", "T001"):
+        browsers[staff_no] = Browser(services, browsers["B001"].app if browsers else None)
+        browsers[staff_no].sign_in(staff_no)
+    yield services, browsers
+    services.close()
+
+
+def upload(browser: Browser, name: str, data: bytes, skip: bool = False, path: str = "/admin/upload"):
+    browser.get(path)
+    fields = {"csrf": browser.token, **({"skip": "1"} if skip else {})}
+    return browser.client.post(path, data=fields, files={"file": (name, data, "text/csv")})
+
+
+def test_a_roster_upload_gives_the_bots_row_report(site, tmp_path):
+    services, browsers = site
+    refused = upload(browsers["B001"], "名册.csv", ROSTER_CSV.encode())
+    assert refused.status_code == 200
+    (tmp_path / "名册.csv").write_text(ROSTER_CSV, encoding="utf-8")
+    expected = import_upload(services.repository, services.catalog, Actor.operator(), tmp_path / "名册.csv")
+    assert html.escape(expected, quote=False) in refused.text  # the very report the bot sends, file name and all
+    assert "第3行" in expected and not services.repository.find_members("T301")
+    done = upload(browsers["B001"], "名册.csv", ROSTER_CSV.encode(), skip=True)
+    assert "新增 1 人" in done.text and services.repository.find_members("T301")
+    assert services.repository.audit_log(1)[0].action == "upload"
+
+
+def test_a_unit_admin_uploads_their_own_unit_only_and_no_bank(site):
+    services, browsers = site
+    admin = browsers["A001"]
+    other_unit = upload(admin, "r.csv", "姓名,工号,单位,角色\n吴老师,T401,城关二小,教师\n".encode())
+    assert M.ROSTER_OTHER_UNIT.format(value="城关二小", unit="城关一小") in other_unit.text
+    bank = upload(admin, "bank.csv", BANK_CSV.encode())
+    assert M.BANK_BUREAU_ONLY in bank.text
+    assert "题库导入完成" in upload(browsers["B001"], "bank.csv", BANK_CSV.encode()).text
+    assert upload(browsers["T001"], "r.csv", ROSTER_CSV.encode()).status_code == 403
+
+
+def test_an_upload_over_the_limit_is_cut_off_whatever_it_claims(site):
+    services, browsers = site
+    admin = browsers["B001"]
+    admin.get("/admin/upload")
+    big = upload(admin, "big.csv", b"x" * (MAX_BYTES + 100_000))
+    assert big.status_code == 413 and M.WEB_TOO_LARGE in big.text
+    # A chunked body without Content-Length is counted as it arrives.
+    boundary = "xuefa-boundary"
+
+    def body():
+        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{admin.token}\r\n"
+               f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n"
+               "Content-Type: text/csv\r\n\r\n").encode()
+        for _ in range(60):
+            yield b"y" * 100_000
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    chunked = admin.client.post("/admin/upload", content=body(),
+                                headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert chunked.status_code == 413
+    small_form = admin.client.post("/chat", content=(b"q=" + b"a" * 70_000 + f"&csrf={admin.token}".encode()),
+                                   headers={"content-type": "application/x-www-form-urlencoded"})
+    assert small_form.status_code == 413
+
+
+def test_printed_codes_sign_people_in(site):
+    services, browsers = site
+    admin = browsers["B001"]
+    assert "城关二小" in admin.page("/admin/codes")
+    printed = admin.post("/admin/codes", {"unit": "城关二小", "days": "7"})
+    assert printed.status_code == 200 and "城关二小 学法助手邀请码" in printed.text
+    codes = dict(re.findall(r"工号 (\w+)</p>\s*<p class=\"slip-code\">邀请码 <strong>(\w+)</strong>", printed.text))
+    assert set(codes) == {"T002", "A002"}  # everyone of the unit without a bound account
+    assert services.repository.audit_log(1)[0].detail == "城关二小 2"
+    newcomer = Browser(services, admin.app)
+    assert newcomer.post("/login", {"staff_no": "T002", "code": codes["T002"]}, page="/login").status_code == 303
+    bad = admin.post("/admin/codes", {"unit": "城关二小", "days": "999"})
+    assert bad.status_code == 400 and "邀请码有效期应为 1 到 366 天" in bad.text
+    assert admin.post("/admin/codes", {"unit": "火星小学", "days": "7"}).status_code == 400
+
+
+def test_study_lists_are_shown_and_loaded_from_yaml(site):
+    services, browsers = site
+    admin = browsers["B001"]
+    assert "【当前】测试清单" in admin.page("/admin/studylists")
+    good = ("quarters:\n  - id: 2030-Q2\n    title: 2030年第二季度学法清单\n    start: 2030-04-01\n"
+            "    end: 2030-06-30\n    laws:\n      - title: 教师法\n"
+            "        focus:\n          chapter: 第二章 权利和义务\n")
+    loaded = upload(admin, "list.yaml", good.encode(), path="/admin/studylists")
+    assert M.STUDYLIST_LOADED.format(n=1, ids="2030-Q2") in loaded.text
+    assert "2030年第二季度学法清单" in loaded.text
+    broken = upload(admin, "bad.yaml", "quarters:\n  - id: X\n    laws: [{title: 火星法}]\n".encode(),
+                    path="/admin/studylists")
+    assert broken.status_code == 400 and "bad.yaml" in broken.text and "/tmp" not in broken.text
+
+
+def test_the_schedule_is_edited_and_checked(site):
+    services, browsers = site
+    admin = browsers["B001"]
+    page = admin.page("/admin/schedule")
+    assert "截止时间" in page and "周日" in page
+    values = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))
+    values |= {"push_weekday": "1", "deadline_weekday": "7", "reminder_weekday": "5", "digest_weekday": "1",
+               "questions": "8", "enabled": "1", "digest_enabled": "1"}
+    values.pop("csrf")
+    saved = admin.post("/admin/schedule", values)
+    assert saved.status_code == 200 and M.QUIZ_SCHEDULE_SAVED in saved.text
+    assert load_schedule(services.repository).questions == 8
+    wrong = admin.post("/admin/schedule", values | {"reminder_weekday": "7", "reminder_time": "23:00"})
+    assert wrong.status_code == 400 and M.SCHEDULE_REMINDER_OUTSIDE in wrong.text
+    assert load_schedule(services.repository).reminder_weekday == 5
+    typo = admin.post("/admin/schedule", values | {"pass_mark": "八成"})
+    assert typo.status_code == 400 and "及格线" in typo.text
+
+
+def test_printed_codes_skip_people_already_on_the_web_unless_asked(site):
+    services, browsers = site
+    admin = browsers["B001"]
+    # A001 set a password on the web: a slip for them would be a password reset in anyone's hands.
+    plain = admin.post("/admin/codes", {"unit": "城关一小", "days": "7"}).text
+    printed = set(re.findall(r"工号 (\w+)</p>", plain))
+    assert "A001" not in printed and "T001" not in printed and "T301" in printed
+    forced = admin.post("/admin/codes", {"unit": "城关一小", "days": "7", "rebind": "1"}).text
+    assert {"A001", "T001"} <= set(re.findall(r"工号 (\w+)</p>", forced))
