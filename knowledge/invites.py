@@ -36,7 +36,7 @@ class BindError(XuefaError):
 
 @dataclass
 class IssuedCode:
-    """A fresh code for one member; rebinding when the member already has a bound account."""
+    """A fresh code for one member; rebinding when the member already has an account (Telegram or web)."""
 
     member: Member
     code: str
@@ -61,25 +61,38 @@ def issue_codes(
     repository: Repository, keyring: Keyring, members: list[Member], days: int = DEFAULT_EXPIRY_DAYS,
     rebind: bool = False,
 ) -> list[IssuedCode]:
-    """Issue a code to each active member without a bound account (with rebind, to bound ones too).
+    """Issue a code to each active member without an account (with rebind, to those with one too).
 
+    An account is a bound Telegram account or the use of the web (a password, a live session): a
+    code signs in on the web and resets an admin's password, so a slip printed for someone already
+    in would let whoever holds it take the account over. Such people get one only on purpose.
     A new code replaces the member's unused ones. Nothing is stored but keyed hashes.
     """
     if not 1 <= days <= MAX_EXPIRY_DAYS:
         raise XuefaError(M.CODES_BAD_EXPIRY.format(days=days, high=MAX_EXPIRY_DAYS))
-    expires_at = iso(repository.clock.now() + timedelta(days=days))
-    issued = [
-        IssuedCode(member, new_code(), expires_at, rebinding=member.telegram_id is not None)
-        for member in members
-        if member.active and (rebind or member.telegram_id is None)
-    ]
+    now = repository.clock.now()
+    on_web = repository.web_accounts([member.id for member in members], iso(now))
+    expires_at = iso(now + timedelta(days=days))
+    issued = []
+    for member in members:
+        has_account = member.telegram_id is not None or member.id in on_web
+        if member.active and (rebind or not has_account):
+            issued.append(IssuedCode(member, new_code(), expires_at, rebinding=has_account))
     repository.replace_invite_codes([(item.member.id, keyring.code(item.code), expires_at) for item in issued])
     return issued
 
 
-def _check_rate(repository: Repository, subjects: list[tuple[str, int]]) -> None:
+def locked_out(repository: Repository, subjects: list[tuple[str, int]]) -> bool:
+    """Tell whether any subject (an account, a 工号, an address) failed its limit of times within WINDOW.
+
+    The one rate rule of every sign-in: Telegram codes here, web codes and passwords in websessions.
+    """
     since = iso(repository.clock.now() - WINDOW)
-    if any(repository.failed_sign_ins(subject, since) >= limit for subject, limit in subjects):
+    return any(repository.failed_sign_ins(subject, since) >= limit for subject, limit in subjects)
+
+
+def _check_rate(repository: Repository, subjects: list[tuple[str, int]]) -> None:
+    if locked_out(repository, subjects):
         raise BindError(M.BIND_TOO_MANY)
 
 

@@ -45,6 +45,8 @@ def school():
     repo.add_session("2026-02-10", "会前学法", "城关一小", "教师法", "", [a1.id], None)
     repo.replace_invite_codes([(a1.id, "code-digest", "2026-04-01T00:00:00+00:00")])
     repo.record_sign_in("tg:1001", ok=True)
+    repo.add_web_session("token-hash-of-a1", a1.id, "teacher", "member", "2026-08-01T00:00:00+00:00", "微信 · Android")
+    repo.set_web_password(a1.id, "argon2-hash-of-a1")
     repo.audit(None, "命令行", "record", "A1 2026")
     repo.audit(None, "命令行", "record", "A10 2026")
     yield repo
@@ -62,6 +64,9 @@ def test_everything_held_about_a_person_is_exported(school):
     assert tables["study_sessions"][0]["title"] == "会前学法"
     assert tables["invite_codes"][0]["expires_at"] == "2026-04-01T00:00:00+00:00"
     assert [row["subject"] for row in tables["sign_in_attempts"]] == ["tg:1001"]
+    assert [row["user_agent"] for row in tables["web_sessions"]] == ["微信 · Android"]
+    assert tables["web_passwords"][0]["set_at"]
+    assert "token-hash-of-a1" not in repr(tables) and "argon2-hash-of-a1" not in repr(tables)  # no secrets
     # Someone read A1's record, and this export is audited too; A10's entry is not A1's.
     assert [row["detail"] for row in tables["audit_log"]] == ["A1 2026", "A1"]
     buffer = io.StringIO()
@@ -85,7 +90,8 @@ def test_forgetting_a_person_erases_them_and_keeps_the_reports_totals(school):
     gone = school.member(a1.id)
     assert (gone.name, gone.phone, gone.telegram_id, gone.active) == ("已删除人员", "", None, False)
     held = school.personal_data(a1.id, pseudonym, ["tg:1001", "web:A1"]).tables
-    for table in ("attempts", "answers", "question_log", "study_sessions", "invite_codes", "sign_in_attempts"):
+    for table in ("attempts", "answers", "question_log", "study_sessions", "invite_codes", "sign_in_attempts",
+                  "web_sessions", "web_passwords"):
         assert held[table] == [], table
     details = [entry.detail for entry in school.audit_log()]
     assert f"{pseudonym} 2026" in details and "A10 2026" in details and "A1 2026" not in details
@@ -113,8 +119,10 @@ def test_logs_are_pruned_after_their_retention(school):
     school.log_question(a2.id, "telegram", "很久以前的问题", "answered", [])
     school.clock.pin(NOW - timedelta(days=40))
     school.record_sign_in("tg:2002", ok=False)
+    school.add_web_session("h-old", a2.id, "teacher", "member", "2026-01-01T00:00:00+00:00", "")
     school.clock.pin(NOW)
     asked, tried = privacy.prune(school, privacy.Retention(question_log_days=365, sign_in_days=30))
     assert (asked, tried) == (1, 1)
     assert [entry.question for entry in school.question_log()] == ["甲老师问：能不能体罚学生"]
     assert school.failed_sign_ins("tg:2002", "2000-01-01") == 0
+    assert school.web_session("h-old") is None  # an expired web session goes too

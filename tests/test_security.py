@@ -128,6 +128,20 @@ def test_invite_codes_are_keyed_hashes_that_expire(tmp_path):
     assert bound.member.telegram_id == 2002 and bound.replaced_chat_id == 1001  # the old account is told
 
 
+def test_someone_already_on_the_web_gets_a_code_only_on_purpose(cli_env, tmp_path):
+    # A code signs in on the web and resets an admin's password: a printed slip must not take over an account.
+    repository = Repository(tmp_path / "data" / "x.db")
+    admin = repository.find_members("B001")[0]
+    repository.set_web_password(admin.id, "argon2-hash")
+    teacher = repository.find_members("T001")[0]
+    repository.add_web_session("h", teacher.id, "teacher", "member", "2099-01-01T00:00:00+00:00", "")
+    repository.close()
+    assert list(csv.reader(io.StringIO(cli_env("roster", "codes").stdout)))[1:] == []
+    rebound = cli_env("roster", "codes", "--rebind")
+    assert sorted(row[1] for row in list(csv.reader(io.StringIO(rebound.stdout)))[1:]) == ["张老师", "王局"]
+    assert M.CODES_REBINDING.format(n=2) in rebound.stderr
+
+
 def test_codes_expire_after_the_days_asked_for_on_the_command_line(cli_env):
     clock = Clock("Asia/Shanghai", datetime(2026, 3, 1, 4, 0, tzinfo=timezone.utc))
     result = cli_env("roster", "codes", "--expires", "7", clock=clock)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,26 @@ T = TypeVar("T")
 CHUNK = 900
 BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's lock before it fails
 
+
+class _ThreadConnection:
+    """One thread's connection, closed when the thread ends and its thread-locals are dropped.
+
+    Threads come and go (a web server's worker pool, asyncio.to_thread): without this, every
+    finished thread would leave an open connection and three file descriptors behind.
+    """
+
+    __slots__ = ("db", "__weakref__")
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
 class Database:
     """One SQLite database (WAL, foreign keys on), migrated on open; the base of every store topic."""
 
@@ -28,7 +49,7 @@ class Database:
         self.path = str(path) if path else ":memory:"
         self._lock = threading.RLock()  # serialises this process's writes, whatever thread they come from
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self._open: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()  # to close them all at close()
         self._shared: sqlite_utils.Database | None = None
         if path is None:
             # An in-memory database lives in its one connection: every thread shares it.
@@ -43,8 +64,6 @@ class Database:
         # isolation_level None: no implicit transactions; transaction() and sqlite-utils begin and commit.
         conn = sqlite3.connect(target, check_same_thread=False, timeout=BUSY_TIMEOUT, isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
-        with self._lock:
-            self._connections.append(conn)
         return conn
 
     @property
@@ -56,17 +75,19 @@ class Database:
         """
         if self._shared is not None:
             return self._shared
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite_utils.Database(self._connect(self.path))
-        return db
+        held = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = _ThreadConnection(sqlite_utils.Database(self._connect(self.path)))
+            self._open.add(held)
+        return held.db
 
     def close(self) -> None:
         """Close every connection, of every thread."""
         with self._lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+            if self._shared is not None:
+                self._shared.conn.close()
+            for held in list(self._open):
+                held.close()
         self._local = threading.local()
 
     @classmethod

@@ -44,6 +44,10 @@ _HELD = (
                    "WHERE d.member_id = ? ORDER BY r.week"),
     ("reminders", "SELECT r.week, rm.kind, rm.sent_at FROM reminders rm JOIN rounds r ON r.id = rm.round_id "
                   "WHERE rm.member_id = ? ORDER BY rm.sent_at"),
+    # Never the token's hash nor the password's: what they are for, not the secrets themselves.
+    ("web_sessions", "SELECT created_at, last_seen_at, expires_at, role, stage, user_agent FROM web_sessions "
+                     "WHERE member_id = ? ORDER BY created_at"),
+    ("web_passwords", "SELECT set_at FROM web_passwords WHERE member_id = ?"),
 )
 
 
@@ -80,6 +84,8 @@ class PrivacyStore(MemberStore):
                 "DELETE FROM reminders WHERE member_id = ?",
                 "DELETE FROM session_attendees WHERE member_id = ?",
                 "DELETE FROM invite_codes WHERE member_id = ?",
+                "DELETE FROM web_sessions WHERE member_id = ?",  # signed out everywhere
+                "DELETE FROM web_passwords WHERE member_id = ?",
                 "UPDATE study_sessions SET created_by = NULL WHERE created_by = ?",
             ):
                 self.db.execute(sql, [member_id])
@@ -99,8 +105,12 @@ class PrivacyStore(MemberStore):
             )
 
     def prune(self, questions_before: str, sign_ins_before: str) -> tuple[int, int]:
-        """Delete logged questions and sign-in attempts older than their retention; return how many went."""
+        """Delete logged questions and sign-in attempts older than their retention, and expired web sessions.
+
+        Return how many questions and sign-in attempts went.
+        """
         with self.transaction():
             asked = self.db.execute("DELETE FROM question_log WHERE asked_at < ?", [questions_before]).rowcount
             tried = self.db.execute("DELETE FROM sign_in_attempts WHERE at < ?", [sign_ins_before]).rowcount
+            self.db.execute("DELETE FROM web_sessions WHERE expires_at <= ?", [self.now()])
         return asked, tried
