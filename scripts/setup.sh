@@ -26,7 +26,7 @@ fi
 # Skip pip when .venv already holds this lock for this pyproject.toml (run.sh calls setup at every start).
 stamp=".venv/.xuefa-${lock%.txt}.sha256"
 want="$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && .venv/bin/python -c "import bot, knowledge, indexer" 2>/dev/null; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x .venv/bin/xuefa ]; then
     exit 0
 fi
 

@@ -24,7 +24,8 @@ corpus.close()
 
 
 def test_the_bundled_corpus_is_read_without_china_law_mcps_server_stack():
-    done = subprocess.run([sys.executable, "-c", READ_BUNDLED], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-c", READ_BUNDLED], capture_output=True, text=True, timeout=60, cwd=ROOT,
+                          check=False)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 100
 
