@@ -19,8 +19,17 @@ esac
 
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
+    if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        echo "setup: xuefa needs Python 3.11 or newer; $PYTHON is $("$PYTHON" --version 2>&1 || echo missing)" \
+            "(PYTHON=/path/to/python3.11 bash scripts/setup.sh)" >&2
+        exit 1
+    fi
     echo "setup: creating .venv with $("$PYTHON" --version 2>&1) ($PYTHON)"
-    "$PYTHON" -m venv .venv
+    if ! "$PYTHON" -m venv .venv; then
+        rm -rf .venv
+        echo "setup: $PYTHON could not create .venv; on Debian or Ubuntu: apt-get install python3-venv" >&2
+        exit 1
+    fi
 fi
 
 # Skip pip when .venv already holds this lock for this pyproject.toml (run.sh calls setup at every start).
