@@ -483,3 +483,6 @@ ENCODER_UNAVAILABLE = "无法加载向量模型“{name}”：{reason}（XUEFA_E
 # ---------------------------------------------------------------------------------------------
 LAW_NOT_IN_STORE = "法规库中没有《{name}》"
 LAW_NOT_IN_STORE_SUGGEST = "法规库中没有《{name}》，是否指{candidates}？"
+LAW_NAME_SLIP = "法规库中没有“{typed}”，已按《{name}》检索。"
+LAW_ONLY_NAME = "《{name}》共{count}条{chapters}。请写出想了解的具体问题，或输入条文编号（例如：{name}第一条）查看原文。"
+LAW_ONLY_NAME_CHAPTERS = "，分为：{chapters}"
