@@ -66,12 +66,12 @@ class WithoutLaws:
         return self.index.terms(query)
 
 
-def features(question: str, index, repository, catalog) -> list[float]:
-    """Return the evidence vector answer() computes for a question."""
+def features(question: str, index, repository, catalog) -> tuple[list[float], bool]:
+    """Return the evidence vector answer() computes for a question, and whether its rules rule it out."""
     result = answer(question, index, repository, catalog)
     if result.evidence is None:  # a question answered without a search (a name alone): no evidence
-        return [0.0] * len(FEATURES)
-    return result.evidence.vector()
+        return [0.0] * len(FEATURES), True
+    return result.evidence.vector(), result.evidence.rules_out
 
 
 def generated_questions(repository, n: int, seed: int = 13) -> list[str]:
@@ -109,13 +109,25 @@ def probabilities(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray
     return 1 / (1 + np.exp(-np.clip(x @ weights + bias, -30, 30)))
 
 
+def operating_point(p_answerable: np.ndarray, max_false: float) -> float:
+    """Return the highest threshold at which at most max_false of the answerable questions fall below."""
+    ordered = np.sort(p_answerable)
+    allowed = int(np.floor(max_false * len(ordered)))  # questions that may abstain
+    return float(ordered[allowed]) if allowed < len(ordered) else 1.0
+
+
+def below(p: np.ndarray, threshold: float) -> np.ndarray:
+    """Return which questions abstain at a threshold (ruled-out ones, at -inf, always do)."""
+    return (p < threshold) | np.isneginf(p)
+
+
 def curve(p_answerable: np.ndarray, p_unanswerable: np.ndarray, points=(0.01, 0.02, 0.05, 0.10, 0.20)) -> list[tuple]:
     """Return (target false abstention, threshold, false abstention, abstention) along the curve."""
     rows = []
     ordered = np.sort(p_answerable)
     for target in points:
-        threshold = ordered[int(np.floor(target * len(ordered)))] if len(ordered) else 0.5
-        rows.append((target, threshold, float((p_answerable < threshold).mean()), float((p_unanswerable < threshold).mean())))
+        threshold = operating_point(ordered, target)
+        rows.append((target, threshold, float(below(p_answerable, threshold).mean()), float(below(p_unanswerable, threshold).mean())))
     return rows
 
 
@@ -129,7 +141,7 @@ def main() -> None:
     repository, index = shared_index(args.laws, args.cache)
     titles = repository.law_titles()
     catalog = LawCatalog(titles)
-    rows: list[tuple[list[float], int, float, str, int]] = []  # features, label, weight, kind, group
+    rows: list[tuple[tuple[list[float], bool], int, float, str, int]] = []  # (features, ruled out), label, weight, kind, group
     group = 0
     for path in TUNING:
         for q in read_questions(path):
@@ -147,7 +159,8 @@ def main() -> None:
     for text in generated_questions(repository, GENERATED):
         group += 1
         rows.append((features(text, index, repository, catalog), 1, GENERATED_WEIGHT, "generated", group))
-    x = np.array([r[0] for r in rows])
+    x = np.array([r[0][0] for r in rows])
+    ruled = np.array([r[0][1] for r in rows])
     y = np.array([r[1] for r in rows], dtype=float)
     weight = np.array([r[2] for r in rows])
     kind = np.array([r[3] for r in rows])
@@ -159,16 +172,19 @@ def main() -> None:
         train = groups != fold
         w, b = fit(z[train], y[train], weight[train])
         out_of_fold[~train] = probabilities(z[~train], w, b)
-    labelled = out_of_fold[kind == "labelled"]
+    # A question its rules rule out abstains whatever its probability: it counts as below every threshold.
+    effective = np.where(ruled, -np.inf, out_of_fold)
+    labelled = effective[kind == "labelled"]
     print(f"training rows: {dict(zip(*np.unique(kind, return_counts=True)))}")
+    print(f"ruled out by the rules: labelled {ruled[kind == 'labelled'].mean():.3f}, lolo {ruled[kind == 'lolo'].mean():.3f}, "
+          f"realistic {ruled[kind == 'realistic'].mean():.3f}")
     print("\nout-of-fold curve (answerable = labelled questions):")
     print(f"{'target FA':>10}{'threshold':>11}{'FA':>7}{'abst. LOLO':>12}{'abst. realistic':>17}")
-    for target, threshold, fa, _ in curve(labelled, out_of_fold[kind == "lolo"]):
-        lolo = (out_of_fold[kind == "lolo"] < threshold).mean()
-        real = (out_of_fold[kind == "realistic"] < threshold).mean()
+    for target, threshold, fa, _ in curve(labelled, effective[kind == "lolo"]):
+        lolo = below(effective[kind == "lolo"], threshold).mean()
+        real = below(effective[kind == "realistic"], threshold).mean()
         print(f"{target:>10.2f}{threshold:>11.3f}{fa:>7.3f}{lolo:>12.3f}{real:>17.3f}")
-    ordered = np.sort(labelled)
-    threshold = float(ordered[int(np.floor(MAX_FALSE_ABSTENTION * len(ordered)))])
+    threshold = operating_point(labelled, MAX_FALSE_ABSTENTION)
     w, b = fit(z, y, weight)
     weights = w / scale  # fold the standardisation into the weights: the bot reads raw features
     bias = float(b - (w * mean / scale).sum())
@@ -176,13 +192,14 @@ def main() -> None:
     print("weights:", ", ".join(f"{n}={v:+.3f}" for n, v in zip(FEATURES, weights)), f"bias={bias:+.3f}")
     for path in args.report:
         questions = read_questions(path)
-        p = np.array([probabilities(np.array(features(q.text, index, repository, catalog)), weights, bias) for q in questions])
+        found = [features(q.text, index, repository, catalog) for q in questions]
+        p = np.array([-np.inf if out else probabilities(np.array(vector), weights, bias) for vector, out in found])
         unanswerable = np.array([q.type == UNANSWERABLE or not q.gold for q in questions])
         print(f"\n{path.name}: {int((~unanswerable).sum())} answerable, {int(unanswerable.sum())} unanswerable")
         print(f"{'threshold':>10}{'false abst.':>13}{'abstention':>12}")
         for cut in sorted({0.1, 0.2, 0.3, round(threshold, 3), 0.5, 0.6, 0.7}):
-            fa = (p[~unanswerable] < cut).mean() if (~unanswerable).any() else float("nan")
-            ab = (p[unanswerable] < cut).mean() if unanswerable.any() else float("nan")
+            fa = below(p[~unanswerable], cut).mean() if (~unanswerable).any() else float("nan")
+            ab = below(p[unanswerable], cut).mean() if unanswerable.any() else float("nan")
             print(f"{cut:>10.3f}{fa:>13.3f}{ab:>12.3f}" + ("   <- operating point" if cut == round(threshold, 3) else ""))
     if args.write:
         source = ROOT / "indexer" / "index.py"

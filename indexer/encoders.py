@@ -124,6 +124,12 @@ class EmbeddingCache:
         np.savez(partial, keys=np.array(keys), vectors=matrix.astype(np.float32))
         os.replace(partial, target)  # a crash mid-write must not leave a cache that breaks every later build
 
+    def seed(self, vectors: dict[str, np.ndarray]) -> int:
+        """Add vectors known elsewhere (the shipped example cache) for keys not cached yet; return how many."""
+        new = {key: vector for key, vector in vectors.items() if key not in self.vectors}
+        self.vectors.update(new)
+        return len(new)
+
     def missing(self, texts: list[str]) -> list[str]:
         """Return the distinct texts that have no vector yet."""
         seen, wanted = set(), []

@@ -8,7 +8,8 @@ an amount, a rate, an age, a duration or a count that no top article states, and
 about a domain (medicine, tax, social insurance, housing funds, local schedules) that the top
 articles do not touch. A logistic model, fitted by ``bench/calibrate.py`` on generated data,
 turns these into the probability that the question is answered; below the operating point the
-reply is "unsure".
+reply is "unsure". Two of the signals are also rules (Evidence.rules_out): an asked-for quantity no
+top article states, or an out-of-scope domain, makes the reply "unsure" whatever the probability.
 """
 
 from __future__ import annotations
@@ -71,6 +72,13 @@ class Evidence:
     def vector(self) -> list[float]:
         """Return the features in FEATURES order."""
         return [self.values[name] for name in FEATURES]
+
+    @property
+    def rules_out(self) -> bool:
+        """Tell whether the question asks what no top article says: an amount, a rate, an age, a
+        duration or a count none of them states, or a domain none of them touches. Such a question is
+        never answered confidently, however close the articles are in topic."""
+        return bool(self.asks or self.out_of_scope)
 
 
 FEATURES = (

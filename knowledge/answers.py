@@ -141,7 +141,8 @@ def answer(
         return result
     named = _Named(catalog, text)
     result.citation_errors += named.problems
-    for citation in find_citations(text):
+    citations = find_citations(text)
+    for citation in citations:
         try:
             resolved = resolve(citation, catalog, repository)
         except CitationError as exc:
@@ -155,6 +156,10 @@ def answer(
     if named.only_name:
         result.notice = law_overview(repository, named.titles[0]) if named.titles else None
         result.abstained = True
+        return result
+    if named.only_citations(citations) and result.citation_errors and not result.cited:
+        result.abstained = True  # 教育法第一条 with no 教育法 loaded: no other law's article stands in for it
+        result.kind = UNSURE
         return result
     if retriever is None:
         result.abstained = not result.passages
@@ -178,7 +183,7 @@ def answer(
         confident = bool(hits) and result.probability >= cut
     else:  # an index without a calibrated model: the raw cosine, as before
         confident = bool(hits) and max(hit.confidence for hit in hits) >= (threshold or 0.0)
-    confident = confident and not (named.missing and not in_list)
+    confident = confident and not found.rules_out and not (named.missing and not in_list)
     for hit in hits:
         article = articles[hit.article_id]
         if any(p.article.id == article.id for p in result.passages):
@@ -188,22 +193,26 @@ def answer(
         elif len(result.related) < 3:
             result.related.append(article)
     outside = getattr(retriever, "outside", None)
-    if outside is not None and not in_list and (off_list or not confident) and not named.missing:
-        off_hits = outside.search(text, k=k, laws=off_list or None)
+    if outside is not None and not in_list and not named.missing:
+        off_hits, ratio = outside.lookup(text, k=k, laws=off_list or None)
         off_articles = {a.id: a for a in repository.articles(ids=[h.article_id for h in off_hits])}
         off_hits = [h for h in off_hits if h.article_id in off_articles]
-        if off_hits and (off_list or outside.answers(text, [_evidence_text(off_articles[h.article_id]) for h in off_hits])):
-            result.outside = [Passage(off_articles[h.article_id], h.score, highlights(off_articles[h.article_id], text)) for h in off_hits]
-    outside_ids = [p.article.id for p in result.outside]
-    result.ranked = cited_ids + outside_ids + [h.article_id for h in hits if h.article_id not in cited_ids]
-    if result.cited:
-        result.kind = CONFIDENT
+        if off_hits and (off_list or outside.worth_showing(ratio, confident)):
+            result.outside = [
+                Passage(off_articles[h.article_id], h.score, highlights(off_articles[h.article_id], text)) for h in off_hits
+            ]
+    if result.cited or (confident and not off_list):
+        result.kind = CONFIDENT  # outside articles, if any, are shown beside the answer
     elif result.outside:
         result.kind = OUTSIDE
     else:
         result.kind = CONFIDENT if confident else UNSURE
     result.abstained = result.kind != CONFIDENT
-    shown = [p.article for p in result.outside or result.passages]
+    searched = [h.article_id for h in hits if h.article_id not in cited_ids]
+    outside_ids = [p.article.id for p in result.outside]
+    # Outside articles lead when they are the reply; beside a confident answer they come after it.
+    result.ranked = cited_ids + (outside_ids + searched if result.kind == OUTSIDE else searched + outside_ids)
+    shown = [p.article for p in (result.outside if result.kind == OUTSIDE else result.passages)]
     result.matched_terms = matched_terms(text, terms, shown)
     return result
 
@@ -259,7 +268,14 @@ class _Named:
                 self.titles.append(mention.title)
             if mention.typed:
                 self.problems.append(M.LAW_NAME_SLIP.format(typed=mention.typed, name=mention.name))
-        rest = text
-        for mention in sorted(mentions, key=lambda m: -m.start):
-            rest = rest[:mention.start] + rest[mention.end:]
-        self.only_name = bool(mentions) and not _CJK.search(_FILLER.sub("", rest))
+        self._text = text
+        self._spans = [(m.start, m.end) for m in mentions]
+        self.only_name = bool(mentions) and self._nothing_else(self._spans)
+
+    def only_citations(self, citations: list) -> bool:
+        """Tell whether the question is citations (and law names) and nothing else."""
+        return bool(citations) and self._nothing_else(self._spans + [(c.start, c.end) for c in citations])
+
+    def _nothing_else(self, spans: list[tuple[int, int]]) -> bool:
+        rest = "".join(ch for i, ch in enumerate(self._text) if not any(s <= i < e for s, e in spans))
+        return not _CJK.search(_FILLER.sub("", rest))

@@ -486,3 +486,7 @@ LAW_NOT_IN_STORE_SUGGEST = "法规库中没有《{name}》，是否指{candidate
 LAW_NAME_SLIP = "法规库中没有“{typed}”，已按《{name}》检索。"
 LAW_ONLY_NAME = "《{name}》共{count}条{chapters}。请写出想了解的具体问题，或输入条文编号（例如：{name}第一条）查看原文。"
 LAW_ONLY_NAME_CHAPTERS = "，分为：{chapters}"
+ANSWER_UNSURE = "学法清单中没有找到能直接回答这个问题的规定。以下条文只是内容相近、可能相关，并不是对您问题的回答，请勿据此作出判断；具体问题请咨询法律顾问或上级主管部门。"
+ANSWER_MATCHED = "与问题相符的关键词：{terms}"
+ANSWER_OUTSIDE = "本季度学法清单未涉及这个问题。法规库中以下条文可能相关（不在学法清单内，仅供参考）："
+ANSWER_OUTSIDE_NEAREST = "学法清单中内容相近的条文："
