@@ -65,6 +65,9 @@ class WithoutLaws:
     def terms(self, query):
         return self.index.terms(query)
 
+    def concepts(self, query):
+        return self.index.concepts(query)
+
 
 def features(question: str, index, repository, catalog) -> tuple[list[float], bool]:
     """Return the evidence vector answer() computes for a question, and whether its rules rule it out."""

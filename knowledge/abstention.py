@@ -89,6 +89,7 @@ FEATURES = (
     "cov3",  # ... found in any of the first three
     "term_cov",  # share of the question's legal terms (expansion + concepts) found in the first three
     "no_terms",  # 1 when the question has no legal terms at all
+    "concept_miss",  # 1 when the question's situation names concepts and none is in the first three
     "quantity_missing",  # asks for an amount/rate/age/duration/count no top article states
     "quantity_stated",  # asks for one and a top article states one
     "out_of_scope",  # names a domain (medicine, tax, …) no top article mentions
@@ -110,8 +111,11 @@ def asked_quantities(question: str) -> list[str]:
     return [kind for kind, pattern in _ASKS.items() if pattern.search(question)]
 
 
-def evidence(question: str, hits: list, texts: list[str], terms: list[str]) -> Evidence:
-    """Compute the features for a question from its hits (best first) and their articles' texts."""
+def evidence(question: str, hits: list, texts: list[str], terms: list[str], concepts: list[str] = ()) -> Evidence:
+    """Compute the features for a question from its hits (best first) and their articles' texts.
+
+    ``terms`` are all its legal terms, ``concepts`` those of them its situation points to.
+    """
     cosines = sorted((h.dense for h in hits if h.dense is not None), reverse=True) or [0.0]
     fused = [h.score for h in hits] or [0.0]
     grams = content_bigrams(question)
@@ -130,6 +134,7 @@ def evidence(question: str, hits: list, texts: list[str], terms: list[str]) -> E
         "cov3": len(found3) / len(grams) if grams else 0.0,
         "term_cov": len(covered) / len(terms) if terms else 0.0,
         "no_terms": 0.0 if terms else 1.0,
+        "concept_miss": 1.0 if concepts and not any(c in top3 for c in concepts) else 0.0,
         "quantity_missing": 1.0 if missing else 0.0,
         "quantity_stated": 1.0 if asks and not missing else 0.0,
         "out_of_scope": 1.0 if scope else 0.0,

@@ -45,6 +45,9 @@ class Retriever(Protocol):
     def terms(self, query: str) -> list[str]:
         """Return the legal terms the query is expanded with."""
 
+    def concepts(self, query: str) -> list[str]:
+        """Return the legal concepts the query's situation points to (a part of its terms)."""
+
 
 @dataclass
 class Passage:
@@ -175,7 +178,9 @@ def answer(
     articles = {a.id: a for a in repository.articles(ids=[hit.article_id for hit in hits])}
     hits = [hit for hit in hits if hit.article_id in articles]  # an id the store no longer has is never shown
     terms = retriever.terms(text) if hasattr(retriever, "terms") else []
-    found = result.evidence = evidence(text, hits, [_evidence_text(articles[h.article_id]) for h in hits], terms)
+    concepts = retriever.concepts(text) if hasattr(retriever, "concepts") else []
+    texts = [_evidence_text(articles[h.article_id]) for h in hits]
+    found = result.evidence = evidence(text, hits, texts, terms, concepts)
     calibration: Calibration | None = getattr(retriever, "calibration", None)
     if calibration is not None:
         result.probability = calibration.probability(found)

@@ -75,6 +75,7 @@ _BRACKETED = re.compile(rf"《(?P<law>[^《》\n]{{1,80}})》\s*{_ARTICLE}{_TAIL
 _BARE = re.compile(rf"(?P<law>[\u4e00-\u9fffA-Za-z（）()]{{1,40}}?{_LAW_SUFFIX})\s*{_ARTICLE}{_TAIL}")
 _LONE = re.compile(rf"第\s*(?P<num>{_NUM})\s*条(?:\s*之\s*(?P<sub>[{_CN}]+|[0-9]+))?{_TAIL}")
 _LAW_MENTION = re.compile(r"《(?P<law>[^《》\n]{1,80})》")
+_LAW_SUFFIX_END = re.compile(rf"{_LAW_SUFFIX}$")
 
 
 @dataclass(frozen=True)
@@ -286,8 +287,12 @@ class LawCatalog:
         keys = list(self._by_short)
         related = [k for k in keys if key in k or (k in key and len(k) >= 2)]
         related.sort(key=lambda k: -difflib.SequenceMatcher(None, key, k).ratio())
-        ordered = related or difflib.get_close_matches(key, keys, n=n, cutoff=0.5)
-        return [self._by_short[k][0] for k in ordered[:n]]
+        if not related:  # spelt alike: compare the names without 法/条例, or every 某法 would resemble 宪法
+            stems = {}
+            for k in keys:
+                stems.setdefault(_LAW_SUFFIX_END.sub("", k), k)
+            related = [stems[s] for s in difflib.get_close_matches(_LAW_SUFFIX_END.sub("", key), list(stems), n=n, cutoff=0.6)]
+        return [self._by_short[k][0] for k in related[:n]]
 
     def named(self, text: str) -> list[Mention]:
         """Return the laws named in free text, in order: stored ones, missing ones, and slips (教师发)."""

@@ -53,8 +53,10 @@ def test_coverage_counts_content_bigrams_and_legal_terms():
 def test_the_shipped_model_is_sure_of_a_close_match_and_not_of_an_out_of_scope_question():
     config = Config()  # carries what bench/calibrate.py wrote
     model = Calibration(list(config.abstain_weights), config.abstain_bias, config.threshold)
-    close = Evidence(dict(zip(FEATURES, [0.93, 0.01, 0.2, 0.6, 0.7, 0.8, 0.0, 0.0, 0.0, 0.0])))
-    away = Evidence(dict(zip(FEATURES, [0.86, 0.0, 0.02, 0.1, 0.1, 0.0, 1.0, 1.0, 0.0, 1.0])))
+    close = {"cos1": 0.93, "cos_margin": 0.01, "fused_margin": 0.2, "cov1": 0.6, "cov3": 0.7, "term_cov": 0.8}
+    away = {"cos1": 0.86, "fused_margin": 0.02, "cov1": 0.1, "cov3": 0.1, "no_terms": 1.0, "concept_miss": 1.0,
+            "quantity_missing": 1.0, "out_of_scope": 1.0}
+    close, away = (Evidence({**dict.fromkeys(FEATURES, 0.0), **values}) for values in (close, away))
     assert model.probability(close) >= model.threshold > model.probability(away)
     assert 0.0 < model.threshold < 1.0
 
