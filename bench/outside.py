@@ -95,8 +95,7 @@ def bundled(args) -> None:
         from importlib import resources
 
         example = Path(str(resources.files("knowledge").joinpath("data", "example-studylist.yaml")))
-        for study_list in parse_study_lists(example, repository):
-            repository.save_study_list(study_list)
+        repository.save_study_lists(parse_study_lists(example, repository))
 
         class Settings:
             index_dir = Path(folder) / "index"

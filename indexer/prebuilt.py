@@ -40,7 +40,7 @@ def vectors(encoder_name: str, dim: int) -> dict[str, np.ndarray]:
         keys, codes, scales = data["keys"], data["codes"], data["scales"]
     matrix = codes.astype(np.float32) * (scales.astype(np.float32)[:, None] / 127.0)
     matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-    return {key.hex(): vector for key, vector in zip(keys, matrix)}
+    return {bytes(key).hex(): vector for key, vector in zip(keys, matrix)}
 
 
 def write(path: Path, encoder_name: str, keyed: dict[str, np.ndarray]) -> int:
@@ -52,7 +52,8 @@ def write(path: Path, encoder_name: str, keyed: dict[str, np.ndarray]) -> int:
     np.savez_compressed(
         path,
         encoder=np.array(encoder_name),
-        keys=np.array([bytes.fromhex(k) for k in keys], dtype="S20"),
+        # raw sha1 bytes as uint8 rows: a bytes dtype would drop a digest's trailing zero bytes
+        keys=np.array([list(bytes.fromhex(k)) for k in keys], dtype=np.uint8),
         codes=codes,
         scales=scales.astype(np.float16),
     )

@@ -22,6 +22,7 @@ def encoder():
 def test_the_shipped_vectors_cover_the_example_list_and_match_the_encoder(encoder):
     vectors = prebuilt.vectors(encoder.name, encoder.dim)
     assert len(vectors) > 5000
+    assert all(len(key) == 40 for key in vectors)  # digests ending in zero bytes keep them
     text = "教师法 权利和义务：教师享有下列权利："
     if text_key(text) in vectors:  # an exact text of the list; otherwise compare any embedding below
         assert float(vectors[text_key(text)] @ encoder.encode([text], query=False)[0]) > 0.999
