@@ -103,6 +103,8 @@ class Index:
         self.config = config
         self.fingerprint = fingerprint
         self.vocabulary = Vocabulary()
+        if outside is not None:
+            outside.vocabulary = self.vocabulary  # one question is expanded once for both searches
         self._position = {int(a): i for i, a in enumerate(self.article_ids)}
         self._law_array = np.array(law_titles, dtype=object)
 
@@ -118,12 +120,11 @@ class Index:
 
     def terms(self, query: str) -> list[str]:
         """Return the legal terms a question is expanded with: colloquial words, then situations."""
-        expansion = self.vocabulary.expand(query)
-        return expansion + [t for t in self.vocabulary.concepts(query) if t not in expansion]
+        return self.vocabulary.terms(query)
 
     def concepts(self, query: str) -> list[str]:
         """Return the legal concepts a question's situation points to."""
-        return self.vocabulary.concepts(query)
+        return list(self.vocabulary.concepts(query))
 
     def __len__(self) -> int:
         return len(self.article_ids)

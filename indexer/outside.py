@@ -53,18 +53,13 @@ class OutsideIndex:
             keyword,
         )
 
-    def terms(self, query: str) -> list[str]:
-        """Return the legal terms a question is expanded with (as the study-list index does)."""
-        expansion = self.vocabulary.expand(query)
-        return expansion + [t for t in self.vocabulary.concepts(query) if t not in expansion]
-
     def lookup(self, query: str, k: int = 3, laws: list[str] | None = None) -> tuple[list[SearchHit], float]:
         """Return the best k off-list articles (of the given laws, if set) and how far the best of them
         outscores the best study-list article (its score / theirs; infinite with nothing on the list)."""
         if self.keyword is None or not query.strip():
             return [], 0.0
         scores = self.keyword.scores(self.vocabulary.tokens(query))
-        terms = self.terms(query)
+        terms = self.vocabulary.terms(query)
         if terms:
             scores = scores + self.keyword.scores([t for term in terms for t in self.vocabulary.tokens(term)])
         inside = float(scores[self.on_list].max()) if self.on_list.any() else 0.0

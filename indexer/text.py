@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from knowledge.numerals import CN_DIGITS, cn_to_int
@@ -104,15 +104,23 @@ class Vocabulary:
         """Return the situation -> legal concept vocabulary."""
         return parse_concepts(_data("concepts.txt"))
 
-    def concepts(self, query: str) -> list[str]:
+    # A question is expanded by the search, the evidence and the store search alike: once is enough.
+    @lru_cache(maxsize=1024)  # noqa: B019 - a few long-lived instances; entries are short strings
+    def concepts(self, query: str) -> tuple[str, ...]:
         """Return the legal concepts a question's situation points to (ages included), each term once."""
         terms: list[str] = []
         for groups, found in self.concept_items:
             if all(any(word in query for word in group) for group in groups):
                 terms += [t for t in found if t not in terms and t not in query]
-        return terms + [t for t in age_terms(query) if t not in terms]
+        return tuple(terms + [t for t in age_terms(query) if t not in terms])
 
-    def expand(self, query: str) -> list[str]:
+    def terms(self, query: str) -> list[str]:
+        """Return every legal term of a question: colloquial words first, then situations, each once."""
+        expansion = self.expand(query)
+        return list(expansion) + [t for t in self.concepts(query) if t not in expansion]
+
+    @lru_cache(maxsize=1024)  # noqa: B019
+    def expand(self, query: str) -> tuple[str, ...]:
         """Return legal terms for the colloquial words of a query (longest match first, no overlaps)."""
         taken = [False] * len(query)
         terms: list[str] = []
@@ -123,7 +131,7 @@ class Vocabulary:
                     taken[start:start + len(key)] = [True] * len(key)
                     terms += [t for t in self.expansions[key] if t not in terms and t not in query]
                 start = query.find(key, start + 1)
-        return terms
+        return tuple(terms)
 
     def tokens(self, text: str) -> list[str]:
         """Tokenize for BM25: character bigrams plus single characters that are not stopwords.

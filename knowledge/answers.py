@@ -177,8 +177,8 @@ def answer(
     hits = retriever.search(text, k=max(k, depth), laws=in_list or None) if in_list or not named.titles else []
     articles = {a.id: a for a in repository.articles(ids=[hit.article_id for hit in hits])}
     hits = [hit for hit in hits if hit.article_id in articles]  # an id the store no longer has is never shown
-    terms = retriever.terms(text) if hasattr(retriever, "terms") else []
-    concepts = retriever.concepts(text) if hasattr(retriever, "concepts") else []
+    terms = retriever.terms(text)
+    concepts = retriever.concepts(text)
     texts = [_evidence_text(articles[h.article_id]) for h in hits]
     found = result.evidence = evidence(text, hits, texts, terms, concepts)
     calibration: Calibration | None = getattr(retriever, "calibration", None)
@@ -262,7 +262,7 @@ class _Named:
         self.titles: list[str] = []
         self.missing: list[str] = []
         self.problems: list[str] = []
-        mentions = catalog.named(text) if hasattr(catalog, "named") else []
+        mentions = catalog.named(text)
         for mention in mentions:
             if mention.title is None:
                 if mention.name not in self.missing:
