@@ -5,9 +5,8 @@
 
 With the shared laws: the study list is the given quarters of the 2024 lists (dense + keyword index),
 every other shared law is "in the store but not on the list" (keyword only). Labelled questions whose
-gold law is off the list should be shown an outside article (as the reply, or beside a confident one)
-that is their gold article; questions whose gold law is on the list, and unanswerable ones, should
-not be shown outside articles. The rule's score ratios are swept. With --bundled it
+gold law is off the list should get an "outside" reply citing their gold article; questions whose
+gold law is on the list, and unanswerable ones, should not be shown outside articles. The rule's score ratios are swept. With --bundled it
 imports the whole bundled corpus (~350 laws) into a throw-away store, builds the keyword index of the
 laws off the example list and times a set of questions through answer() (p50/p95 including both
 searches).

@@ -20,7 +20,7 @@ from knowledge.answers import SearchHit
 from knowledge.models import Article
 
 # The best off-list BM25 score must reach this multiple of the best study-list score: when the
-# study-list reply is unsure, and (shown beside it) when it is confident. Measured by
+# study-list reply is unsure, and, to replace it, when it looked confident. Measured by
 # bench/outside.py with the 2024 lists' first two quarters as the list and the other shared laws off it.
 UNSURE_RATIO = 1.2
 CONFIDENT_RATIO = 1.5

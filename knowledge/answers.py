@@ -206,16 +206,15 @@ def answer(
             result.outside = [
                 Passage(off_articles[h.article_id], h.score, highlights(off_articles[h.article_id], text)) for h in off_hits
             ]
-    if result.cited or (confident and not off_list):
-        result.kind = CONFIDENT  # outside articles, if any, are shown beside the answer
-    elif result.outside:
+    if result.cited:
+        result.kind = CONFIDENT
+    elif result.outside:  # the store speaks to it more plainly than the list: say the list does not cover it
         result.kind = OUTSIDE
     else:
         result.kind = CONFIDENT if confident else UNSURE
     result.abstained = result.kind != CONFIDENT
     searched = [h.article_id for h in hits if h.article_id not in cited_ids]
     outside_ids = [p.article.id for p in result.outside]
-    # Outside articles lead when they are the reply; beside a confident answer they come after it.
     result.ranked = cited_ids + (outside_ids + searched if result.kind == OUTSIDE else searched + outside_ids)
     shown = [p.article for p in (result.outside if result.kind == OUTSIDE else result.passages)]
     result.matched_terms = matched_terms(text, terms, shown)
