@@ -238,7 +238,7 @@ def matched_terms(question: str, terms: list[str], articles: list[Article], limi
                 while end < len(run) and run[start:end + 1] in text:
                     end += 1
                 word = run[start:end]
-                if len(word) >= 2 and word in text and content_bigrams(word) and word not in found:
+                if len(word) >= 2 and word in text and content_bigrams(word) and not _FILLER.fullmatch(word) and word not in found:
                     found.append(word)
                 start = end if len(word) >= 2 else start + 1
     return found[:limit]
