@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.reply import Button, Formatter, Reply
 from knowledge import messages as M
-from knowledge.answers import Answer, Passage
+from knowledge.answers import OUTSIDE, UNSURE, Answer, Passage
 from knowledge.clock import Clock
 from knowledge.models import Article, Law, StudyList, short_title
 from knowledge.quizflow import Answered, Step
@@ -61,31 +61,46 @@ def article_text(article: Article, clause: str | None = None, label: str | None 
 
 
 def answer_reply(fmt: Formatter, answer: Answer, full: int = 1) -> Reply:
-    """Render an answer: the top articles quoted (the first in full), related ones, or an abstention."""
+    """Render an answer as one of three kinds, said plainly: the articles that answer (the first in
+    full); "unsure", nearest articles worded so nobody takes them for the answer, with the terms that
+    matched; or "outside", articles of store laws the study list does not include."""
     reply = Reply()
     if answer.notice:
         reply.parts.append(fmt.italic(answer.notice))
     reply.parts += [fmt.esc(error) for error in answer.citation_errors]
-    if not answer.passages:
+    if not answer.passages and not answer.outside:
         return reply
     if answer.summary:
         reply.parts.append(fmt.bold(M.ANSWER_SUMMARY) + "\n" + fmt.esc(answer.summary))
     if answer.removed_citations:
         reply.parts.append(fmt.italic(M.ANSWER_REMOVED.format(items="、".join(answer.removed_citations))))
-    reply.parts.append(fmt.esc(M.ANSWER_ABSTAIN if answer.abstained else M.ANSWER_INTRO))
-    for n, passage in enumerate(answer.passages):
-        reply.parts += _passage_parts(fmt, passage, whole=n < full and not answer.abstained)
-    if answer.related:
-        names = "、".join(M.ARTICLE_CITATION.format(title=short_title(a.law_title), label=a.label) for a in answer.related)
-        reply.parts.append(fmt.esc(M.ANSWER_RELATED + names))
+    terms = fmt.esc(M.ANSWER_MATCHED.format(terms="、".join(answer.matched_terms))) if answer.matched_terms else ""
+    shown = answer.passages
+    if answer.kind == OUTSIDE:
+        reply.parts.append(fmt.bold(M.ANSWER_OUTSIDE) + ("\n" + terms if terms else ""))
+        reply.parts += [part for p in answer.outside for part in _passage_parts(fmt, p, whole=False)]
+        if answer.passages:
+            names = "、".join(_citation(p.article) for p in answer.passages)
+            reply.parts.append(fmt.esc(M.ANSWER_OUTSIDE_NEAREST + names))
+        shown = answer.outside
+    elif answer.kind == UNSURE or answer.abstained:
+        reply.parts.append(fmt.bold(M.ANSWER_UNSURE) + ("\n" + terms if terms else ""))
+        reply.parts += [part for p in answer.passages for part in _passage_parts(fmt, p, whole=False)]
+    else:
+        reply.parts.append(fmt.esc(M.ANSWER_INTRO))
+        for n, passage in enumerate(answer.passages):
+            reply.parts += _passage_parts(fmt, passage, whole=n < full)
+        if answer.related:
+            reply.parts.append(fmt.esc(M.ANSWER_RELATED + "、".join(_citation(a) for a in answer.related)))
     reply.parts.append(fmt.italic(M.ANSWER_DISCLAIMER))
-    reply.buttons = [
-        [Button(M.BUTTON_FULL_TEXT.format(label=_short_label(p.article)), f"art:{p.article.id}")]
-        for p in answer.passages
-    ]
-    if answer.passages:
-        reply.buttons.append([Button(M.BUTTON_RELATED, f"rel:{answer.passages[0].article.id}")])
+    reply.buttons = [[Button(M.BUTTON_FULL_TEXT.format(label=_short_label(p.article)), f"art:{p.article.id}")] for p in shown]
+    if shown:
+        reply.buttons.append([Button(M.BUTTON_RELATED, f"rel:{shown[0].article.id}")])
     return reply
+
+
+def _citation(article: Article) -> str:
+    return M.ARTICLE_CITATION.format(title=short_title(article.law_title), label=article.label)
 
 
 def _passage_parts(fmt: Formatter, passage: Passage, whole: bool) -> list[str]:

@@ -42,11 +42,19 @@ def scope_articles(repository, all_laws: bool = False):
 
 
 def build_index(settings, repository, all_laws: bool = False, progress: bool = True, encoders=None):
-    """Build (incrementally) and save the index under the data directory."""
+    """Build (incrementally) and save the index under the data directory.
+
+    The study-list laws are embedded; the store's other laws get a keyword index beside it.
+    """
     from indexer.index import build
 
     articles = scope_articles(repository, all_laws)
-    return build(articles, encoders or make_encoders(settings.embedding_model), settings.index_dir, progress=progress)
+    scope = {a.law_title for a in articles}
+    others = [t for t in repository.law_titles() if t not in scope]
+    outside = repository.articles(law_ids=repository.law_ids(others)) if others else []
+    return build(
+        articles, encoders or make_encoders(settings.embedding_model), settings.index_dir, progress=progress, outside=outside
+    )
 
 
 def load_index(settings, repository, encoders=None):

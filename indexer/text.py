@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 
-from knowledge.numerals import CN_DIGITS
+from knowledge.numerals import CN_DIGITS, cn_to_int
 
 # Full-width digits split runs too: numbers are matched as their own words by the dense side.
 _PUNCT = re.compile(r"[\s\u3000，。、；：？！“”‘’（）《》【】〔〕…—\-,.;:?!\"'()\[\]<>/\\|·~@#$%^&*+=_`{}０-９]+")
@@ -33,6 +33,50 @@ def parse_expansions(text: str) -> dict[str, list[str]]:
     return table
 
 
+def parse_concepts(text: str) -> list[tuple[list[list[str]], list[str]]]:
+    """Parse 'a,b+c=term term' lines: every +-joined group must match, any word of a group will do."""
+    items = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        triggers, _, terms = line.partition("=")
+        groups = [[w.strip() for w in group.split(",") if w.strip()] for group in triggers.split("+")]
+        if all(groups) and terms.split():
+            items.append((groups, terms.split()))
+    return items
+
+
+_AGE = re.compile(rf"([0-9]{{1,2}}|[{CN_DIGITS}]{{1,3}})\s*周?岁")
+
+
+def age_terms(query: str) -> list[str]:
+    """Return the legal age brackets for ages in a question: civil capacity, criminal and penalty ages."""
+    terms: list[str] = []
+    for match in _AGE.finditer(query):
+        digits = match.group(1)
+        try:  # 十四五岁 (fourteen or fifteen) reads as its first age
+            age = cn_to_int(digits) if not (len(digits) == 3 and digits[0] == "十") else cn_to_int(digits[:2])
+        except (ValueError, KeyError):
+            continue
+        if age < 8:
+            found = ["不满八周岁", "无民事行为能力人"]
+        elif age < 18:
+            found = ["已满八周岁", "限制民事行为能力人"]
+        else:
+            found = ["成年人", "完全民事行为能力人"]
+        if 10 <= age < 14:
+            found.append("不满十四周岁")
+        if 12 <= age < 14:
+            found.append("已满十二周岁不满十四周岁")
+        elif 14 <= age < 16:
+            found += ["已满十四周岁不满十六周岁", "未满十六周岁"]
+        elif 16 <= age < 18:
+            found.append("已满十六周岁")
+        terms += [t for t in found if t not in terms]
+    return terms
+
+
 def heading_words(heading: str) -> str:
     """Drop the number of a heading: '第二章 权利和义务' -> '权利和义务'."""
     return _HEADING_NO.sub("", heading).strip() or heading
@@ -55,7 +99,28 @@ class Vocabulary:
     def _keys(self) -> list[str]:
         return sorted(self.expansions, key=len, reverse=True)
 
-    def expand(self, query: str) -> list[str]:
+    @cached_property
+    def concept_items(self) -> list[tuple[list[list[str]], list[str]]]:
+        """Return the situation -> legal concept vocabulary."""
+        return parse_concepts(_data("concepts.txt"))
+
+    # A question is expanded by the search, the evidence and the store search alike: once is enough.
+    @lru_cache(maxsize=1024)  # noqa: B019 - a few long-lived instances; entries are short strings
+    def concepts(self, query: str) -> tuple[str, ...]:
+        """Return the legal concepts a question's situation points to (ages included), each term once."""
+        terms: list[str] = []
+        for groups, found in self.concept_items:
+            if all(any(word in query for word in group) for group in groups):
+                terms += [t for t in found if t not in terms and t not in query]
+        return tuple(terms + [t for t in age_terms(query) if t not in terms])
+
+    def terms(self, query: str) -> list[str]:
+        """Return every legal term of a question: colloquial words first, then situations, each once."""
+        expansion = self.expand(query)
+        return list(expansion) + [t for t in self.concepts(query) if t not in expansion]
+
+    @lru_cache(maxsize=1024)  # noqa: B019
+    def expand(self, query: str) -> tuple[str, ...]:
         """Return legal terms for the colloquial words of a query (longest match first, no overlaps)."""
         taken = [False] * len(query)
         terms: list[str] = []
@@ -66,7 +131,7 @@ class Vocabulary:
                     taken[start:start + len(key)] = [True] * len(key)
                     terms += [t for t in self.expansions[key] if t not in terms and t not in query]
                 start = query.find(key, start + 1)
-        return terms
+        return tuple(terms)
 
     def tokens(self, text: str) -> list[str]:
         """Tokenize for BM25: character bigrams plus single characters that are not stopwords.

