@@ -59,10 +59,10 @@ def build_index(settings, repository, all_laws: bool = False, progress: bool = T
 
 def load_index(settings, repository, encoders=None):
     """Load the saved index, or return None if none was built (or it was built with other encoders)."""
-    from indexer.index import Index, IndexMismatch, fingerprint
+    from indexer.index import Index, IndexMismatch, current_version, fingerprint
 
-    folder = settings.index_dir
-    if not (folder / "meta.json").exists():
+    folder = current_version(settings.index_dir)
+    if folder is None:
         return None
     try:
         index = Index.load(folder, encoders or make_encoders(settings.embedding_model))

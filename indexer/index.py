@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -30,6 +31,7 @@ FORMAT = 2  # 2: the threshold is a calibrated probability, no longer a raw cosi
 ABSTAIN_WEIGHTS = (37.5100, -9.8358, 6.7183, 1.1404, 0.0905, 1.4063, -0.0802, -0.8053, -2.9869, -0.8730, -4.3326)
 ABSTAIN_BIAS = -35.1606
 ABSTAIN_THRESHOLD = 0.1846
+VERSION = ".v"  # a saved version sits beside the index folder: index.v<nanoseconds>
 LEAD_CHARS = 60  # later paragraphs carry the article's opening so a 款 is read in context
 BATCH = 64
 
@@ -170,16 +172,22 @@ class Index:
     # --- persistence ------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
-        """Write the index to a folder atomically (a half-written index is never loaded)."""
+        """Write the index as a new version beside the folder, then switch the folder to it in one step.
+
+        The folder is a symbolic link to its current version: replacing a link is one atomic rename,
+        so a crash at any moment leaves the old index or the new one, never none (two renames of
+        directories, as before, left a window with no index and forced a full re-embed).
+        """
         folder = Path(folder)
-        staging = folder.with_name(folder.name + ".new")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        version = folder.with_name(f"{folder.name}{VERSION}{time.time_ns()}")
+        version.mkdir(parents=True)
         for n, dense in enumerate(self.dense):
-            dense.save(staging / f"dense-{n}")
-        self.keyword.save(staging / "bm25")
+            dense.save(version / f"dense-{n}")
+        self.keyword.save(version / "bm25")
         if self.outside is not None:
-            self.outside.save(staging / "outside")
+            self.outside.save(version / "outside")
+        for cache in folder.glob("embeddings-*.npz") if folder.exists() else []:
+            shutil.copy2(cache, version / cache.name)  # keep the caches that build() saved beside it
         meta = {
             "format": FORMAT,
             "encoders": [encoder.name for encoder in self.encoders],
@@ -189,20 +197,14 @@ class Index:
             "fingerprint": self.fingerprint,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        for cache in folder.glob("embeddings-*.npz") if folder.exists() else []:
-            shutil.copy2(cache, staging / cache.name)  # keep the caches that build() saved beside it
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        staging.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+        (version / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")  # written last
+        _switch(folder, version)
 
     @classmethod
     def load(cls, folder: Path, encoders: list[Encoder]) -> Index:
         """Read a saved index; the encoders must be the ones it was built with."""
-        folder = Path(folder)
+        # Read every file from one version, even if `xuefa index` switches the folder meanwhile.
+        folder = current_version(Path(folder)) or Path(folder)
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         names = [encoder.name for encoder in encoders]
         if meta["format"] != FORMAT or meta["encoders"] != names:
@@ -218,6 +220,37 @@ class Index:
             meta.get("fingerprint", ""),
             OutsideIndex.load(folder / "outside") if (folder / "outside" / "meta.json").exists() else None,
         )
+
+
+def current_version(folder: Path) -> Path | None:
+    """Return the saved index's folder: the version the folder links to, or None when none was saved.
+
+    A folder missing while complete versions lie beside it (a crash while an index saved before
+    versions existed was being moved aside) gives the newest of them.
+    """
+    if (folder / "meta.json").exists():
+        return folder.resolve()
+    complete = sorted(v for v in _versions(folder) if (v / "meta.json").exists())
+    return complete[-1] if complete else None
+
+
+def _versions(folder: Path) -> list[Path]:
+    return [p for p in folder.parent.glob(f"{folder.name}{VERSION}*") if p.is_dir() and not p.is_symlink()]
+
+
+def _switch(folder: Path, version: Path) -> None:
+    """Point the folder at a new version in one atomic rename, then delete every other version."""
+    link = folder.with_name(folder.name + ".link")
+    link.unlink(missing_ok=True)
+    link.symlink_to(version.name)  # relative: the data folder can be copied or moved whole
+    if folder.is_dir() and not folder.is_symlink():  # an index saved before versions: move it aside once
+        folder.rename(folder.with_name(f"{folder.name}{VERSION}0"))
+    os.replace(link, folder)  # the one switch
+    for other in _versions(folder):
+        if other.name != version.name:
+            shutil.rmtree(other, ignore_errors=True)
+    for leftover in (".new", ".old"):  # from saves before versions
+        shutil.rmtree(folder.with_name(folder.name + leftover), ignore_errors=True)
 
 
 class IndexMismatch(Exception):
@@ -255,6 +288,8 @@ def build(
     """
     started = time.perf_counter()
     folder = Path(folder)
+    if not folder.exists() and (saved := current_version(folder)) is not None:
+        _switch(folder, saved)  # a crash left the link missing: restore it, or the caches would be lost
     folder.mkdir(parents=True, exist_ok=True)
     config = config or Config()
     if len(config.encoder_weights) != len(encoders):

@@ -10,13 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
+from indexer import index as indexer_index
 from indexer import make_encoders
 from indexer.index import Index, build, chunks
 from knowledge.answers import answer
 from knowledge.citations import LawCatalog
 from knowledge.numerals import ArticleNo
-from knowledge.store import Repository
 from knowledge.sources import load_files
+from knowledge.store import Repository
 
 LAWS = ("teachers-law.md", "compulsory-education-law.md", "minors-protection-law.md")
 
@@ -331,3 +332,32 @@ def test_a_question_the_list_answers_is_not_sent_outside(off_list):
     repository, index, _ = off_list
     result = ask(index, repository, "教师节是每年的几月几号？")
     assert result.kind == "confident" and result.outside == []
+
+
+def test_saving_switches_to_the_new_index_in_one_step_whatever_the_crash(small, encoders, monkeypatch, tmp_path):
+    _, index, _, _ = small
+    folder = tmp_path / "index"
+    folder.mkdir()  # an index saved before versions: a plain folder, with an embedding cache in it
+    (folder / "embeddings-x.npz").write_bytes(b"cache")
+    index.save(folder)
+    assert folder.is_symlink() and (folder / "embeddings-x.npz").read_bytes() == b"cache"
+    assert Index.load(folder, encoders).search("教师节", 1)
+    first = folder.resolve()
+
+    # A crash just before the switch: the index in use stays whole; the half-saved version is swept later.
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("indexer.index.os.replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        index.save(folder)
+    monkeypatch.undo()
+    assert folder.resolve() == first and Index.load(folder, encoders).search("教师节", 1)
+    index.save(folder)
+    assert folder.resolve() != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index", folder.resolve().name]  # nothing else left
+
+    # A crash in the one window of the old layout (folder moved aside, link not placed): found again.
+    folder.unlink()
+    assert indexer_index.current_version(folder) is not None
+    assert Index.load(folder, encoders).search("教师节", 1)
