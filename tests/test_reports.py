@@ -101,6 +101,17 @@ def test_quarter_totals_units_and_trend(school):
     assert not rows["B1"].reachable and rows["B1"].last_activity.startswith("2026-01-15")
 
 
+@pytest.mark.parametrize("unit", [None, "城关一小"])
+def test_both_plans_of_a_report_agree(school, monkeypatch, unit):
+    # A report over many rounds (a year) adds up the covering index in member order, over a few it starts
+    # from the rounds: the same figures either way.
+    few = build_report(school, OPERATOR, quarter(), unit, CLOCK)
+    monkeypatch.setattr("knowledge.store.reports.FEW_ROUNDS", 0)
+    many = build_report(school, OPERATOR, quarter(), unit, CLOCK)
+    assert (many.totals, many.units, many.trend, many.members) == (few.totals, few.units, few.trend, few.members)
+    assert many.totals.participated > 0
+
+
 def test_a_week_and_a_unit(school):
     week = parse_period("2026-W03", date(2026, 3, 1))
     report = build_report(school, OPERATOR, week, "城关一小", CLOCK)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from knowledge.store.members import MemberStore
 
+FEW_ROUNDS = 16  # up to this many rounds (a quarter and a bit) a report starts from the rounds
+
 
 @dataclass
 class RoundTally:
@@ -131,26 +133,34 @@ class ReportStore(MemberStore):
             "FROM members m JOIN units u ON u.id = m.unit_id WHERE 1 = 1" + unit_filter,
             unit_params,
         )
-        in_rounds = "rr.round_id IN (SELECT id FROM rounds WHERE deadline BETWEEN ? AND ?)"
         in_unit = (
             " AND rr.member_id IN (SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE u.name = ?)"
             if unit else ""
         )
+        # Two plans, chosen by measurement (bench/web.py, 10,000 members): for a few rounds, from the
+        # rounds into round_results by its key (CROSS JOIN fixes that order; the planner otherwise walked
+        # all of round_results to group it, ~20x slower for a week); for many, one pass over the covering
+        # index in member order, which needs no sorting.
+        if len(rounds) <= FEW_ROUNDS:
+            source = "rounds r CROSS JOIN round_results rr ON rr.round_id = r.id WHERE r.deadline BETWEEN ? AND ?"
+        else:
+            source = "round_results rr WHERE rr.round_id IN (SELECT id FROM rounds WHERE deadline BETWEEN ? AND ?)"
         results = {
             row["member_id"]: row
             for row in self.records(
                 "SELECT rr.member_id, sum(rr.attempts > 0) AS done, sum(rr.passed) AS passed, "
                 "max(rr.best_score) AS best, "
                 "sum(CASE WHEN rr.attempts > 0 THEN rr.best_score END) AS score_sum, max(rr.last_at) AS last "
-                f"FROM round_results rr WHERE {in_rounds}{in_unit} GROUP BY rr.member_id",
+                f"FROM {source}{in_unit} GROUP BY rr.member_id",
                 [since, until, *unit_params],
             )
         }
-        per_round = {
+        per_round = {  # grouped by the outer table's key: rows arrive in that order, nothing to sort
             row["round_id"]: row
             for row in self.records(
-                "SELECT rr.round_id, sum(rr.attempts > 0) AS done, sum(rr.passed) AS passed FROM round_results rr "
-                f"WHERE {in_rounds}{in_unit} GROUP BY rr.round_id",
+                "SELECT r.id AS round_id, sum(rr.attempts > 0) AS done, sum(rr.passed) AS passed "
+                "FROM rounds r CROSS JOIN round_results rr ON rr.round_id = r.id "
+                f"WHERE r.deadline BETWEEN ? AND ?{in_unit} GROUP BY r.id",
                 [since, until, *unit_params],
             )
         }
