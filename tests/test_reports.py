@@ -6,7 +6,6 @@ import io
 from datetime import date, datetime
 
 import openpyxl
-
 import pytest
 
 from bot.render import report_parts
