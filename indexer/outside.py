@@ -4,7 +4,7 @@ The bundled corpus holds ~350 laws (~26,000 articles); embedding them all takes 
 cores, while BM25 over their bigrams builds in seconds and answers in milliseconds. The keyword
 index covers the whole store, study-list laws included, so that one question's scores compare: an
 article off the list is shown ("not on the study list, but in the law store") when its score beats
-the best study-list article's by a margin (bench/RETRIEVAL.md, Outside the list).
+the best study-list article's by a margin (README, Retrieval: Outside the study list).
 """
 
 from __future__ import annotations
