@@ -13,20 +13,10 @@ from knowledge.clock import Clock
 from knowledge.errors import XuefaError
 from knowledge.members import Member
 from knowledge.reports.periods import Period, quarter_of
+from knowledge.store.reports import MemberRound as RoundRecord  # one round in a person's study record
 
 if TYPE_CHECKING:
     from knowledge.store import Repository
-
-
-@dataclass
-class RoundRecord:
-    """One round in a person's study record."""
-
-    week: str
-    deadline: str
-    attempts: int
-    best_score: float | None
-    passed: bool
 
 
 @dataclass
@@ -81,7 +71,7 @@ def _record(repository: Repository, member: Member, period: Period, clock: Clock
     tenure = member.tenure
     for item in repository.member_rounds(member.id, since, until):
         if tenure.covers(item.deadline):  # only the rounds the member counted for (应参加)
-            record.rounds.append(RoundRecord(item.week, item.deadline, item.attempts, item.best_score, item.passed))
+            record.rounds.append(item)
     record.questions, record.question_laws = repository.member_questions(member.id, since, until)
     record.sessions = repository.member_sessions(member.id, period.start, period.end)
     quarters: dict[str, QuarterTotal] = {}
