@@ -212,6 +212,8 @@ class FakeBotAPI:
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
         self._connections: dict[socket.socket, threading.Thread] = {}
+        # Every handler thread, until it ends: one may still be closing its socket after finish().
+        self._handlers: list[threading.Thread] = []
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
         self._next_message_id: dict[Any, int] = collections.defaultdict(lambda: 1)
@@ -251,12 +253,13 @@ class FakeBotAPI:
         with self._cond:
             self._cond.notify_all()
             connections = dict(self._connections)
+            handlers = list(self._handlers)
         for conn in connections:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
         self._httpd.server_close()
         deadline = time.monotonic() + 2
-        for thread in [self._thread, *connections.values()]:
+        for thread in [self._thread, *connections.values(), *handlers]:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._httpd = None
 
@@ -481,6 +484,7 @@ class FakeBotAPI:
         with self._cond:
             if add:
                 self._connections[conn] = threading.current_thread()
+                self._handlers = [t for t in self._handlers if t.is_alive()] + [threading.current_thread()]
             else:
                 self._connections.pop(conn, None)
 
