@@ -5,8 +5,11 @@ set -euo pipefail
 
 PACKAGES=(chromium chromium-driver fonts-noto-cjk)
 
-if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
-    echo "install-browser: /usr/bin/chromium and /usr/bin/chromedriver are present"
+# Without a CJK font Chromium draws Chinese as boxes: the screenshots would show nothing readable.
+has_cjk_font() { ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1 || fc-list :lang=zh 2>/dev/null | grep -q .; }
+
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && has_cjk_font; then
+    echo "install-browser: /usr/bin/chromium, /usr/bin/chromedriver and a CJK font are present"
     exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
