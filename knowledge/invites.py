@@ -96,9 +96,14 @@ def _check_rate(repository: Repository, subjects: list[tuple[str, int]]) -> None
         raise BindError(M.BIND_TOO_MANY)
 
 
-def _fail(repository: Repository, subjects: list[tuple[str, int]], message: str) -> BindError:
+def record_attempt(repository: Repository, subjects: list[tuple[str, int]], ok: bool) -> None:
+    """Count one sign-in attempt against every subject it was made as (what locked_out reads)."""
     for subject, _ in subjects:
-        repository.record_sign_in(subject, ok=False)
+        repository.record_sign_in(subject, ok=ok)
+
+
+def _fail(repository: Repository, subjects: list[tuple[str, int]], message: str) -> BindError:
+    record_attempt(repository, subjects, ok=False)
     return BindError(message)
 
 
@@ -128,8 +133,7 @@ def redeem(
         raise _fail(repository, subjects, M.BIND_INACTIVE)
     if not repository.use_code(digest, used_on):
         raise _fail(repository, subjects, M.BIND_USED_CODE)  # another attempt won the race
-    for subject, _ in subjects:
-        repository.record_sign_in(subject, ok=True)
+    record_attempt(repository, subjects, ok=True)
     return member
 
 

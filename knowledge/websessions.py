@@ -31,7 +31,7 @@ from knowledge import messages as M
 from knowledge.access import Actor
 from knowledge.clock import iso
 from knowledge.errors import XuefaError
-from knowledge.invites import MAX_FAILED, BindError, locked_out, redeem
+from knowledge.invites import MAX_FAILED, BindError, locked_out, record_attempt, redeem
 from knowledge.keys import Keyring
 from knowledge.members import Member
 from knowledge.store import Repository, WebSession
@@ -116,12 +116,10 @@ def sign_in_with_password(
     member = _member(repository, staff_no)
     stored = repository.web_password(member.id) if member is not None and needs_password(member) else None
     if not _verify(stored, password):
-        for subject, _ in limited:
-            repository.record_sign_in(subject, ok=False)
+        record_attempt(repository, limited, ok=False)
         _audit_failure(repository, staff_no, "password", M.WEB_WRONG_PASSWORD, address)
         raise SignInError(M.WEB_WRONG_PASSWORD)
-    for subject, _ in limited:
-        repository.record_sign_in(subject, ok=True)
+    record_attempt(repository, limited, ok=True)
     if _hasher().check_needs_rehash(stored):  # the cost parameters were raised since it was set
         repository.set_web_password(member.id, _hasher().hash(password))
     access.audit(repository, Actor.of(member), "web-sign-in", M.WEB_AUDIT_BY_PASSWORD.format(address=address))
