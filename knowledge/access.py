@@ -68,6 +68,11 @@ class Actor:
         return self.role == OPERATOR
 
     @property
+    def runs_the_bureau(self) -> bool:
+        """Tell whether the actor may do the bureau's own tasks: bureau admins and the operator."""
+        return self.role == BUREAU_ADMIN or self.is_operator
+
+    @property
     def is_admin(self) -> bool:
         """Tell whether the actor administers a unit or the bureau (the operator does too)."""
         return self.role in ADMINS or self.is_operator
@@ -168,24 +173,29 @@ def find_member(repository: Repository, actor: Actor, query: str) -> Member:
 # --- uploads and sessions ---------------------------------------------------------------
 
 
-def roster_scope(actor: Actor) -> str | None:
-    """Return the unit whose roster rows the actor may import (None = any unit), or raise AccessDenied."""
+def _admin_scope(actor: Actor, refusal: str) -> str | None:
+    """Return a unit admin's unit, None (every unit) for the bureau, or refuse anyone else."""
     if actor.role == UNIT_ADMIN:
         return actor.unit
-    if actor.role == BUREAU_ADMIN or actor.is_operator:
+    if actor.runs_the_bureau:
         return None
-    raise AccessDenied(M.NOT_A_FILE_FOR_ME)
+    raise AccessDenied(refusal)
+
+
+def roster_scope(actor: Actor) -> str | None:
+    """Return the unit whose roster rows the actor may import (None = any unit), or raise AccessDenied."""
+    return _admin_scope(actor, M.NOT_A_FILE_FOR_ME)
 
 
 def check_bank_import(actor: Actor) -> None:
     """Question banks are the bureau's: only bureau admins (and the operator) import them."""
-    if not (actor.role == BUREAU_ADMIN or actor.is_operator):
+    if not actor.runs_the_bureau:
         raise AccessDenied(M.BANK_BUREAU_ONLY if actor.role == UNIT_ADMIN else M.NOT_A_FILE_FOR_ME)
 
 
 def check_bureau_task(actor: Actor) -> None:
     """Invite codes, study lists and the quiz schedule are the bureau's: bureau admins (and the operator) only."""
-    if not (actor.role == BUREAU_ADMIN or actor.is_operator):
+    if not actor.runs_the_bureau:
         raise AccessDenied(M.WEB_BUREAU_ONLY)
 
 
@@ -194,11 +204,7 @@ def session_scope(actor: Actor) -> str | None:
 
     Leaders read sessions but do not log them: leaders are read-only throughout.
     """
-    if actor.role == UNIT_ADMIN:
-        return actor.unit
-    if actor.role == BUREAU_ADMIN or actor.is_operator:
-        return None
-    raise AccessDenied(M.ADMIN_ONLY)
+    return _admin_scope(actor, M.ADMIN_ONLY)
 
 
 def sessions_view_scope(actor: Actor) -> str | None:
