@@ -64,8 +64,12 @@ def forget_member(repository: Repository, actor: Actor, member: Member) -> str:
 
 
 def prune(repository: Repository, retention: Retention) -> tuple[int, int]:
-    """Delete logged questions and sign-in attempts past their retention; return how many of each went."""
+    """Delete logged questions and sign-in attempts past their retention, and expired web sessions.
+
+    Return how many questions and sign-in attempts went.
+    """
     now = repository.clock.now()
+    repository.purge_web_sessions(iso(now))
     return repository.prune(
         iso(now - timedelta(days=retention.question_log_days)), iso(now - timedelta(days=retention.sign_in_days))
     )

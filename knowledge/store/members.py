@@ -86,14 +86,19 @@ class MemberStore(Database):
             return unit_id
         return self.db["units"].insert({"name": name, "created_at": now}).last_pk
 
-    def _deactivate(self, member_id: int, now: str) -> None:
-        # Keep the record (rounds, answers, sessions) but not what is needed only to reach the person:
-        # the phone number and the Telegram account go; the account is remembered as a keyed hash.
+    def _retire_account(self, member_id: int, now: str) -> None:
+        # A Telegram account that leaves the roster (deactivated, forgotten) can never bootstrap an
+        # admin again: it is remembered as a keyed hash only.
         self.db.execute(
             "INSERT OR IGNORE INTO retired_accounts (account_hash, retired_at) "
             "SELECT account_hash, ? FROM members WHERE id = ? AND account_hash IS NOT NULL",
             [now, member_id],
         )
+
+    def _deactivate(self, member_id: int, now: str) -> None:
+        # Keep the record (rounds, answers, sessions) but not what is needed only to reach the person:
+        # the phone number and the Telegram account go.
+        self._retire_account(member_id, now)
         self.db.execute(
             "UPDATE members SET active = 0, deactivated_at = ?, updated_at = ?, phone = '', telegram_id = NULL, "
             "chat_id = NULL, account_hash = NULL WHERE id = ?",

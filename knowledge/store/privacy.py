@@ -71,12 +71,7 @@ class PrivacyStore(MemberStore):
         """Erase a member's personal data in one transaction, keeping anonymous aggregates under a pseudonym."""
         now = self.now()
         with self.transaction():
-            # Their Telegram account can never bootstrap an admin again, as for any deactivation.
-            self.db.execute(
-                "INSERT OR IGNORE INTO retired_accounts (account_hash, retired_at) "
-                "SELECT account_hash, ? FROM members WHERE id = ? AND account_hash IS NOT NULL",
-                [now, member_id],
-            )
+            self._retire_account(member_id, now)
             for sql in (
                 "DELETE FROM attempts WHERE member_id = ?",  # answers, sent questions and draws go with them
                 "DELETE FROM question_log WHERE member_id = ?",
@@ -105,12 +100,8 @@ class PrivacyStore(MemberStore):
             )
 
     def prune(self, questions_before: str, sign_ins_before: str) -> tuple[int, int]:
-        """Delete logged questions and sign-in attempts older than their retention, and expired web sessions.
-
-        Return how many questions and sign-in attempts went.
-        """
+        """Delete logged questions and sign-in attempts older than their retention; return how many went."""
         with self.transaction():
             asked = self.db.execute("DELETE FROM question_log WHERE asked_at < ?", [questions_before]).rowcount
             tried = self.db.execute("DELETE FROM sign_in_attempts WHERE at < ?", [sign_ins_before]).rowcount
-            self.db.execute("DELETE FROM web_sessions WHERE expires_at <= ?", [self.now()])
         return asked, tried
