@@ -7,31 +7,18 @@ import io
 import os
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
 from tests.fakebotapi import FakeBotAPI
-
-XUEFA = Path(sys.executable).with_name("xuefa")
-TOKEN = "123456:SECRETtokenDoNotLog"
+from tests.processes import TOKEN, XUEFA, prepared_data
 
 
 @pytest.fixture
 def env(tmp_path, shared, monkeypatch):
-    values = {"XUEFA_DATA_DIR": str(tmp_path / "data"), "XUEFA_DB": str(tmp_path / "data" / "x.db")}
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("XUEFA_TELEGRAM_TOKEN", raising=False)
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    assert runner.invoke(cli, ["laws", "import", str(shared / "laws" / "teachers-law.md")]).exit_code == 0
-    (tmp_path / "roster.csv").write_text("姓名,工号,单位,角色\n张老师,T001,城关一小,教师\n", encoding="utf-8")
-    assert runner.invoke(cli, ["roster", "import", str(tmp_path / "roster.csv")]).exit_code == 0
-    return values
+    return prepared_data(tmp_path, shared, monkeypatch)
 
 
 def test_without_a_token_run_is_the_console_and_ends_at_eof(env):

@@ -9,9 +9,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,30 +17,12 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from tests.fakebotapi import FakeBotAPI
-
-XUEFA = Path(sys.executable).with_name("xuefa")
-TOKEN = "123456:SECRETtokenDoNotLog"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.processes import TOKEN, XUEFA, free_port, prepared_data
 
 
 @pytest.fixture
 def env(tmp_path, shared, monkeypatch):
-    values = {"XUEFA_DATA_DIR": str(tmp_path / "data"), "XUEFA_DB": str(tmp_path / "data" / "x.db")}
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    for key in ("XUEFA_TELEGRAM_TOKEN", "XUEFA_WEB_PORT"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
-    assert runner.invoke(cli, ["laws", "import", str(shared / "laws" / "teachers-law.md")]).exit_code == 0
-    (tmp_path / "roster.csv").write_text("姓名,工号,单位,角色\n张老师,T001,城关一小,教师\n", encoding="utf-8")
-    assert runner.invoke(cli, ["roster", "import", str(tmp_path / "roster.csv")]).exit_code == 0
-    return values
+    return prepared_data(tmp_path, shared, monkeypatch)
 
 
 def wait_until_serving(port: int, process: subprocess.Popen, timeout: float = 60) -> httpx.Response:
