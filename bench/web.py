@@ -71,15 +71,6 @@ def sign_in(client: TestClient, services, staff_no: str) -> None:
         assert response.status_code == 303, response.text
 
 
-def timed(call, runs: int) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
-
-
 def dashboard(args, folder: Path) -> dict:
     clock = Clock(TZ, datetime(county.YEAR, 12, 31, 12, 0, tzinfo=ZoneInfo(TZ)))
     path = folder / "county.db"
@@ -99,8 +90,8 @@ def dashboard(args, folder: Path) -> dict:
         client.get(url)  # warm: templates compiled, the period's pages in SQLite's cache
         reports, pages = [], []
         for _ in range(args.runs):  # interleaved, so a busy moment on the machine hits both alike
-            report_ms, _ = timed(lambda period=period: build_report(repository, admin, period, None, clock), 1)
-            page_ms, response = timed(lambda url=url: client.get(url), 1)
+            report_ms, _ = county.timed(lambda period=period: build_report(repository, admin, period, None, clock), 1)
+            page_ms, response = county.timed(lambda url=url: client.get(url), 1)
             reports.append(report_ms)
             pages.append(page_ms)
         assert response.status_code == 200 and "尚未完成" in response.text, response.text[:500]
@@ -109,9 +100,9 @@ def dashboard(args, folder: Path) -> dict:
         figures[f"{name}_page_kb"] = round(len(response.content) / 1024, 1)
     figures |= web_layer(client, args.runs)
     unit = next(name for name in repository.units() if name != "县教育局")  # a generated unit of ~333
-    figures["unit_year_page_ms"], _ = timed(
+    figures["unit_year_page_ms"], _ = county.timed(
         lambda: client.get("/dashboard", params={"period": str(county.YEAR), "unit": unit}), args.runs)
-    figures["year_xlsx_download_ms"], response = timed(
+    figures["year_xlsx_download_ms"], response = county.timed(
         lambda: client.get(f"/dashboard/report.xlsx?period={county.YEAR}"), max(1, args.runs // 2))
     assert response.status_code == 200
     services.close()
@@ -141,7 +132,7 @@ def web_layer(client: TestClient, runs: int) -> dict:
         figures = {}
         for name, label in (("week", f"{county.YEAR}-W20"), ("year", str(county.YEAR))):
             client.get(f"/dashboard?period={label}")
-            figures[f"{name}_web_layer_ms"], _ = timed(lambda label=label: client.get(f"/dashboard?period={label}"),
+            figures[f"{name}_web_layer_ms"], _ = county.timed(lambda label=label: client.get(f"/dashboard?period={label}"),
                                                        runs)
         return figures
     finally:
