@@ -24,7 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -83,7 +83,10 @@ def dashboard(args, folder: Path) -> dict:
     client = TestClient(create_app(services), follow_redirects=False)
     sign_in(client, services, "B0000")
     admin = Actor.of(repository.find_members("B0000")[0])
-    for name, label in (("week", f"{county.YEAR}-W20"), ("quarter", f"{county.YEAR}Q2"), ("year", str(county.YEAR))):
+    week = min(20, args.weeks)  # a week (and its quarter) that has a round, however few weeks were generated
+    quarter = (date.fromisocalendar(county.YEAR, week, 1).month - 1) // 3 + 1
+    periods = (("week", f"{county.YEAR}-W{week:02d}"), ("quarter", f"{county.YEAR}Q{quarter}"), ("year", str(county.YEAR)))
+    for name, label in periods:
         period = parse_period(label, clock.today())
         url = f"/dashboard?period={label}"
         build_report(repository, admin, period, None, clock)
