@@ -22,7 +22,7 @@ def chat(ctx: Context, as_member: str | None) -> None:
     sys.exit(Console(services, member).run(sys.stdin))
 
 
-@cli.command("run", help=M.HELP_RUN_WITH_WEB)
+@cli.command("run", help=M.HELP_RUN)
 @pass_context
 def run(ctx: Context) -> None:
     settings = ctx.settings

@@ -46,7 +46,6 @@ STUDYLIST_NONE_CHAT = "当前还没有学法清单，请联系局管理员载入
 RELATED_NONE = "没有找到相关法条。"
 RELATED_HEADER = "与{label}相关的法条："
 HELP_CHAT = "在终端中与学法助手对话（与 Telegram 机器人相同的对话逻辑）。"
-HELP_RUN = "启动机器人：设置了 XUEFA_TELEGRAM_TOKEN 时运行 Telegram 机器人，否则进入控制台对话。"
 RUN_CONSOLE = "未设置 XUEFA_TELEGRAM_TOKEN，进入控制台对话模式。"
 MENU_START = "开始 / 注册"
 MENU_HELP = "使用说明"
