@@ -26,12 +26,21 @@ def test_no_two_topic_files_define_the_same_name():
     assert len(seen) > 600
 
 
-def test_every_message_the_code_reads_exists():
+def read_messages() -> set[str]:
+    """Return every M.NAME the code and the templates read."""
     used = set()
     for package in ("bot", "knowledge", "indexer"):
-        for path in (ROOT / package).rglob("*.py"):
+        for path in [*(ROOT / package).rglob("*.py"), *(ROOT / package).rglob("*.html")]:
             used |= set(re.findall(r"\bM\.([A-Z][A-Z0-9_]+)\b", path.read_text(encoding="utf-8")))
-        for path in (ROOT / package).rglob("*.html"):
-            used |= set(re.findall(r"\bM\.([A-Z][A-Z0-9_]+)\b", path.read_text(encoding="utf-8")))
+    return used
+
+
+def test_every_message_the_code_reads_exists():
+    used = read_messages()
     assert len(used) > 400
     assert sorted(name for name in used if not hasattr(M, name)) == []
+
+
+def test_every_message_is_read_somewhere():
+    used = read_messages()
+    assert sorted(name for name in dir(M) if name.isupper() and name not in used) == []
