@@ -9,7 +9,7 @@ from knowledge.clock import Clock
 from knowledge.models import Article, Law, StudyList, short_title
 from knowledge.quizflow import Answered, Step
 from knowledge.quizzes import QuizQuestion
-from knowledge.reports import Report, StudyRecord
+from knowledge.reports import Report, StudyRecord, percent_text
 from knowledge.rounds import AttemptResult, is_correct
 
 QUOTE_CHUNK = 3000  # a quote longer than this is split so every message stays under Telegram's limit
@@ -163,10 +163,6 @@ def study_list_text(study_list: StudyList, current: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30, hard_limit: int = 3) -> list[str]:
     """Render a participation report as a short summary: totals, unit ranking, who has not finished."""
     totals = report.totals
@@ -177,8 +173,8 @@ def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30, hard_l
         fmt.esc(
             M.STATS_TOTALS.format(
                 members=totals.members, participated=totals.participated,
-                participation=_percent(totals.participation_rate), passed=totals.passed,
-                pass_rate=_percent(totals.pass_rate), average=average, rounds=report.rounds,
+                participation=percent_text(totals.participation_rate), passed=totals.passed,
+                pass_rate=percent_text(totals.pass_rate), average=average, rounds=report.rounds,
             )
         ),
     ]
@@ -189,8 +185,8 @@ def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30, hard_l
             ranking.append(
                 fmt.esc(
                     M.STATS_UNIT_LINE.format(
-                        n=n, unit=unit.unit, participation=_percent(unit.participation_rate),
-                        pass_rate=_percent(unit.pass_rate), members=unit.members,
+                        n=n, unit=unit.unit, participation=percent_text(unit.participation_rate),
+                        pass_rate=percent_text(unit.pass_rate), members=unit.members,
                     )
                 )
             )
@@ -216,7 +212,7 @@ def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30, hard_l
     if hard:
         lines = [fmt.bold(M.STATS_HARD_HEAD)]
         lines += [
-            fmt.esc(M.STATS_HARD_LINE.format(rate=_percent(item.correct_rate), answered=item.answered,
+            fmt.esc(M.STATS_HARD_LINE.format(rate=percent_text(item.correct_rate), answered=item.answered,
                                              stem=item.stem[:60], citation=item.citation or "—"))
             for item in hard
         ]

@@ -23,7 +23,7 @@ from knowledge import access
 from knowledge import messages as M
 from knowledge.access import AccessDenied
 from knowledge.errors import XuefaError
-from knowledge.reports import Report, build_report, parse_period
+from knowledge.reports import Report, build_report, parse_period, percent_text
 from knowledge.reports.csvfile import write_csv
 from knowledge.reports.xlsx import write_xlsx
 from knowledge.sessions import make_session, save_session
@@ -52,11 +52,6 @@ def _report(visit: Visit) -> Report:
     return _build(visit, *_query(visit))
 
 
-def percent(value: float | None) -> str:
-    """Say a rate in percent, or a dash when nobody counted."""
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 def dashboard(visit: Visit) -> Response:
     """Show participation and pass rates, the trend, units ranked and who has not finished yet."""
     access.report_scope(visit.actor, None)
@@ -80,15 +75,15 @@ def _dashboard_page(visit: Visit, report: Report, chosen: str, error: str | None
     totals = report.totals
     cards = [
         (M.WEB_CARD_MEMBERS, str(totals.members)),
-        (M.WEB_CARD_PARTICIPATION, percent(totals.participation_rate)),
-        (M.WEB_CARD_PASS, percent(totals.pass_rate)),
+        (M.WEB_CARD_PARTICIPATION, percent_text(totals.participation_rate)),
+        (M.WEB_CARD_PASS, percent_text(totals.pass_rate)),
         (M.WEB_CARD_AVERAGE, "—" if totals.average_score is None else f"{totals.average_score * 100:.1f}"),
         (M.WEB_CARD_ROUNDS, str(report.rounds)),
     ]
     not_yet = report.not_yet if report.rounds else []
     return visit.render(
         "dashboard.html", status=status, title=M.WEB_DASHBOARD_TITLE, report=report, error=error, tabs=tabs,
-        cards=cards, chart=trend_svg(report.trend), percent=percent, chosen=chosen,
+        cards=cards, chart=trend_svg(report.trend), percent=percent_text, chosen=chosen,
         units=visit.services.repository.units() if actor.sees_all_units else [],
         ranking=report.units if report.unit is None else [],
         not_yet=not_yet[:NOT_YET_ROWS], more=max(0, len(not_yet) - NOT_YET_ROWS),

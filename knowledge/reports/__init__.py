@@ -10,10 +10,10 @@
 from knowledge.reports.participation import build_report
 from knowledge.reports.periods import Period, PeriodError, parse_period, quarter_of, week_of, year_of
 from knowledge.reports.records import QuarterTotal, RoundRecord, StudyRecord, study_record, unit_records
-from knowledge.reports.shapes import MemberRow, Report, TrendPoint, UnitStats, rate
+from knowledge.reports.shapes import MemberRow, Report, TrendPoint, UnitStats, percent_text, rate
 
 __all__ = [
     "MemberRow", "Period", "PeriodError", "QuarterTotal", "Report", "RoundRecord", "StudyRecord", "TrendPoint",
-    "UnitStats", "build_report", "parse_period", "quarter_of", "rate", "study_record", "unit_records", "week_of",
+    "UnitStats", "build_report", "parse_period", "percent_text", "quarter_of", "rate", "study_record", "unit_records", "week_of",
     "year_of",
 ]

@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MultipleLocator, PercentFormatter
 
 from knowledge import messages as M
-from knowledge.reports.shapes import Report, TrendPoint
+from knowledge.reports.shapes import Report, TrendPoint, percent_text
 
 DPI = 100
 PARTICIPATION_COLOR = "#2f6db5"
@@ -29,11 +29,6 @@ _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$")
 def plain(text: str) -> str:
     """Keep text literal in a chart: matplotlib reads $…$ as mathtext, and a unit named $\\frac{x$ would fail."""
     return text.replace("$", r"\$")
-
-
-def percent_text(value: float | None) -> str:
-    """Return a rate as text for titles, e.g. 85.0%."""
-    return "—" if value is None else f"{value:.1%}"
 
 
 def font_path() -> Path:

@@ -13,6 +13,11 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def percent_text(value: float | None) -> str:
+    """Say a rate in percent (85.0%), or a dash when nobody counted: the chat, the web and the chart alike."""
+    return "—" if value is None else f"{value:.1%}"
+
+
 class Rates:
     """Participation and pass rates of anything that counts members, participants and passes."""
 
