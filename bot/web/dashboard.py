@@ -10,8 +10,6 @@ a record is asked for with a POST form.
 from __future__ import annotations
 
 import io
-import tempfile
-from pathlib import Path
 from urllib.parse import urlencode
 
 from starlette.responses import Response
@@ -24,7 +22,7 @@ from knowledge import messages as M
 from knowledge.access import AccessDenied
 from knowledge.errors import XuefaError
 from knowledge.reports import Report, build_report, parse_period, percent_text
-from knowledge.reports.csvfile import write_csv
+from knowledge.reports.csvfile import csv_bytes
 from knowledge.reports.xlsx import write_xlsx
 from knowledge.sessions import make_session, save_session
 
@@ -107,11 +105,7 @@ def download_xlsx(visit: Visit) -> Response:
 def download_csv(visit: Visit) -> Response:
     """Download the member list as the same CSV file as `xuefa stats --csv`."""
     report = _report(visit)
-    with tempfile.TemporaryDirectory() as folder:  # write_csv writes a (private) file: read it back
-        path = Path(folder) / "report.csv"
-        write_csv(report, path)
-        data = path.read_bytes()
-    return attachment(data, _file_name(report) + ".csv", "text/csv; charset=utf-8")
+    return attachment(csv_bytes(report), _file_name(report) + ".csv", "text/csv; charset=utf-8")
 
 
 def _file_name(report: Report) -> str:
