@@ -15,8 +15,8 @@ from bot.render import (
     Button,
     Reply,
     answer_reply,
-    article_heading,
     article_after_answer,
+    article_heading,
     article_parts,
     feedback,
     quiz_intro,
@@ -232,10 +232,9 @@ class Conversation:
         write_xlsx(report, workbook)
         render_chart(report, chart)
         reply = Reply(parts=report_parts(self.fmt, report))
-        name = M.STATS_FILE_NAME.format(period=period.label, unit=report.unit_label)
-        reply.document = (f"{name}.xlsx", workbook.getvalue())
+        reply.document = (f"{report.file_name}.xlsx", workbook.getvalue())
         reply.photo = chart.getvalue()
-        reply.caption = name
+        reply.caption = report.file_name
         return reply
 
     def records(self, caller: Caller, args: str) -> Reply:

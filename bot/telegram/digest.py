@@ -25,8 +25,7 @@ def digest_reply(services: Services) -> Reply:
     workbook = io.BytesIO()
     write_xlsx(report, workbook)
     reply = Reply(parts=[Html().bold(M.DIGEST_HEAD)] + report_parts(Html(), report, not_yet_limit=20))
-    name = M.STATS_FILE_NAME.format(period=period.label, unit=M.REPORT_ALL_UNITS)
-    reply.document = (f"{name}.xlsx", workbook.getvalue())
+    reply.document = (f"{report.file_name}.xlsx", workbook.getvalue())
     return reply
 
 

@@ -99,17 +99,13 @@ def download_xlsx(visit: Visit) -> Response:
     report = _report(visit)
     buffer = io.BytesIO()
     write_xlsx(report, buffer)
-    return attachment(buffer.getvalue(), _file_name(report) + ".xlsx", XLSX)
+    return attachment(buffer.getvalue(), report.file_name + ".xlsx", XLSX)
 
 
 def download_csv(visit: Visit) -> Response:
     """Download the member list as the same CSV file as `xuefa stats --csv`."""
     report = _report(visit)
-    return attachment(csv_bytes(report), _file_name(report) + ".csv", "text/csv; charset=utf-8")
-
-
-def _file_name(report: Report) -> str:
-    return M.STATS_FILE_NAME.format(period=report.period.label, unit=report.unit_label)
+    return attachment(csv_bytes(report), report.file_name + ".csv", "text/csv; charset=utf-8")
 
 
 # --- one person's record ------------------------------------------------------------------

@@ -140,6 +140,11 @@ class Report:
         return self.unit or M.REPORT_ALL_UNITS
 
     @property
+    def file_name(self) -> str:
+        """Return the name its files go by, without the extension: 学法统计-2026Q4-城关一小."""
+        return M.STATS_FILE_NAME.format(period=self.period.label, unit=self.unit_label)
+
+    @property
     def rounds(self) -> int:
         """Return how many rounds the period holds (one trend point each)."""
         return len(self.trend)
