@@ -1,0 +1,58 @@
+"""The port every push channel implements: send one channel-neutral notice to some addresses.
+
+The core decides who gets which notice (knowledge.outreach); bot.outreach claims each delivery in
+the ledger, picks the member's channel and calls Channel.send; an adapter (bot/telegram, bot/wecom,
+bot/dingtalk) only sends and says, per address, what happened. A fifth channel is one more
+adapter implementing this Protocol, and one more entry in the settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+Outcome = Literal["sent", "blocked", "failed"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What to tell people, in plain Chinese text, the same for every recipient of one send.
+
+    kind names the ledger entry (round, reminder, unit_digest, unreachable, digest, review…);
+    link is a path in the web app ("/quiz") that an adapter makes absolute with XUEFA_WEB_URL.
+    A notice whose text names its recipient is personal and is never sent as one batch.
+    """
+
+    kind: str
+    title: str
+    text: str
+    link: str = ""
+    button: str = ""
+    document: tuple[str, bytes] | None = None  # an attachment (file name, bytes) where the channel carries files
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One address's outcome: sent; blocked (the platform says this person cannot be reached: left,
+    blocked the app, unknown id); or failed (a transient error: try again later)."""
+
+    outcome: Outcome
+    error: str = ""
+
+
+class Channel(Protocol):
+    """A push channel: its name in the accounts table, how many addresses one call carries, and send."""
+
+    name: str
+    batch_size: int
+
+    async def send(self, addresses: Sequence[str], notice: Notice) -> dict[str, Sent]:
+        """Send the notice to every address (at most batch_size), pacing itself within the platform's
+        limits; return one outcome per address."""
+        ...
+
+    async def close(self) -> None:
+        """Release the HTTP client."""
+        ...
