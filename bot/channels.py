@@ -12,25 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from knowledge.notices import Notice
+
+__all__ = ["Channel", "Notice", "Outcome", "Sent"]
+
 Outcome = Literal["sent", "blocked", "failed"]
-
-
-@dataclass(frozen=True)
-class Notice:
-    """What to tell people, in plain Chinese text, the same for every recipient of one send.
-
-    kind names the ledger entry (round, reminder, unit_digest, unreachable, digest, review…);
-    link is a path in the web app ("/quiz") that an adapter makes absolute with XUEFA_WEB_URL.
-    A notice whose text names its recipient is personal and is never sent as one batch.
-    """
-
-    kind: str
-    title: str
-    text: str
-    link: str = ""
-    button: str = ""
-    document: tuple[str, bytes] | None = None  # an attachment (file name, bytes) where the channel carries files
-    personal: bool = False
 
 
 @dataclass(frozen=True)
