@@ -1,0 +1,103 @@
+"""The DingTalk push channel: a channel-neutral Notice becomes a work notification (工作通知).
+
+A notice with a link is an action_card (title, markdown text, one button into the web app at an
+absolute URL made from XUEFA_WEB_URL); a notice without a link, or with a document (no media upload:
+the web app serves files), is markdown with the link as its last line.
+
+Per address the outcome is what the bot.channels port expects:
+* sent: DingTalk delivered it (read or unread), or refused it as the same content to the same
+  person today (143106): that person already has exactly this notice, so a resend after a crash
+  is harmless and counted once;
+* blocked: not a userid of this organisation (invalid_user_id_list);
+* failed: anything transient — the send call failed, failed_user_id_list, the daily cap (ours or
+  DingTalk's), or no result in time — so the ledger tries again later. Retrying is safe: a notice
+  DingTalk did deliver comes back as a duplicate, hence "sent".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.channels import Notice, Sent
+from bot.dingtalk.client import BATCH_LIMIT, DingTalkClient, DingTalkError
+
+log = logging.getLogger(__name__)
+DEFAULT_BUTTON = "查看详情"
+TITLE_CHARS = 64  # secondary: action_card/markdown titles are shown on one line; keep them short
+_OUTCOMES = {
+    "delivered": Sent("sent"),
+    "duplicate": Sent("sent", "duplicate: DingTalk already delivered this content today"),
+    "invalid": Sent("blocked", "invalid_user_id_list"),
+    "capped": Sent("failed", "daily cap of work notifications for this person"),
+    "failed": Sent("failed", "failed_user_id_list or no send result"),
+}
+
+
+def absolute(web_url: str, link: str) -> str:
+    """Make a web-app path absolute with XUEFA_WEB_URL ("/quiz" → "https://host/quiz")."""
+    if link.startswith(("http://", "https://")):
+        return link
+    return web_url.rstrip("/") + "/" + link.lstrip("/")
+
+
+def markdown_of(text: str) -> str:
+    """Our plain text as DingTalk markdown: every line break kept (a markdown line break is two
+    spaces before the newline), markdown's own marks at a line start left harmless."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if stripped[:1] in ("#", ">", "-", "*", "+") or stripped[:2].rstrip(".").isdigit():
+            line = "\u200b" + line  # a zero-width space keeps "1." or "#" from becoming a list or heading
+        lines.append(line)
+    return "  \n".join(lines)
+
+
+def message_of(notice: Notice, web_url: str) -> dict:
+    """The asyncsend_v2 msg for a notice."""
+    title = notice.title[:TITLE_CHARS] or notice.kind
+    if notice.link and notice.document is None:
+        return {"msgtype": "action_card", "action_card": {
+            "title": title,
+            "markdown": f"### {title}\n\n{markdown_of(notice.text)}",
+            "single_title": notice.button or DEFAULT_BUTTON,
+            "single_url": absolute(web_url, notice.link),
+        }}
+    lines = [f"### {title}", "", markdown_of(notice.text)]
+    if notice.link or notice.document is not None:
+        link = absolute(web_url, notice.link or "/")
+        label = notice.document[0] if notice.document is not None else (notice.button or DEFAULT_BUTTON)
+        lines += ["", f"[{label}]({link})"]
+    return {"msgtype": "markdown", "markdown": {"title": title, "text": "\n".join(lines)}}
+
+
+class DingTalkChannel:
+    """bot.channels.Channel for DingTalk work notifications; `web_url` is XUEFA_WEB_URL."""
+
+    name = "dingtalk"
+    batch_size = BATCH_LIMIT
+
+    def __init__(self, client: DingTalkClient, web_url: str):
+        if not web_url.startswith(("http://", "https://")):
+            raise ValueError("web_url must be the web app's absolute address (XUEFA_WEB_URL)")
+        self.client = client
+        self.web_url = web_url
+
+    async def send(self, addresses: Sequence[str], notice: Notice) -> dict[str, Sent]:
+        addresses = list(dict.fromkeys(a for a in addresses if a))
+        msg = message_of(notice, self.web_url)
+        outcomes: dict[str, Sent] = {}
+        for start in range(0, len(addresses), BATCH_LIMIT):
+            batch = addresses[start:start + BATCH_LIMIT]
+            try:
+                result = await self.client.send_work_notice(batch, msg)
+            except DingTalkError as exc:
+                log.warning("DingTalk work notice %s to %d people failed: %s", notice.kind, len(batch), exc)
+                outcomes.update({address: Sent("failed", str(exc)) for address in batch})
+                continue
+            for address in batch:
+                outcomes[address] = _OUTCOMES.get(result.get(address, "failed"), _OUTCOMES["failed"])
+        return outcomes
+
+    async def close(self) -> None:
+        await self.client.close()
