@@ -12,8 +12,16 @@ code (dingtalk-stream, alibabacloud-dingtalk); notes/dingtalk.md says which rule
 
 from __future__ import annotations
 
-from bot.dingtalk.client import (BATCH_LIMIT, DAILY_CAP, DingTalkApiError, DingTalkAuthError, DingTalkClient,
-                                 DingTalkError, DingTalkSignInError, DingTalkUnavailable)
+from bot.dingtalk.client import (
+    BATCH_LIMIT,
+    DAILY_CAP,
+    DingTalkApiError,
+    DingTalkAuthError,
+    DingTalkClient,
+    DingTalkError,
+    DingTalkSignInError,
+    DingTalkUnavailable,
+)
 
 LIMITS = {
     "message_batch": BATCH_LIMIT,  # userids per asyncsend_v2

@@ -32,7 +32,7 @@ TOO_FAST = 410100
 
 def sign(secret: str, timestamp_ms: int) -> str:
     """The URL-encoded signature for one timestamp."""
-    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
     return quote_plus(base64.b64encode(digest).decode("ascii"))
 
 

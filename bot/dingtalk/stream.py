@@ -111,7 +111,7 @@ class DingTalkStream:
             except DingTalkAuthError:
                 log.error("DingTalk refused the app's credentials for Stream mode; the chatbot stops")
                 raise
-            except (DingTalkError, OSError, WebSocketException, asyncio.TimeoutError) as exc:
+            except (TimeoutError, DingTalkError, OSError, WebSocketException) as exc:
                 delay = self.backoff[min(failures, len(self.backoff) - 1)]
                 failures += 1
                 log.warning("DingTalk stream lost (%s); reconnecting in %.0f s", exc, delay)
