@@ -67,7 +67,7 @@ def test_a_code_binds_the_account_and_the_caller_becomes_that_member(talk):
     repository.replace_invite_codes([(member.id, talk.services.keyring.code("GOODCODE22"), "2999-01-01T00:00:00+00:00")])
     stranger = caller(talk, None, 4004)
     assert "注册成功！张伟（城关一小，教师）" in say(talk, stranger, "/start goodcode22")
-    assert stranger.actor.member.staff_no == "T001" and repository.member_by_telegram(4004).staff_no == "T001"
+    assert stranger.actor.member.staff_no == "T001" and repository.member_by_account("telegram", str(4004)).staff_no == "T001"
 
 
 def test_a_command_a_role_is_not_offered_is_refused_without_its_usage(talk):
