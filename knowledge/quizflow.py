@@ -190,4 +190,5 @@ class QuizFlow:
     def poll_address(self, poll_id: str) -> str | None:
         """Return where a quiz poll was sent (its chat)."""
         sent = self.repository.sent_by_poll(poll_id)
-        return self.repository.sent_question(*sent).address if sent else None
+        address = self.repository.sent_question(*sent).address if sent else None
+        return None if address is None else str(address)  # the column kept its old INTEGER affinity

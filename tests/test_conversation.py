@@ -43,9 +43,11 @@ def talk(tmp_path, shared_laws):
 
 
 def caller(talk: Conversation, staff_no: str | None, telegram_id: int | None = None) -> Caller:
+    account = str(telegram_id) if telegram_id is not None else None
     if staff_no is None:
-        return Caller(None, telegram_id, telegram_id)
-    return Caller(Actor.of(talk.services.repository.find_members(staff_no)[0]), telegram_id, telegram_id)
+        return Caller(None, "telegram", account, account, may_bind=True)
+    member = talk.services.repository.find_members(staff_no)[0]
+    return Caller(Actor.of(member), "telegram", account, account, may_bind=True)
 
 
 def say(talk: Conversation, who: Caller, line: str) -> str:
