@@ -344,3 +344,26 @@ async def test_an_unpaced_robot_meets_45009():
             await robot.send_text("通知")
         await robot.close()
     assert caught.value.errcode == 45009 and "k-fast" not in str(caught.value)
+
+
+async def test_a_split_send_keeps_what_went_through_when_a_later_call_fails():
+    users = {f"m{i:04d}" for i in range(1500)}
+    with FakeWeCom(users=users) as server:
+        client = client_of(server)
+        server.fail_next_sends(1, status=503, after=1)
+        channel = WeComChannel(client, WEB)
+        channel.batch_size = 2000
+        outcome = await channel.send(sorted(users), ROUND)
+        await channel.close()
+    sent = [user for user, got in outcome.items() if got.outcome == "sent"]
+    failed = [user for user, got in outcome.items() if got.outcome == "failed"]
+    assert len(sent) == 1000 and len(failed) == 500 and server.total_delivered() == 1000
+    assert "HTTP 503" in outcome[failed[0]].error
+
+
+def test_a_retried_callback_is_seen_once():
+    from bot.wecom.callback import Seen
+
+    seen = Seen(size=2)
+    assert seen.first_time("m1") and not seen.first_time("m1")
+    assert seen.first_time("m2") and seen.first_time("m3") and seen.first_time("m1")  # m1 fell out

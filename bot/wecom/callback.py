@@ -14,12 +14,13 @@ The web route (the lead's /wecom/callback) does:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import NamedTuple
 
 from bot.wecom.limits import TEXT_BYTES, trim_bytes
 from bot.wecom.xmlsafe import XMLRefused, cdata, element_text, parse_xml
 
-__all__ = ["Incoming", "XMLRefused", "parse_envelope", "parse_message", "reply_text"]
+__all__ = ["Incoming", "Seen", "XMLRefused", "parse_envelope", "parse_message", "reply_text"]
 
 
 class Incoming(NamedTuple):
@@ -80,3 +81,24 @@ def reply_text(to_userid: str, corp_id: str, content: str, create_time: int) -> 
         f"<Content>{cdata(trim_bytes(content, TEXT_BYTES))}</Content>"
         "</xml>"
     )
+
+
+class Seen:
+    """The last `size` message keys seen, to drop WeCom's retries of a callback (it retries three
+    times when no answer comes within 5 s). Key a text by its MsgId, an event by
+    FromUserName + CreateTime, as the documentation advises."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._keys: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, key: str) -> bool:
+        if not key:
+            return True
+        if key in self._keys:
+            self._keys.move_to_end(key)
+            return False
+        self._keys[key] = None
+        if len(self._keys) > self.size:
+            self._keys.popitem(last=False)
+        return True

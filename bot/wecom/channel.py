@@ -91,4 +91,5 @@ def _text_of(notice: Notice, link: str) -> str:
 
 
 def _outcomes(result: SendResult, addresses: list[str]) -> dict[str, Sent]:
-    return {address: _OUTCOMES.get(result.outcomes.get(address, ""), Sent("failed", "no outcome")) for address in addresses}
+    failed = Sent("failed", result.error or "no outcome")
+    return {address: _OUTCOMES.get(result.outcomes.get(address, ""), failed) for address in addresses}

@@ -76,11 +76,13 @@ class WeComNotMember(WeComError):
 @dataclass(frozen=True)
 class SendResult:
     """Per-userid outcome of one application message: "sent", "invalid" (not a member, left, or
-    outside the app's visible range), "unlicensed" (no interface licence), or "deferred" (held back
-    by the per-member pacing longer than the client may wait: send again later)."""
+    outside the app's visible range), "unlicensed" (no interface licence), "deferred" (held back
+    by the per-member pacing longer than the client may wait: send again later), or "failed" (a
+    later call of a send split by batch or pacing failed after earlier calls went through)."""
 
     outcomes: dict[str, str]
     msgids: tuple[str, ...] = ()
+    error: str = ""  # why the users marked "failed" were not sent (a later call of a split send failed)
 
     def users(self, outcome: str) -> list[str]:
         return [user for user, got in self.outcomes.items() if got == outcome]
@@ -221,12 +223,20 @@ class WeComClient:
         unique = list(dict.fromkeys(user for user in userids if user))
         outcomes: dict[str, str] = {}
         msgids: list[str] = []
+        error = ""
+        self.member_pacer.windows.forget_idle()
         for start in range(0, len(unique), MESSAGE_BATCH):
             pending = unique[start:start + MESSAGE_BATCH]
-            while pending:
+            while pending and not error:
                 claimed, wait = await self.member_pacer.claim(pending)
                 if claimed:
-                    outcome, msgid = await self._send_once(claimed, msgtype, body, interval)
+                    try:
+                        outcome, msgid = await self._send_once(claimed, msgtype, body, interval)
+                    except WeComError as exc:
+                        if not outcomes:
+                            raise  # nothing went through: the whole send failed
+                        error = str(exc)  # keep what earlier calls sent; the rest failed
+                        break
                     outcomes.update(outcome)
                     if msgid:
                         msgids.append(msgid)
@@ -238,7 +248,7 @@ class WeComClient:
                     outcomes.update({user: "deferred" for user in pending})
                     break
                 await asyncio.sleep(wait)
-        return SendResult({user: outcomes[user] for user in unique}, tuple(msgids))
+        return SendResult({user: outcomes.get(user, "failed") for user in unique}, tuple(msgids), error)
 
     async def _send_once(self, touser: list[str], msgtype: str, body: dict, interval: int) -> tuple[dict, str]:
         payload = {

@@ -166,10 +166,11 @@ class FakeWeCom:
             self._tokens.clear()
             self._current = ""
 
-    def fail_next_sends(self, count: int, status: int = 500) -> None:
-        """The next `count` message/send calls answer with this HTTP status and deliver nothing."""
+    def fail_next_sends(self, count: int, status: int = 500, after: int = 0) -> None:
+        """After `after` more message/send calls go through, the next `count` answer with this HTTP
+        status and deliver nothing."""
         with self.lock:
-            self._fail_next.extend([status] * count)
+            self._fail_next.extend([0] * after + [status] * count)
 
     def issue_code(self, userid: str | None) -> str:
         """The code WeCom's OAuth redirect would carry for this member (None: a non-member)."""
@@ -230,8 +231,9 @@ class FakeWeCom:
             return self._error(47001, "data format error")
         with self.lock:
             self.calls["message/send"] += 1
-            if self._fail_next:
-                return JSONResponse({"error": "server busy"}, status_code=self._fail_next.pop(0))
+            status = self._fail_next.pop(0) if self._fail_next else 0
+            if status:
+                return JSONResponse({"error": "server busy"}, status_code=status)
             refused = self._check_token(request)
             if refused is not None:
                 return refused
