@@ -367,3 +367,41 @@ def test_a_retried_callback_is_seen_once():
     seen = Seen(size=2)
     assert seen.first_time("m1") and not seen.first_time("m1")
     assert seen.first_time("m2") and seen.first_time("m3") and seen.first_time("m1")  # m1 fell out
+
+
+def test_the_fake_runs_as_its_own_process_and_reports_its_state():
+    import json
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.conftest import ROOT
+
+    child = subprocess.Popen([sys.executable, "-m", "tests.fakes.wecom", "--users", "3"], cwd=ROOT,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(child.stdout.readline())
+
+        async def push():
+            client = WeComClient(info["corp_id"], info["agent_id"], info["secret"], base_url=info["base_url"])
+            result = await client.send_text(["m00000", "m00001", "nobody"], "本周测验已发布")
+            await client.close()
+            return result
+
+        result = asyncio.run(push())
+        state = httpx.get(info["base_url"] + "/_fake/state").json()
+    finally:
+        child.kill()
+        child.wait(10)
+    assert result.outcomes == {"m00000": "sent", "m00001": "sent", "nobody": "invalid"}
+    assert state["received"] == {"m00000": 1, "m00001": 1} and state["calls"]["gettoken"] == 1
+
+
+async def test_without_the_duplicate_check_the_fake_shows_every_resend():
+    with FakeWeCom(users={"zhangsan"}, honour_duplicate_check=False) as server:
+        client = client_of(server)
+        for _ in range(2):
+            await client.send_text(["zhangsan"], "同一条")
+        await client.close()
+    assert len(server.received("zhangsan")) == 2

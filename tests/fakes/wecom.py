@@ -30,6 +30,8 @@ on its own, and opens the encrypted replies our side sends back.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import base64
 import hashlib
 import itertools
@@ -93,6 +95,7 @@ class FakeWeCom:
     robot_keys: set[str] = field(default_factory=set)
     robot_limit: tuple[int, float] = (20, 60.0)
     latency: float = 0.0  # seconds each message/send takes
+    honour_duplicate_check: bool = True  # False: see every resend (to test our own ledger alone)
 
     def __post_init__(self):
         self.users = {user.lower() for user in self.users}
@@ -140,6 +143,7 @@ class FakeWeCom:
             Route("/cgi-bin/user/getuserid", self._getuserid, methods=["POST"]),
             Route("/cgi-bin/auth/getuserinfo", self._getuserinfo, methods=["GET"]),
             Route("/cgi-bin/webhook/send", self._webhook_send, methods=["POST"]),
+            Route("/_fake/state", self._state, methods=["GET"]),
         ])
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off",
                                 access_log=False)
@@ -187,6 +191,19 @@ class FakeWeCom:
         with self.lock:
             return sum(len(items) for items in self.inbox.values())
 
+    def state(self) -> dict:
+        """Counts a test in another process can read (GET /_fake/state): per member how many
+        messages arrived, and what was dropped, deduplicated or called."""
+        with self.lock:
+            return {"received": {user: len(items) for user, items in self.inbox.items()},
+                    "dropped": dict(self.dropped), "duplicates": dict(self.duplicates),
+                    "calls": dict(self.calls), "send_sizes": list(self.send_sizes),
+                    "robot": {key: len(items) for key, items in self.robot_inbox.items()},
+                    "robot_refused": self.robot_refused}
+
+    async def _state(self, request: Request) -> JSONResponse:
+        return JSONResponse(self.state())
+
     # --- helpers ---------------------------------------------------------------------------
 
     @staticmethod
@@ -223,7 +240,6 @@ class FakeWeCom:
 
     async def _message_send(self, request: Request) -> JSONResponse:
         if self.latency:
-            import asyncio
             await asyncio.sleep(self.latency)
         try:
             payload = json.loads(await request.body())
@@ -253,7 +269,7 @@ class FakeWeCom:
             fingerprint = json.dumps({key: value for key, value in payload.items() if key != "touser"},
                                      sort_keys=True, ensure_ascii=False)
             interval = int(payload.get("duplicate_check_interval") or 1800)
-            check = payload.get("enable_duplicate_check") == 1
+            check = payload.get("enable_duplicate_check") == 1 and self.honour_duplicate_check
             msgid = f"msg{next(self._msgids)}"
             now = time.monotonic()
             invalid, unlicensed = [], []
@@ -462,3 +478,31 @@ class FakeCallback:
         message, receive_id = self.unseal(encrypted)
         assert receive_id == self.corp_id, "the reply is not for our corp"
         return message
+
+
+def main() -> None:
+    """Serve a fake WeCom in its own process, for a test or bench that runs xuefa as a child:
+    python -m tests.fakes.wecom --users 5000 prints its base URL, corp id, agent id and secret
+    as one JSON line, then serves until killed. Members are m00000, m00001, …"""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--token-ttl", type=float, default=7200.0)
+    parser.add_argument("--robot-key", action="append", default=[])
+    parser.add_argument("--no-duplicate-check", action="store_true")
+    args = parser.parse_args()
+    fake = FakeWeCom(users={f"m{i:05d}" for i in range(args.users)}, latency=args.latency,
+                     token_ttl=args.token_ttl, robot_keys=set(args.robot_key),
+                     honour_duplicate_check=not args.no_duplicate_check)
+    with fake:
+        print(json.dumps({"base_url": fake.base_url, "corp_id": fake.corp_id, "agent_id": fake.agent_id,
+                          "secret": fake.secret}), flush=True)
+        try:
+            while fake.thread.is_alive():
+                fake.thread.join(1.0)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
