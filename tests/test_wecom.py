@@ -80,6 +80,15 @@ async def test_a_wrong_secret_raises_and_does_not_loop(wecom):
     assert wecom.calls["gettoken"] == 1 and wecom.calls["message/send"] == 0
 
 
+async def test_concurrent_sends_behind_a_failed_gettoken_do_not_hammer_it(wecom):
+    client = WeComClient(wecom.corp_id, wecom.agent_id, "wrong", base_url=wecom.base_url)
+    channel = WeComChannel(client, WEB)
+    outcomes = await asyncio.gather(*(channel.send([f"u{i}"], ROUND) for i in range(20)))
+    await channel.close()
+    assert all(next(iter(outcome.values())).outcome == "failed" for outcome in outcomes)
+    assert wecom.calls["gettoken"] == 1
+
+
 # --- messages --------------------------------------------------------------------------------
 
 
@@ -262,6 +271,21 @@ def test_callback_url_verification(keys):
     crypto, wecom_side = keys
     query, echo = wecom_side.verify_request()
     assert crypto.verify_url(query["msg_signature"], query["timestamp"], query["nonce"], query["echostr"]) == echo
+    # a "+" of the base64 that arrived as a space is still verified
+    for _ in range(50):
+        query, echo = wecom_side.verify_request()
+        if "+" in query["echostr"]:
+            spaced = query["echostr"].replace("+", " ")
+            assert crypto.verify_url(query["msg_signature"], query["timestamp"], query["nonce"], spaced) == echo
+            break
+    else:
+        pytest.fail("no echostr with a + in 50 tries")
+
+
+def test_angle_brackets_in_a_card_stay_text():
+    from bot.wecom.channel import card_description
+
+    assert card_description("a<div>b") == "a＜div＞b"
 
 
 def test_a_question_is_decrypted_and_the_reply_opens_on_wecoms_side(keys):

@@ -93,6 +93,8 @@ class _Token:
     value: str = ""
     deadline: float = 0.0
     fetches: int = 0
+    failure: WeComError | None = None  # the last failed fetch, repeated to callers for a moment
+    failed_at: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -125,6 +127,7 @@ class WeComClient:
         self.member_pacer = Pacer(member_limits, monotonic, margin=pacing_margin)
         self.api_pacer = Pacer(api_limits, monotonic, margin=pacing_margin)
         self.max_member_wait = max_member_wait
+        self.token_retry_after = 5.0  # seconds a failed gettoken is answered from memory
 
     @property
     def token_fetches(self) -> int:
@@ -157,12 +160,19 @@ class WeComClient:
         async with token.lock:
             if token.value and token.value != stale and self.monotonic() < token.deadline:
                 return token.value
+            if token.failure is not None and self.monotonic() - token.failed_at < self.token_retry_after:
+                raise token.failure  # callers queued behind a failed fetch do not hammer gettoken
             await self.api_pacer.acquire("/cgi-bin/gettoken")
             token.fetches += 1
-            data = await self._raw("GET", "/cgi-bin/gettoken", {"corpid": self.corp_id, "corpsecret": self._secret})
-            code = int(data.get("errcode", 0) or 0)
-            if code != 0 or not data.get("access_token"):
-                raise WeComError(code, str(data.get("errmsg", "gettoken gave no access_token")))
+            try:
+                data = await self._raw("GET", "/cgi-bin/gettoken", {"corpid": self.corp_id, "corpsecret": self._secret})
+                code = int(data.get("errcode", 0) or 0)
+                if code != 0 or not data.get("access_token"):
+                    raise WeComError(code, str(data.get("errmsg", "gettoken gave no access_token")))
+            except WeComError as exc:
+                token.failure, token.failed_at = exc, self.monotonic()
+                raise
+            token.failure = None
             expires_in = float(data.get("expires_in") or 7200)
             token.value = str(data["access_token"])
             token.deadline = self.monotonic() + expires_in - min(300.0, expires_in / 10)

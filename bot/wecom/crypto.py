@@ -129,7 +129,10 @@ class WeComCrypto:
     # --- the three documented operations ----------------------------------------------------
 
     def verify_url(self, msg_signature: str, timestamp: str, nonce: str, echostr: str) -> str:
-        """URL verification (GET): check the signature over echostr, return the plaintext to echo."""
+        """URL verification (GET): check the signature over echostr, return the plaintext to echo.
+
+        echostr is base64: a "+" that reached us as a space (an undecoded form encoding) is put back."""
+        echostr = echostr.replace(" ", "+")
         self.check_signature(msg_signature, timestamp, nonce, echostr)
         return self.decrypt(echostr)
 
