@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from bot.channels import Channel, Sent
 from bot.services import Services
+from bot.settings import ADAPTERS
 from knowledge import outreach
 from knowledge.members import Account, Member
 from knowledge.notices import Notice
@@ -218,11 +219,6 @@ class Outreach:
                                         sent.error[:200])
                 report.failed.append(Unreached(member, sent.error[:200]))
         return bounced
-
-
-# Each push channel's adapter module, with `async open_channel(settings, bot=None) -> Channel`.
-# A new channel is one more adapter package, one more entry here and its settings.
-ADAPTERS = {"telegram": "bot.telegram.channel", "wecom": "bot.wecom.channel", "dingtalk": "bot.dingtalk.channel"}
 
 
 async def open_channels(services: Services, telegram_bot=None) -> dict[str, Channel]:

@@ -22,6 +22,9 @@ DINGTALK_OAPI = "https://oapi.dingtalk.com"
 DINGTALK_API = "https://api.dingtalk.com"
 DINGTALK_LOGIN = "https://login.dingtalk.com/oauth2/auth"
 PUSH_CHANNELS = ("wecom", "dingtalk", "telegram")  # the default preference: the apps teachers open every day
+# Each channel's adapter module, with `async open_channel(settings, bot=None) -> bot.channels.Channel`.
+# A new channel is one more adapter package, one more entry here, and its settings below.
+ADAPTERS = {"telegram": "bot.telegram.channel", "wecom": "bot.wecom.channel", "dingtalk": "bot.dingtalk.channel"}
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Bot API: 1-256 of these; we ask for 16 at least
 
 
