@@ -63,7 +63,6 @@ HELP_ROSTER_CODES = "为尚未绑定账号的人员生成一次性邀请码（�
 HELP_ROSTER_LIST = "列出名册中的人员。"
 HELP_ROSTER_DEACTIVATE = "停用一名人员（按工号或姓名），其学习记录保留。"
 CODES_NO_USERNAME = "未设置 XUEFA_BOT_USERNAME，链接列为空；设置后可生成 https://t.me/机器人?start=邀请码 链接。"
-MEMBER_STATE_BOUND = "已绑定"
 MEMBER_STATE_UNBOUND = "未绑定"
 MEMBER_STATE_INACTIVE = "已停用"
 
