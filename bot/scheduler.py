@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from bot.outreach import Outreach, OutreachReport, deliver_all
+from bot.outreach import Outreach, OutreachReport, deliver_all, deliver_to_groups
 from bot.render import report_parts
 from bot.reply import Plain
 from bot.services import Services
@@ -58,6 +58,9 @@ async def push_round(services: Services, outreach_: Outreach) -> PushResult | No
     batch = await asyncio.to_thread(outreach.round_batch, services.repository, services.clock, round_)
     report = await outreach_.deliver(batch)
     result = PushResult(round_, report)
+    groups = await asyncio.to_thread(
+        outreach.group_notices, services.repository, services.clock, round_, outreach.GROUP_ROUND)
+    await deliver_to_groups(services, groups)
     if not report.stopped and outreach_.channels:
         missing = await asyncio.to_thread(_unreached_members, services, round_)
         batches = outreach.unreachable_batches(services.repository, round_, missing)
@@ -83,6 +86,8 @@ async def send_reminders(services: Services, outreach_: Outreach) -> int:
     # Built after the reminders: they may have found members who blocked a channel.
     digests = await asyncio.to_thread(outreach.unit_digest_batches, repository, clock, round_)
     await deliver_all(outreach_, digests)
+    groups = await asyncio.to_thread(outreach.group_notices, repository, clock, round_, outreach.GROUP_REMINDER)
+    await deliver_to_groups(services, groups)  # counts, never names: everyone in the group reads it
     return report.sent
 
 

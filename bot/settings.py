@@ -25,6 +25,9 @@ PUSH_CHANNELS = ("wecom", "dingtalk", "telegram")  # the default preference: the
 # Each channel's adapter module, with `async open_channel(settings, bot=None) -> bot.channels.Channel`.
 # A new channel is one more adapter package, one more entry here, and its settings below.
 ADAPTERS = {"telegram": "bot.telegram.channel", "wecom": "bot.wecom.channel", "dingtalk": "bot.dingtalk.channel"}
+# Channels with group robots for a unit's staff group, each module with
+# `async send_to_group(settings, address, secret, notice) -> bot.channels.Sent`.
+GROUP_ADAPTERS = {"wecom": "bot.wecom.groups", "dingtalk": "bot.dingtalk.groups"}
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Bot API: 1-256 of these; we ask for 16 at least
 
 

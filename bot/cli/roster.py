@@ -71,6 +71,33 @@ def list_members(ctx: Context, unit: str | None, inactive: bool) -> None:
         click.echo("\t".join([m.staff_no, m.name, m.unit, m.role_label, m.phone, state]))
 
 
+@roster.command("group", help=M.HELP_ROSTER_GROUP)
+@click.argument("unit", required=False)
+@click.option("--channel", type=click.Choice(["wecom", "dingtalk"]), default="wecom", show_default=True)
+@click.option("--webhook", metavar="URL", help=M.OPT_GROUP_WEBHOOK)
+@click.option("--secret", default="", help=M.OPT_GROUP_SECRET)
+@click.option("--remove", is_flag=True, help=M.OPT_GROUP_REMOVE)
+@pass_context
+def group(ctx: Context, unit: str | None, channel: str, webhook: str | None, secret: str, remove: bool) -> None:
+    access.check_bureau_task(ctx.actor)
+    label = M.CHANNEL_LABELS[channel]
+    if unit is None:  # list: which units have a group, never the webhook (it is a credential)
+        for item in ctx.repository.unit_groups():
+            click.echo(M.GROUP_LINE.format(unit=item.unit, channel=M.CHANNEL_LABELS.get(item.channel, item.channel)))
+        return
+    if remove:
+        if not ctx.repository.remove_unit_group(unit, channel):
+            raise CLIError(M.GROUP_NONE.format(unit=unit, channel=label))
+        click.echo(M.GROUP_REMOVED.format(unit=unit, channel=label))
+    else:
+        if not webhook:
+            raise CLIError(M.OPT_GROUP_WEBHOOK)
+        if not ctx.repository.set_unit_group(unit, channel, webhook.strip(), secret.strip()):
+            raise CLIError(M.GROUP_NO_UNIT.format(unit=unit))
+        click.echo(M.GROUP_SET.format(unit=unit, channel=label))
+    access.audit(ctx.repository, ctx.actor, "unit_group", f"{unit} {channel} {'remove' if remove else 'set'}")
+
+
 @roster.command("deactivate", help=M.HELP_ROSTER_DEACTIVATE)
 @click.argument("member")
 @pass_context

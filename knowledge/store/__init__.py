@@ -8,6 +8,7 @@ One Repository object serves every caller; each topic lives in its own module:
 - members.py      units, the roster, invite codes, the question log
 - quizzes.py      questions, rounds, attempts, answers, sent questions, settings
 - deliveries.py   the outbox: every notice to every member, on the channel it went
+- groups.py       units' staff groups (group robots) and what was sent to them
 - reports.py      what reports and records read, group sessions, the audit log
 - privacy.py      everything held about one person, forgetting a person, retention
 - web.py          browser sessions and the web passwords of admins and leaders
@@ -18,6 +19,7 @@ best finished attempt, updated whenever an attempt starts or finishes.
 
 from knowledge.store.database import Database, migration_scripts
 from knowledge.store.deliveries import Delivery, DeliveryStore
+from knowledge.store.groups import GroupStore, UnitGroup
 from knowledge.store.laws import LawStore
 from knowledge.store.members import Invite, LoggedQuestion, MemberStore
 from knowledge.store.privacy import PersonalData, PrivacyStore
@@ -34,13 +36,13 @@ from knowledge.store.reports import (
 from knowledge.store.web import WebSession, WebStore
 
 
-class Repository(LawStore, QuizStore, DeliveryStore, ReportStore, PrivacyStore, WebStore):
+class Repository(LawStore, QuizStore, DeliveryStore, GroupStore, ReportStore, PrivacyStore, WebStore):
     """The xuefa database: laws, articles, study lists and everything recorded about members."""
 
 
 __all__ = [
     "AuditEntry", "Database", "Delivery", "DeliveryStore", "Invite", "LawStore", "LoggedQuestion", "MemberRound",
     "MemberStore", "Participant", "PersonalData", "PrivacyStore", "QuestionTally", "QuizStore", "ReportStore", "Repository", "RoundTally",
-    "SentQuestion",
+    "SentQuestion", "GroupStore", "UnitGroup",
     "SessionSummary", "WebSession", "WebStore", "migration_scripts",
 ]
