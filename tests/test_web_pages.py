@@ -219,3 +219,26 @@ def test_the_core_never_imports_a_web_framework():
     for path in root.rglob("*.py"):
         imports = re.findall(r"^\s*(?:from|import)\s+(\w+)", path.read_text(encoding="utf-8"), flags=re.M)
         assert not {"starlette", "jinja2", "uvicorn", "telegram", "bot"} & set(imports), path
+
+
+def test_the_weeks_quiz_banner_shows_with_its_deadline_until_the_member_has_passed(tmp_path, shared):
+    services = web_services(tmp_path, shared)
+    try:
+        browser = Browser(services)
+        browser.sign_in("T001")
+        assert M.WEB_QUIZ_BANNER[:8] not in browser.page("/chat")  # no round opened yet this week
+        round_ = services.quizflow.current_round()  # what the scheduler does at the push time
+        deadline = services.clock.local_text(round_.deadline)
+        page = browser.page("/chat")
+        assert M.WEB_QUIZ_BANNER.format(deadline=deadline) in page and 'href="/quiz"' in page
+        teacher = services.repository.find_members("T001")[0]
+        flow = services.quizflow
+        step = flow.begin(teacher)
+        while step.result is None:
+            step = flow.answer(teacher, step.attempt.id, step.position, step.question.answer).step
+        assert step.result.attempt.passed
+        assert M.WEB_QUIZ_BANNER[:8] not in browser.page("/chat")
+        # Using the web counts as a channel: the teacher is reachable where the web runs, and listed so.
+        assert services.repository.find_members("T001")[0].channels == ("web",)
+    finally:
+        services.close()
