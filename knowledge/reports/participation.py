@@ -31,7 +31,8 @@ def build_report(
         raise XuefaError(M.UNIT_UNKNOWN.format(unit=unit))
     access.audit(repository, actor, "report", f"{period.label} {unit or M.REPORT_ALL_UNITS}")
     since, until = period.bounds(clock.tz)
-    rounds, people = repository.participation(since, until, unit)
+    scope = frozenset({unit}) if unit else None
+    rounds, people = repository.participation(since, until, scope)
     deadlines = [r.deadline for r in rounds]
     counted: list[tuple[Participant, int]] = []
     for person in people:
@@ -62,7 +63,7 @@ def build_report(
     units = _unit_stats(members, score_sums)
     totals = _stats(M.REPORT_ALL_UNITS if unit is None else unit, members, score_sums)
     ranked = sorted(units, key=lambda u: (-(u.pass_rate or 0), -(u.participation_rate or 0), u.unit))
-    items, articles = item_stats(repository.question_tallies(since, until, unit))
+    items, articles = item_stats(repository.question_tallies(since, until, scope))
     return Report(
         period=period,
         unit=unit,
