@@ -11,7 +11,9 @@ from bot.cli.main import Context, cli, pass_context
 from knowledge import access
 from knowledge import messages as M
 from knowledge.invites import DEFAULT_EXPIRY_DAYS, issue_codes
-from knowledge.members import parse_roster
+from knowledge.members import parse_roster, roster_units
+from knowledge.rostertemplate import write_roster_template
+from knowledge.units import check_new_units, parse_units
 from knowledge.reports.csvfile import write_rows
 
 
@@ -24,13 +26,38 @@ def roster() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help=M.OPT_SKIP_INVALID)
 @click.option("--deactivate-missing", is_flag=True, help=M.OPT_DEACTIVATE_MISSING)
+@click.option("--new-units", is_flag=True, help=M.OPT_NEW_UNITS)
 @pass_context
-def import_roster(ctx: Context, file: Path, skip_invalid: bool, deactivate_missing: bool) -> None:
+def import_roster(ctx: Context, file: Path, skip_invalid: bool, deactivate_missing: bool, new_units: bool) -> None:
     rows, skipped = parse_roster(file, skip_invalid=skip_invalid)
+    check_new_units(ctx.repository.unit_names(), roster_units(rows), new_units, M.UNITS_CONFIRM_CLI)
     report = ctx.repository.import_roster(rows, deactivate_missing=deactivate_missing)
     report.skipped = skipped
     access.audit(ctx.repository, ctx.actor, "roster", report.summary(None))
     click.echo(report.describe())
+
+
+@roster.command("units", help=M.HELP_ROSTER_UNITS)
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--new-units", is_flag=True, help=M.OPT_NEW_UNITS)
+@pass_context
+def units(ctx: Context, file: Path | None, new_units: bool) -> None:
+    if file is not None:
+        links = parse_units(file)
+        named = list(dict.fromkeys(name for link in links for name in (link.parent, link.unit) if name))
+        check_new_units(ctx.repository.unit_names(), named, new_units, M.UNITS_CONFIRM_CLI)
+        ctx.repository.link_units([(link.unit, link.parent) for link in links])
+        access.audit(ctx.repository, ctx.actor, "units", str(len(links)))
+        click.echo(M.UNITS_IMPORTED.format(n=len(links)))
+    lines = ctx.repository.unit_tree().lines()
+    click.echo("\n".join(lines) if lines else M.UNITS_NONE)
+
+
+@roster.command("template", help=M.HELP_ROSTER_TEMPLATE)
+@click.argument("file", required=False, default=M.ROSTER_TEMPLATE_NAME, type=click.Path(path_type=Path))
+def template(file: Path) -> None:
+    write_roster_template(file)
+    click.echo(M.ROSTER_TEMPLATE_WRITTEN.format(path=file))
 
 
 @roster.command("codes", help=M.HELP_ROSTER_CODES)

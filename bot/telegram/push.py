@@ -172,8 +172,10 @@ async def send_reminders(bot, services: Services) -> int:
         elif sent.outcome == "failed":
             repository.forget_reminder(round_.id, member.id)
     members = repository.members()  # again: reminders may have found members who blocked the bot
+    tree = repository.unit_tree()
     for unit in repository.units():
-        parts = _unit_digest(unit, [m for m in members if m.unit == unit and m.id not in passed], deadline)
+        scope = tree.below(unit)  # a central school's admin chases its schools too
+        parts = _unit_digest(unit, [m for m in members if m.unit in scope and m.id not in passed], deadline)
         for admin in admins_of(services, unit):
             if repository.record_reminder(round_.id, admin.id, "unit_digest"):
                 if (await send_to_member(bot, services, admin, _plain(*parts))).outcome == "failed":

@@ -9,6 +9,7 @@ cap and imported in a worker thread. Codes, study lists and the schedule are the
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from dataclasses import fields
@@ -19,17 +20,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.render import study_list_text
-from bot.web.pages import Visit, Web
+from bot.web.pages import Visit, Web, attachment
 from bot.web.security import FORM_BYTES
 from knowledge import access
 from knowledge import messages as M
 from knowledge.errors import XuefaError
 from knowledge.invites import DEFAULT_EXPIRY_DAYS, issue_codes
+from knowledge.rostertemplate import write_roster_template
 from knowledge.rounds import Schedule, load_schedule, save_schedule
 from knowledge.studylists import parse_study_lists
 from knowledge.uploads import MAX_BYTES, import_upload
 
 STUDYLIST_BYTES = 1_000_000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNSAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]")
 
 
@@ -73,9 +76,18 @@ def upload(visit: Visit) -> Response:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        report = import_upload(services.repository, services.catalog, actor, path, caption)
+        report = import_upload(services.repository, services.catalog, actor, path, caption,
+                               new_units=bool(visit.field("new_units")), confirm=M.UNITS_CONFIRM_WEB)
     access.audit(services.repository, actor, "upload", f"{len(data)}")
     return upload_page(visit, result=report)
+
+
+def roster_template(visit: Visit) -> Response:
+    """Download the roster template (columns, examples, notes): no personal data, for any admin."""
+    access.roster_scope(visit.actor)
+    buffer = io.BytesIO()
+    write_roster_template(buffer)
+    return attachment(buffer.getvalue(), M.ROSTER_TEMPLATE_NAME, XLSX_TYPE)
 
 
 # --- invite codes -------------------------------------------------------------------------
@@ -212,6 +224,7 @@ def routes(web: Web) -> list[Route]:
     return [
         Route("/admin/upload", web.page(upload_page), methods=["GET"]),
         Route("/admin/upload", web.page(upload, body=upload_body, files=1), methods=["POST"]),
+        Route("/admin/roster-template.xlsx", web.page(roster_template), methods=["GET"]),
         Route("/admin/codes", web.page(codes_page), methods=["GET"]),
         Route("/admin/codes", web.page(codes), methods=["POST"]),
         Route("/admin/studylists", web.page(studylists_page), methods=["GET"]),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from knowledge.members import Member, RosterReport, RosterRow
 from knowledge.models import Article
+from knowledge.units import UnitTree
 from knowledge.store.database import Database
 
 MEMBER_SQL = (
@@ -54,6 +55,7 @@ class MemberStore(Database):
         report = RosterReport()
         now = self.now()
         with self.transaction():
+            self._link_units([(row.unit, row.parent) for row in rows if row.parent], now)
             for row in rows:
                 unit_id = self._unit_id(row.unit, now)
                 current = self.record(
@@ -86,6 +88,31 @@ class MemberStore(Database):
             return unit_id
         return self.db["units"].insert({"name": name, "created_at": now}).last_pk
 
+    def unit_tree(self) -> UnitTree:
+        """Return every unit with its parent."""
+        return UnitTree({
+            row["name"]: row["parent"] for row in self.records(
+                "SELECT u.name, p.name AS parent FROM units u LEFT JOIN units p ON p.id = u.parent_id")
+        })
+
+    def unit_names(self) -> list[str]:
+        """Return every unit, with members or not, by name."""
+        return [row["name"] for row in self.records("SELECT name FROM units ORDER BY name")]
+
+    def link_units(self, links: list[tuple[str, str | None]]) -> None:
+        """Create units and set their parents (None: a top unit) in one transaction; loops are refused."""
+        with self.transaction():
+            self._link_units(links, self.now(), detach=True)
+
+    def _link_units(self, links: list[tuple[str, str | None]], now: str, detach: bool = False) -> None:
+        self.unit_tree().with_links(links)  # raises UnitError on a loop or too deep a tree: nothing written
+        for unit, parent in links:
+            unit_id = self._unit_id(unit, now)
+            if parent:
+                self.db.execute("UPDATE units SET parent_id = ? WHERE id = ?", [self._unit_id(parent, now), unit_id])
+            elif detach:
+                self.db.execute("UPDATE units SET parent_id = NULL WHERE id = ?", [unit_id])
+
     def _retire_account(self, member_id: int, now: str) -> None:
         # A Telegram account that leaves the roster (deactivated, forgotten) can never bootstrap an
         # admin again: it is remembered as a keyed hash only.
@@ -111,14 +138,20 @@ class MemberStore(Database):
         with self.transaction():
             self._deactivate(member_id, self.now())
 
-    def members(self, unit: str | None = None, active_only: bool = True) -> list[Member]:
-        """Return members, of one unit or all, by unit then 工号."""
+    def members(
+        self, unit: str | None = None, active_only: bool = True, units: frozenset[str] | None = None
+    ) -> list[Member]:
+        """Return members, of one unit, of a set of units (a scope) or all, by unit then 工号."""
         sql, params = MEMBER_SQL + " WHERE 1 = 1", []
         if active_only:
             sql += " AND m.active = 1"
         if unit is not None:
             sql += " AND u.name = ?"
             params.append(unit)
+        if units is not None:
+            names = sorted(units)
+            sql += f" AND u.name IN ({','.join('?' * len(names))})" if names else " AND 0"
+            params += names
         return self.records(sql + " ORDER BY u.name, m.staff_no", params, member_record)
 
     def member(self, member_id: int) -> Member | None:

@@ -287,8 +287,10 @@ class ReportStore(MemberStore):
             )
         return session_id
 
-    def sessions(self, since: str | None = None, unit: str | None = None) -> list[SessionSummary]:
-        """Return group study sessions (of one unit, or all) with their attendee counts, newest first."""
+    def sessions(
+        self, since: str | None = None, unit: str | None = None, units: frozenset[str] | None = None
+    ) -> list[SessionSummary]:
+        """Return group study sessions (of one unit, of a set of units, or all) with attendee counts, newest first."""
         sql = (
             "SELECT s.id, s.held_on, s.title, coalesce(u.name, '') AS unit, s.laws, count(a.member_id) AS attendees "
             "FROM study_sessions s LEFT JOIN units u ON u.id = s.unit_id "
@@ -298,4 +300,6 @@ class ReportStore(MemberStore):
         if unit is not None:
             sql += " AND u.name = ?"
             params.append(unit)
+        in_units, names = unit_filter("u.name", units)
+        sql, params = sql + in_units, params + names
         return self.records(sql + " GROUP BY s.id ORDER BY s.held_on DESC, s.id DESC", params, SessionSummary)
