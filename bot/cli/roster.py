@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from knowledge import access
 from knowledge import messages as M
 from knowledge.invites import DEFAULT_EXPIRY_DAYS, issue_codes
 from knowledge.members import parse_roster, roster_units
+from knowledge.private import write_private
 from knowledge.rostertemplate import write_roster_template
 from knowledge.units import check_new_units, parse_units
 from knowledge.reports.csvfile import write_rows
@@ -64,9 +66,16 @@ def template(file: Path) -> None:
 @click.option("--unit", help=M.OPT_CODES_UNIT)
 @click.option("--expires", "days", default=DEFAULT_EXPIRY_DAYS, show_default=True, type=int, help=M.OPT_CODES_EXPIRES)
 @click.option("--rebind", is_flag=True, help=M.OPT_CODES_REBIND)
+@click.option("--member", "staff_no", help=M.OPT_CODES_MEMBER)
+@click.option("--out", type=click.Path(path_type=Path), help=M.OPT_CODES_OUT)
 @pass_context
-def codes(ctx: Context, unit: str | None, days: int, rebind: bool) -> None:
-    issued = issue_codes(ctx.repository, ctx.services.keyring, ctx.repository.members(unit=unit), days, rebind)
+def codes(ctx: Context, unit: str | None, days: int, rebind: bool, staff_no: str | None, out: Path | None) -> None:
+    if staff_no:  # one person's code, on purpose: even if they have an account; nobody else's slip changes
+        members, rebind = [access.find_member(ctx.repository, ctx.actor, staff_no)], True
+        unit = members[0].staff_no
+    else:
+        members = ctx.repository.members(unit=unit)
+    issued = issue_codes(ctx.repository, ctx.services.keyring, members, days, rebind)
     if not issued:
         click.echo(M.CODES_NONE, err=True)
         return
@@ -76,7 +85,13 @@ def codes(ctx: Context, unit: str | None, days: int, rebind: bool) -> None:
          f"https://t.me/{username}?start={item.code}" if username else "", ctx.clock.local_text(item.expires_at)]
         for item in issued
     ]
-    write_rows(sys.stdout, M.CODES_HEADER, rows)
+    if out is not None:  # live codes: BOM for Excel on Chinese Windows, readable by the owner only
+        buffer = io.StringIO(newline="")
+        write_rows(buffer, M.CODES_HEADER, rows)
+        write_private(out, buffer.getvalue().encode("utf-8-sig"))
+        click.echo(M.CODES_WRITTEN.format(n=len(rows), path=out), err=True)
+    else:
+        write_rows(sys.stdout, M.CODES_HEADER, rows)
     access.audit(ctx.repository, ctx.actor, "codes", f"{unit or M.REPORT_ALL_UNITS} {len(issued)}")
     rebinding = sum(item.rebinding for item in issued)
     if rebinding:

@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from bot.render import study_list_text
 from bot.web.pages import Visit, Web, attachment
+from bot.web.qr import qr_svg, sign_in_link
 from bot.web.security import FORM_BYTES
 from knowledge import access
 from knowledge import messages as M
@@ -107,18 +108,24 @@ def codes(visit: Visit) -> Response:
     actor, services = visit.actor, visit.services
     access.check_bureau_task(actor)
     repository = services.repository
-    unit = visit.field("unit")
-    if unit not in repository.units():
-        return codes_page(visit, error=M.WEB_CODES_UNKNOWN_UNIT.format(unit=unit[:50]), status=400)
+    unit, staff_no = visit.field("unit"), visit.field("staff_no").strip().upper()[:32]
     rebind = bool(visit.field("rebind"))
-    members = repository.members(unit=unit)
+    if staff_no:  # one person's new code: nobody else's slip is voided
+        members = [m for m in repository.find_members(staff_no) if m.active and m.staff_no == staff_no]
+        if not members:
+            return codes_page(visit, error=M.WEB_CODES_MEMBER_UNKNOWN.format(staff_no=staff_no), status=400)
+        unit, rebind = members[0].unit, True
+    elif unit not in repository.units():
+        return codes_page(visit, error=M.WEB_CODES_UNKNOWN_UNIT.format(unit=unit[:50]), status=400)
+    else:
+        members = repository.members(unit=unit)
     try:
         issued = issue_codes(repository, services.keyring, members, int(visit.field("days") or 0), rebind=rebind)
     except (ValueError, XuefaError) as exc:
         message = str(exc) if isinstance(exc, XuefaError) else M.CODES_BAD_EXPIRY.format(
             days=visit.field("days")[:10], high=366)
         return codes_page(visit, error=message, status=400)
-    access.audit(repository, actor, "codes", f"{unit} {len(issued)}")
+    access.audit(repository, actor, "codes", f"{staff_no or unit} {len(issued)}")
     settings, clock = services.settings, services.clock
     expires = clock.local_text(issued[0].expires_at) if issued else ""
     url = f"{settings.web_url}/login" if settings.web_url else None
@@ -127,6 +134,7 @@ def codes(visit: Visit) -> Response:
     return visit.render(
         "codes_print.html", title=M.WEB_CODES_PRINT_TITLE.format(unit=unit, n=len(issued)), issued=issued,
         hint=hint, bot=settings.bot_username,
+        qr={item.code: qr_svg(link) for item in issued if (link := sign_in_link(settings, item))},
     )
 
 

@@ -28,6 +28,7 @@ class Invite:
     member_id: int
     used_at: str | None
     expires_at: str | None
+    replaced_at: str | None = None
 
 
 @dataclass
@@ -201,7 +202,12 @@ class MemberStore(Database):
         now = self.now()
         with self.transaction():
             for member_id, digest, expires_at in codes:
-                self.db.execute("DELETE FROM invite_codes WHERE member_id = ? AND used_at IS NULL", [member_id])
+                # Replaced, not deleted: typing an old slip's code then says so (until it would have expired).
+                self.db.execute(
+                    "UPDATE invite_codes SET replaced_at = ? WHERE member_id = ? AND used_at IS NULL "
+                    "AND replaced_at IS NULL", [now, member_id])
+                self.db.execute("DELETE FROM invite_codes WHERE member_id = ? AND used_at IS NULL AND expires_at <= ?",
+                                [member_id, now])
                 self.db["invite_codes"].insert(
                     {"code_hash": digest, "member_id": member_id, "created_at": now, "expires_at": expires_at}
                 )
@@ -209,14 +215,15 @@ class MemberStore(Database):
     def invite(self, digest: str) -> Invite | None:
         """Return the invite issued with this code hash, if any."""
         return self.record(
-            "SELECT member_id, used_at, expires_at FROM invite_codes WHERE code_hash = ?", [digest], Invite
+            "SELECT member_id, used_at, expires_at, replaced_at FROM invite_codes WHERE code_hash = ?", [digest], Invite
         )
 
     def use_code(self, digest: str, used_on: str) -> bool:
         """Mark a code used, once: False if it was used meanwhile (two attempts at once: one wins)."""
         with self.transaction():
             cursor = self.db.execute(
-                "UPDATE invite_codes SET used_at = ?, used_on = ? WHERE code_hash = ? AND used_at IS NULL",
+                "UPDATE invite_codes SET used_at = ?, used_on = ? WHERE code_hash = ? AND used_at IS NULL "
+                "AND replaced_at IS NULL",
                 [self.now(), used_on, digest],
             )
             return cursor.rowcount == 1
