@@ -206,7 +206,8 @@ def _check_existing(
         return None
     staff_no = values[_STAFF].upper()
     for existing in repository.find_members(staff_no):
-        if existing.staff_no == staff_no and (existing.unit not in scope or existing.role in ("bureau_admin", "leader")):
+        outside = existing.unit not in scope or existing.role in ("bureau_admin", "leader")
+        if existing.staff_no == staff_no and outside:
             # Same words whoever it is: an upload must not teach a unit admin who works where.
             return M.ROSTER_NOT_YOURS.format(value=values[_STAFF], unit=unit)
     return None
