@@ -44,12 +44,14 @@ from knowledge.sessions import parse_session, save_session
 
 @dataclass
 class Caller:
-    """Who is talking: the actor (None for a stranger) and, on Telegram, their account and chat."""
+    """Who is talking: the actor (None for a stranger), on which channel, their account there and
+    where replies go; may_bind says an invite code typed here may bind that account (a private chat)."""
 
     actor: Actor | None
-    telegram_id: int | None = None
-    chat_id: int | None = None
-    channel: str = "telegram"
+    channel: str = "console"
+    external_id: str | None = None
+    address: str | None = None
+    may_bind: bool = False
 
 
 # What a role that is not offered a command is told, instead of its usage line.
@@ -139,12 +141,15 @@ class Conversation:
         actor = caller.actor
         if actor is not None and actor.member is not None:
             return self.say(M.WELCOME_BACK.format(name=actor.member.name), *self._help_texts(actor))
-        if not code or caller.telegram_id is None:
+        if not code or caller.external_id is None:
             return self.say(M.WELCOME_UNKNOWN if actor is None else M.WELCOME_BOOTSTRAP)
+        if not caller.may_bind:  # a group chat: the code stays unused, the group is never anyone's chat
+            return self.say(M.BIND_PRIVATE_ONLY)
         # A bootstrap admin binds their own roster code like anyone else, and is then that member.
         services = self.services
         try:
-            bound = bind_account(services.repository, services.keyring, caller.telegram_id, caller.chat_id, code)
+            bound = bind_account(services.repository, services.keyring, caller.channel, caller.external_id,
+                                 caller.address or caller.external_id, code)
         except BindError as exc:
             return self.say(str(exc))
         member = bound.member
@@ -153,8 +158,8 @@ class Conversation:
             M.WELCOME_BOUND.format(name=member.name, unit=member.unit, role=member.role_label),
             *self._help_texts(caller.actor),
         )
-        if bound.replaced_chat_id is not None:  # the account it replaced should know, in case it was not them
-            reply.notices.append((bound.replaced_chat_id, M.REBOUND_OLD_ACCOUNT.format(name=member.name)))
+        if bound.replaced_address is not None:  # the account it replaced should know, in case it was not them
+            reply.notices.append((bound.replaced_address, M.REBOUND_OLD_ACCOUNT.format(name=member.name)))
         return reply
 
     def help(self, caller: Caller, args: str = "") -> Reply:

@@ -29,7 +29,7 @@ class Reply:
     document: tuple[str, bytes] | None = None
     photo: bytes | None = None
     caption: str = ""
-    notices: list[tuple[int, str]] = field(default_factory=list)  # (chat, plain text) to tell someone else
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (address, plain text) to tell someone else
 
     def messages(self, limit: int = TELEGRAM_LIMIT) -> list[str]:
         """Pack the HTML parts into as few messages as fit the limit, in order; an empty part is dropped.

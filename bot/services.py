@@ -43,6 +43,8 @@ class Services:
 
     def __post_init__(self) -> None:
         self.repository.clock = self.clock  # the store stamps its rows with the same clock
+        # Reachable means reachable on a channel this deployment runs: the store's one definition.
+        self.repository.live_channels = self.settings.live_channels
         self.quizflow = QuizFlow(self.repository, self.clock, self.current_list)
         self.journal = WriteBehind(self.repository)
 

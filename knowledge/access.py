@@ -8,6 +8,7 @@ the functions below; a refusal is an AccessDenied whose message is meant for the
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,12 +37,12 @@ class Actor:
     role: str
     member: Member | None = None
     name: str = ""
-    telegram_id: int | None = None
+    account: tuple[str, str] | None = None  # a bootstrap admin's (channel, id there)
 
     @classmethod
     def of(cls, member: Member) -> Actor:
         """Return the actor for a roster member."""
-        return cls(member.role, member, member.name, member.telegram_id)
+        return cls(member.role, member, member.name)
 
     @classmethod
     def operator(cls, name: str = M.CLI_ACTOR) -> Actor:
@@ -49,9 +50,9 @@ class Actor:
         return cls(OPERATOR, None, name)
 
     @classmethod
-    def bootstrap(cls, telegram_id: int, name: str) -> Actor:
+    def bootstrap(cls, channel: str, external_id: str, name: str) -> Actor:
         """Return a bootstrap admin (XUEFA_ADMINS) acting as a bureau admin before any bureau admin bound."""
-        return cls(BUREAU_ADMIN, None, name, telegram_id)
+        return cls(BUREAU_ADMIN, None, name, (channel, str(external_id)))
 
     @property
     def member_id(self) -> int | None:
@@ -88,28 +89,36 @@ class Actor:
         """Name the actor in the audit log."""
         if self.member is not None:
             return f"{self.member.name}（{self.member.staff_no}）"
-        if self.telegram_id is not None:
-            return M.AUDIT_BOOTSTRAP.format(id=self.telegram_id)
+        if self.account is not None:
+            return M.AUDIT_BOOTSTRAP.format(id=self.account[1])
         return self.name or M.CLI_ACTOR
 
 
-def telegram_actor(
-    repository: Repository, keyring: Keyring, admins: list[int], telegram_id: int, name: str
-) -> Actor | None:
-    """Return who a Telegram account is to xuefa: its bound member, a bootstrap admin, or None (a stranger).
+def account_subject(channel: str, external_id: str) -> str:
+    """Return how sign-in attempts and rate limits name an account on a channel."""
+    return f"{channel}:{external_id}"
 
-    XUEFA_ADMINS only bootstraps a new deployment: it gives bureau-admin rights until a bureau
-    admin from the roster has bound, and never to an account that belonged to a deactivated member.
+
+def resolve_actor(
+    repository: Repository, keyring: Keyring, channel: str, external_id: str, name: str,
+    bootstrap: Collection[str] = (),
+) -> Actor | None:
+    """Return who an account on a channel is to xuefa: its member, a bootstrap admin, or None (a stranger).
+
+    The one place identity is resolved, for every channel. bootstrap names the accounts on this
+    channel that XUEFA_ADMINS lets in as bureau admins, only until a bureau admin of the roster
+    has an account, and never an account that belonged to a member who left.
     """
-    member = repository.member_by_telegram(telegram_id)
+    external_id = str(external_id)
+    member = repository.member_by_account(channel, external_id)
     if member is not None:
         return Actor.of(member)
     if (
-        telegram_id in admins
-        and not repository.bureau_admin_bound()
-        and not repository.account_retired(telegram_id, keyring.account(telegram_id))
+        external_id in {str(item) for item in bootstrap}
+        and not repository.staff_bound(BUREAU_ADMIN)
+        and not repository.account_retired(channel, external_id, keyring.account(channel, external_id))
     ):
-        return Actor.bootstrap(telegram_id, name)
+        return Actor.bootstrap(channel, external_id, name)
     return None
 
 
@@ -271,6 +280,29 @@ def sessions_view_scope(actor: Actor) -> str | None:
     if actor.role == UNIT_ADMIN:
         return actor.unit
     raise AccessDenied(M.ACCESS_REPORTS)
+
+
+# --- who is told what (knowledge.outreach asks, for every channel) -----------------------
+
+
+def invited_to_rounds(member: Member) -> bool:
+    """Tell whether a member is invited to the weekly quiz and reminded of it: everyone on the roster."""
+    return member.active
+
+
+def oversees_unit(member: Member, unit: str) -> bool:
+    """Tell whether a member gets a unit's not-yet digest and its unreachable list: its unit admins."""
+    return member.active and member.role == UNIT_ADMIN and member.unit == unit
+
+
+def receives_bureau_digest(member: Member) -> bool:
+    """Tell whether a member gets the weekly all-units digest: bureau admins and leaders."""
+    return member.active and member.role in (BUREAU_ADMIN, LEADER)
+
+
+def digest_actor() -> Actor:
+    """Return whom the weekly digest is built as: the bureau's view without phone numbers (leaders get it too)."""
+    return Actor.operator(M.DIGEST_ACTOR)
 
 
 # --- what each role is offered ----------------------------------------------------------

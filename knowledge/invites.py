@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from knowledge import access
 from knowledge import messages as M
 from knowledge.clock import iso
 from knowledge.errors import XuefaError
@@ -46,10 +47,10 @@ class IssuedCode:
 
 @dataclass
 class Bound:
-    """A Telegram account bound with a code, and the chat of the account it replaced, if any."""
+    """An account bound with a code, and the address of the account it replaced on that channel, if any."""
 
     member: Member
-    replaced_chat_id: int | None = None
+    replaced_address: str | None = None
 
 
 def new_code() -> str:
@@ -75,7 +76,7 @@ def issue_codes(
     expires_at = iso(now + timedelta(days=days))
     issued = []
     for member in members:
-        has_account = member.telegram_id is not None or member.id in on_web
+        has_account = bool(member.channels) or member.id in on_web
         if member.active and (rebind or not has_account):
             issued.append(IssuedCode(member, new_code(), expires_at, rebinding=has_account))
     repository.replace_invite_codes([(item.member.id, keyring.code(item.code), expires_at) for item in issued])
@@ -139,16 +140,21 @@ def redeem(
     return member
 
 
-def bind_account(repository: Repository, keyring: Keyring, telegram_id: int, chat_id: int, code: str) -> Bound:
-    """Bind a Telegram account to the member a code was issued for; the code is used up."""
-    subjects = [(f"tg:{telegram_id}", MAX_FAILED)]
+def bind_account(
+    repository: Repository, keyring: Keyring, channel: str, external_id: str, address: str, code: str
+) -> Bound:
+    """Bind an account on a channel to the member a code was issued for; the code is used up."""
+    external_id = str(external_id)
+    subjects = [(access.account_subject(channel, external_id), MAX_FAILED)]
     _check_rate(repository, subjects)
-    already = repository.member_by_telegram(telegram_id)
+    already = repository.member_by_account(channel, external_id)
     if already is not None:
         raise BindError(M.BIND_ALREADY.format(name=already.name))
     # Not one transaction: a refused code must leave its failed attempt recorded. The code is used
     # up atomically first, and binding the account after it cannot fail for another reason.
-    member = redeem(repository, keyring, code, subjects, "telegram")
-    previous = repository.bind_telegram(member.id, telegram_id, chat_id, keyring.account(telegram_id))
-    replaced = previous if previous is not None and previous != chat_id else None
+    member = redeem(repository, keyring, code, subjects, channel)
+    previous = repository.bind_account(
+        member.id, channel, external_id, address, "code", keyring.account(channel, external_id)
+    )
+    replaced = previous.destination if previous is not None and previous.destination != str(address) else None
     return Bound(repository.member(member.id), replaced)

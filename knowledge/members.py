@@ -52,10 +52,9 @@ class Member:
     unit: str
     role: str
     phone: str = ""
-    telegram_id: int | None = None
-    chat_id: int | None = None
+    channels: tuple[str, ...] = ()  # the channels the member has an account on (telegram, web, wecom, ...)
     active: bool = True
-    reachable: bool = True
+    reachable: bool = True  # reachable on at least one channel this deployment runs (see Database.live_channels)
     joined_at: str = ""
     deactivated_at: str | None = None
 
@@ -68,6 +67,23 @@ class Member:
     def tenure(self) -> Tenure:
         """Return when the member is on the roster."""
         return Tenure(self.joined_at, self.deactivated_at)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A member's account on one channel: who they are there, and where messages to them go."""
+
+    member_id: int
+    channel: str
+    external_id: str
+    address: str
+    reachable: bool = True
+    source: str = ""
+
+    @property
+    def destination(self) -> str:
+        """Return where to send: the address, or the external id where the two are the same (WeCom, DingTalk)."""
+        return self.address or self.external_id
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,12 @@ def _check_operator(actor: Actor) -> None:
         raise AccessDenied(M.PRIVACY_OPERATOR_ONLY)
 
 
-def _subjects(member: Member) -> list[str]:
-    """Return how sign-in attempts name this person: their Telegram account, their staff number on the web."""
+def _subjects(repository: Repository, member: Member) -> list[str]:
+    """Return how sign-in attempts name this person: their accounts on channels, their staff number on the web."""
     subjects = [f"web:{member.staff_no}"]
-    if member.telegram_id is not None:
-        subjects.append(f"tg:{member.telegram_id}")
+    for account in repository.accounts_of([member.id]).get(member.id, []):
+        if account.source != "sign-in":  # a web account is the staff number above
+            subjects.append(access.account_subject(account.channel, account.external_id))
     return subjects
 
 
@@ -51,14 +52,14 @@ def export_member(repository: Repository, actor: Actor, member: Member) -> Perso
     """Return everything held about a person (the right to a copy), and audit it."""
     _check_operator(actor)
     access.audit(repository, actor, "export", member.staff_no)
-    return repository.personal_data(member.id, member.staff_no, _subjects(member))
+    return repository.personal_data(member.id, member.staff_no, _subjects(repository, member))
 
 
 def forget_member(repository: Repository, actor: Actor, member: Member) -> str:
     """Erase a person's personal data, keeping the anonymous counts past reports are made of; return the pseudonym."""
     _check_operator(actor)
     pseudonym = M.PRIVACY_PSEUDONYM_STAFF.format(id=member.id)
-    repository.forget_member(member.id, member.staff_no, pseudonym, M.PRIVACY_PSEUDONYM_NAME, _subjects(member))
+    repository.forget_member(member.id, member.staff_no, pseudonym, M.PRIVACY_PSEUDONYM_NAME, _subjects(repository, member))
     access.audit(repository, actor, "forget", pseudonym)
     return pseudonym
 

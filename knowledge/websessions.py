@@ -126,11 +126,15 @@ def sign_in_with_password(
     return open_session(repository, member, STAFF, user_agent)
 
 
+CHANNEL = "web"  # the web app's name in the accounts table
+
+
 def open_session(repository: Repository, member: Member, stage: str, user_agent: str) -> Opened:
     """Store a new session for a member and return it with its token."""
     repository.purge_web_sessions(repository.now())  # sign-ins are rare: a fine moment to drop expired rows
     token = secrets.token_urlsafe(32)
     expires_at = iso(repository.clock.now() + lifetime(stage))
+    repository.note_account(member.id, CHANNEL)  # a web user is reachable where the web runs
     session = repository.add_web_session(
         token_hash(token), member.id, member.role, stage, expires_at, agent_summary(user_agent)
     )

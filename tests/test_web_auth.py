@@ -72,9 +72,9 @@ def test_one_code_serves_one_channel_whichever_comes_first(browser, services):
     code = browser.code_for("T001")
     assert browser.post("/login", {"staff_no": "T001", "code": code}, page="/login").status_code == 303
     with pytest.raises(BindError, match="已被使用"):
-        bind_account(repository, keyring, 5001, 5001, code)
+        bind_account(repository, keyring, "telegram", "5001", "5001", code)
     telegram_first = browser.code_for("T002")
-    bind_account(repository, keyring, 5002, 5002, telegram_first)
+    bind_account(repository, keyring, "telegram", "5002", "5002", telegram_first)
     other = Browser(services, browser.app)
     response = other.post("/login", {"staff_no": "T002", "code": telegram_first}, page="/login")
     assert response.status_code == 400 and M.BIND_USED_CODE in response.text
@@ -262,7 +262,7 @@ def test_a_telegram_code_from_the_account_page_binds_telegram(browser, services)
     page = browser.post("/account/telegram").text
     code = page.split("您的邀请码：")[1][:10]
     assert f"https://t.me/xuefa_test_bot?start={code}" in page
-    bound = bind_account(services.repository, services.keyring, 7001, 7001, code)
+    bound = bind_account(services.repository, services.keyring, "telegram", "7001", "7001", code)
     assert bound.member.staff_no == "T001"
     assert browser.get("/chat").status_code == 200  # the web session stays
 

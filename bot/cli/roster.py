@@ -107,7 +107,7 @@ def codes(ctx: Context, unit: str | None, days: int, rebind: bool, staff_no: str
 def list_members(ctx: Context, unit: str | None, inactive: bool) -> None:
     access.audit(ctx.repository, ctx.actor, "roster_list", unit or M.REPORT_ALL_UNITS)
     for m in ctx.repository.members(unit=unit, active_only=not inactive):
-        state = M.MEMBER_STATE_BOUND if m.telegram_id else M.MEMBER_STATE_UNBOUND
+        state = "、".join(M.CHANNEL_LABELS.get(c, c) for c in m.channels) or M.MEMBER_STATE_UNBOUND
         if not m.active:
             state = M.MEMBER_STATE_INACTIVE
         click.echo("\t".join([m.staff_no, m.name, m.unit, m.role_label, m.phone, state]))

@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.reply import Reply
-from bot.telegram.send import addressed_to_bot, answer, caller_of, conversation_of, keyboard, services_of
+from bot.telegram.send import CHANNEL, addressed_to_bot, answer, caller_of, conversation_of, keyboard, services_of
 from knowledge import access
 from knowledge import messages as M
 from knowledge.access import Actor
@@ -81,9 +81,9 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     # Off the event loop: an answer may wait seconds on an LLM or a busy database, and the jobs must keep running.
     reply = await asyncio.to_thread(conversation_of(context).handle_command, caller, name, args)
     await answer(context, message.chat_id, reply)
-    for chat_id, text in reply.notices:
+    for address, text in reply.notices:
         try:
-            await answer(context, chat_id, _say(text))
+            await answer(context, int(address), _say(text))
         except TelegramError as exc:  # the old account may have blocked the bot or be gone
             log.warning("could not tell a replaced account: %s", exc)
     if caller.actor is not None and caller.actor != before:  # just bound: give them their role's menu
@@ -154,9 +154,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
         repository = services_of(context).repository
-        member = await asyncio.to_thread(repository.member_by_telegram, update.effective_user.id)
+        member = await asyncio.to_thread(repository.member_by_account, CHANNEL, str(update.effective_user.id))
         if member is not None:
-            await asyncio.to_thread(repository.set_reachable, member.id, False)
+            await asyncio.to_thread(repository.set_account_reachable, member.id, CHANNEL, False)
         log.warning("a user blocked the bot (update %s)", update.update_id)
         return
     # The update holds message texts and names: log which update failed, never what it said.

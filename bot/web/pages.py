@@ -166,8 +166,11 @@ class Visit:
     def render(self, template: str, status: int = 200, **context) -> Response:
         """Render a page with the visitor, the navigation and the form token."""
         actor = self.actor
+        waiting = self.services.quizflow.waiting_round(self.member) if self.member is not None else None
         context |= {
             "member": self.member,
+            "quiz_banner": M.WEB_QUIZ_BANNER.format(
+                deadline=self.services.clock.local_text(waiting.deadline)) if waiting is not None else "",
             "nav": navigation(actor) if actor is not None and self.session.stage != SETUP else [],
             "path": self.request.url.path,
             "csrf": self.csrf,

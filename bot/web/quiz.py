@@ -32,7 +32,7 @@ class Said:
 def _present(flow: QuizFlow, step: Step) -> None:
     """Record that a question is shown on the web, once per showing after any other channel's."""
     sent = flow.repository.sent_question(step.attempt.id, step.position)
-    if sent is None or sent.chat_id is not None or sent.poll_id is not None:
+    if sent is None or sent.address is not None or sent.poll_id is not None:
         flow.presented(step)
 
 

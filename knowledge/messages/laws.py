@@ -73,6 +73,7 @@ STUDYLIST_CURRENT_MARK = "【当前】"
 # --- settings ----------------------------------------------------------------
 SETTING_INVALID = "配置 {name} 有误：{reason}"
 SETTING_TZ = "“{value}”不是有效的时区，例如 Asia/Shanghai"
+SETTING_PUSH_CHANNELS = "推送渠道“{value}”未知，可选：{known}"
 SETTING_ADMINS = "“{value}”应为逗号分隔的 Telegram 用户 ID"
 SETTING_TOKEN = "Telegram 令牌格式应为“数字:字符串”（由 @BotFather 发放）"
 
@@ -117,6 +118,7 @@ CODES_NONE = "没有需要发放邀请码的人员（都已绑定或已停用）
 
 # --- registration -------------------------------------------------------------
 BIND_TOO_MANY = "邀请码错误次数过多，请一小时后再试，或联系本单位管理员"
+BIND_PRIVATE_ONLY = "请在与学法助手的私聊中发送 /start 邀请码 注册；群聊不能绑定账号，邀请码未被使用。"
 BIND_ALREADY = "您的 Telegram 账号已绑定到 {name}，无需再次注册"
 BIND_WRONG_CODE = "邀请码不正确，请核对后重新输入（注意区分字母和数字），或联系本单位管理员"
 BIND_USED_CODE = "该邀请码已被使用。如果不是您本人使用的，请联系本单位管理员重新发放"

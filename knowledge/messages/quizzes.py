@@ -93,8 +93,23 @@ QUIZ_START_BUTTON = "开始答题"
 QUIZ_REMINDER = "{name}您好，本周学法测验将于 {deadline} 截止，您还没有通过，请抓紧完成。发送 /quiz 开始答题。"
 QUIZ_UNIT_DIGEST = "【{unit}】本周测验尚未通过的人员（{n} 人，截止 {deadline}）：\n{names}"
 QUIZ_UNIT_DIGEST_NONE = "【{unit}】本周测验全部人员均已通过。"
-QUIZ_UNREACHABLE_NOTE = "（无法送达：已屏蔽机器人或未绑定）"
-QUIZ_UNREACHABLE = "【{unit}】本周测验有 {n} 人无法送达（未注册或已屏蔽机器人）：{names}。请提醒他们用邀请码注册或解除屏蔽。"
+QUIZ_UNREACHABLE_NOTE = "（无法送达：未绑定任何渠道或已屏蔽）"
+QUIZ_UNREACHABLE = "【{unit}】本周测验有 {n} 人收不到推送：{names}。请提醒他们用邀请码注册、在企业微信/钉钉中打开学法助手，或解除屏蔽。"
+# The unnamed forms a batching channel (WeCom, DingTalk: one call carries many people) sends.
+NOTICE_ROUND_TITLE = "本周学法测验"
+NOTICE_ROUND = "本周学法测验已开始，共 {n} 题，截止 {deadline}。请点击进入答题。"
+NOTICE_REMINDER_TITLE = "学法测验提醒"
+NOTICE_REMINDER = "本周学法测验将于 {deadline} 截止，您还没有通过，请抓紧完成。"
+NOTICE_UNIT_DIGEST_TITLE = "本单位测验进度"
+NOTICE_UNREACHABLE_TITLE = "收不到推送的人员"
+NOTICE_DIGEST_TITLE = "每周学法简报"
+NOTICE_OPEN = "查看详情"
+# Why a member could not be reached, as `xuefa quiz push` names it.
+UNREACHED_NO_ACCOUNT = "未绑定任何推送渠道"
+UNREACHED_WEB_ONLY = "只使用网页版（无推送渠道，登录网页版可看到本周测验）"
+UNREACHED_BLOCKED = "已屏蔽或已离开（{channel}）"
+UNREACHED_FAILED = "发送失败（{error}）"
+CHANNEL_LABELS = {"telegram": "Telegram", "web": "网页版", "wecom": "企业微信", "dingtalk": "钉钉"}
 
 # --- quizzes: generation and banks ---
 QUIZ_TRUE = "正确"

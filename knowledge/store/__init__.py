@@ -4,9 +4,10 @@ One Repository object serves every caller; each topic lives in its own module:
 
 - database.py     the connection, transactions, numbered migrations, typed rows
 - laws.py         laws, articles, study lists
-- members.py      units, the roster, invite codes, bound accounts, the question log
+- accounts.py     members' accounts on channels (telegram, web, wecom, dingtalk, ...)
+- members.py      units, the roster, invite codes, the question log
 - quizzes.py      questions, rounds, attempts, answers, sent questions, settings
-- deliveries.py   the weekly push (deliveries) and reminders
+- deliveries.py   the outbox: every notice to every member, on the channel it went
 - reports.py      what reports and records read, group sessions, the audit log
 - privacy.py      everything held about one person, forgetting a person, retention
 - web.py          browser sessions and the web passwords of admins and leaders

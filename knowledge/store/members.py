@@ -7,18 +7,22 @@ from dataclasses import dataclass
 
 from knowledge.members import Member, RosterReport, RosterRow
 from knowledge.models import Article
+from knowledge.store.accounts import AccountStore
 from knowledge.units import UnitTree
-from knowledge.store.database import Database
 
+# reachable: an account the platform did not refuse, on a channel this deployment runs (live_channel()).
 MEMBER_SQL = (
-    "SELECT m.id, m.staff_no, m.name, u.name AS unit, m.role, m.phone, m.telegram_id, m.chat_id, m.active, "
-    "m.reachable, m.joined_at, m.deactivated_at FROM members m JOIN units u ON u.id = m.unit_id"
+    "SELECT m.id, m.staff_no, m.name, u.name AS unit, m.role, m.phone, "
+    "(SELECT group_concat(a.channel) FROM accounts a WHERE a.member_id = m.id) AS channels, m.active, "
+    "EXISTS (SELECT 1 FROM accounts a WHERE a.member_id = m.id AND a.reachable = 1 AND live_channel(a.channel)) "
+    "AS reachable, m.joined_at, m.deactivated_at FROM members m JOIN units u ON u.id = m.unit_id"
 )
 
 
-def member_record(active: int, reachable: int, **row) -> Member:
+def member_record(active: int, reachable: int, channels: str | None, **row) -> Member:
     """Build a Member from a MEMBER_SQL row (SQLite keeps booleans as 0/1)."""
-    return Member(active=bool(active), reachable=bool(reachable), **row)
+    names = tuple(sorted(channels.split(","))) if channels else ()
+    return Member(active=bool(active), reachable=bool(reachable), channels=names, **row)
 
 
 @dataclass
@@ -44,7 +48,7 @@ class LoggedQuestion:
     cited: list[str]
 
 
-class MemberStore(Database):
+class MemberStore(AccountStore):
     """The roster and everything tied to one person's account."""
 
     # --- the roster ---------------------------------------------------------------------
@@ -115,21 +119,16 @@ class MemberStore(Database):
                 self.db.execute("UPDATE units SET parent_id = NULL WHERE id = ?", [unit_id])
 
     def _retire_account(self, member_id: int, now: str) -> None:
-        # A Telegram account that leaves the roster (deactivated, forgotten) can never bootstrap an
-        # admin again: it is remembered as a keyed hash only.
-        self.db.execute(
-            "INSERT OR IGNORE INTO retired_accounts (account_hash, retired_at) "
-            "SELECT account_hash, ? FROM members WHERE id = ? AND account_hash IS NOT NULL",
-            [now, member_id],
-        )
+        # An account that leaves the roster (deactivated, forgotten) can never bootstrap an admin
+        # again: it is remembered as a keyed hash only.
+        self.retire_accounts(member_id, now)
 
     def _deactivate(self, member_id: int, now: str) -> None:
         # Keep the record (rounds, answers, sessions) but not what is needed only to reach the person:
-        # the phone number and the Telegram account go.
+        # the phone number and the accounts on every channel go.
         self._retire_account(member_id, now)
         self.db.execute(
-            "UPDATE members SET active = 0, deactivated_at = ?, updated_at = ?, phone = '', telegram_id = NULL, "
-            "chat_id = NULL, account_hash = NULL WHERE id = ?",
+            "UPDATE members SET active = 0, deactivated_at = ?, updated_at = ?, phone = '' WHERE id = ?",
             [now, now, member_id],
         )
         self.db.execute("DELETE FROM invite_codes WHERE member_id = ? AND used_at IS NULL", [member_id])
@@ -159,22 +158,13 @@ class MemberStore(Database):
         """Return a member by id."""
         return self.record(MEMBER_SQL + " WHERE m.id = ?", [member_id], member_record)
 
-    def member_by_telegram(self, telegram_id: int) -> Member | None:
-        """Return the active member bound to a Telegram account."""
-        return self.record(MEMBER_SQL + " WHERE m.telegram_id = ? AND m.active = 1", [telegram_id], member_record)
-
-    def bureau_admin_bound(self) -> bool:
-        """Tell whether an active bureau admin of the roster has bound an account."""
-        return bool(self.scalar(
-            "SELECT 1 FROM members WHERE role = 'bureau_admin' AND active = 1 AND telegram_id IS NOT NULL LIMIT 1"
-        ))
-
-    def account_retired(self, telegram_id: int, account_hash: str) -> bool:
-        """Tell whether a Telegram account belonged to a deactivated member."""
-        return bool(
-            self.scalar("SELECT 1 FROM retired_accounts WHERE account_hash = ?", [account_hash])
-            # members deactivated before accounts were retired by hash (migration 0006) still hold the id
-            or self.scalar("SELECT 1 FROM members WHERE telegram_id = ? AND active = 0 LIMIT 1", [telegram_id])
+    def member_by_account(self, channel: str, external_id: str) -> Member | None:
+        """Return the active member who holds this account."""
+        return self.record(
+            MEMBER_SQL + " JOIN accounts a ON a.member_id = m.id WHERE a.channel = ? AND a.external_id = ? "
+            "AND m.active = 1",
+            [channel, str(external_id)],
+            member_record,
         )
 
     def find_members(self, query: str) -> list[Member]:
@@ -228,23 +218,6 @@ class MemberStore(Database):
             )
             return cursor.rowcount == 1
 
-    def bind_telegram(self, member_id: int, telegram_id: int, chat_id: int, account_hash: str) -> int | None:
-        """Bind a Telegram account to a member; return the chat of the account it replaced, if any."""
-        now = self.now()
-        with self.transaction():
-            previous = self.scalar("SELECT chat_id FROM members WHERE id = ?", [member_id])
-            # An account that belonged to a deactivated member is free again.
-            self.db.execute(
-                "UPDATE members SET telegram_id = NULL, chat_id = NULL WHERE telegram_id = ? AND active = 0",
-                [telegram_id],
-            )
-            self.db.execute(
-                "UPDATE members SET telegram_id = ?, chat_id = ?, account_hash = ?, bound_at = ?, reachable = 1, "
-                "updated_at = ? WHERE id = ?",
-                [telegram_id, chat_id, account_hash, now, now, member_id],
-            )
-        return previous
-
     def record_sign_in(self, subject: str, ok: bool) -> None:
         """Record a sign-in or registration attempt, for rate limiting failures."""
         with self.transaction():
@@ -255,13 +228,6 @@ class MemberStore(Database):
         return self.scalar(
             "SELECT count(*) FROM sign_in_attempts WHERE subject = ? AND ok = 0 AND at >= ?", [subject, since]
         )
-
-    def set_reachable(self, member_id: int, reachable: bool) -> None:
-        """Mark a member reachable or not (a member who blocked the bot is unreachable)."""
-        with self.transaction():
-            self.db.execute(
-                "UPDATE members SET reachable = ?, updated_at = ? WHERE id = ?", [int(reachable), self.now(), member_id]
-            )
 
     # --- the question log ---------------------------------------------------------------
 

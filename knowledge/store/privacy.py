@@ -24,9 +24,10 @@ MENTIONS = "instr(' ' || detail || ' ', ' ' || ? || ' ') > 0"
 
 # What is held about a member, table by table: (table, query with one ? for the member id).
 _HELD = (
-    ("members", "SELECT m.staff_no, m.name, u.name AS unit, m.role, m.phone, m.active, m.joined_at, m.deactivated_at, "
-                "m.bound_at, m.telegram_id IS NOT NULL AS telegram_bound, m.reachable "
+    ("members", "SELECT m.staff_no, m.name, u.name AS unit, m.role, m.phone, m.active, m.joined_at, m.deactivated_at "
                 "FROM members m JOIN units u ON u.id = m.unit_id WHERE m.id = ?"),
+    # Which channels, bound when and how, never the id there: that is for sending, not for reading.
+    ("accounts", "SELECT channel, source, reachable, bound_at FROM accounts WHERE member_id = ? ORDER BY channel"),
     ("invite_codes", "SELECT created_at, expires_at, used_at, used_on FROM invite_codes WHERE member_id = ? "
                      "ORDER BY created_at"),
     ("attempts", "SELECT r.week, a.number, a.started_at, a.finished_at, a.total, a.correct, a.score, a.passed "
@@ -40,10 +41,8 @@ _HELD = (
                      "ORDER BY asked_at"),
     ("study_sessions", "SELECT s.held_on, s.title, s.laws FROM study_sessions s "
                        "JOIN session_attendees sa ON sa.session_id = s.id WHERE sa.member_id = ? ORDER BY s.held_on"),
-    ("deliveries", "SELECT r.week, d.status, d.tries, d.updated_at FROM deliveries d JOIN rounds r ON r.id = d.round_id "
-                   "WHERE d.member_id = ? ORDER BY r.week"),
-    ("reminders", "SELECT r.week, rm.kind, rm.sent_at FROM reminders rm JOIN rounds r ON r.id = rm.round_id "
-                  "WHERE rm.member_id = ? ORDER BY rm.sent_at"),
+    ("outbox", "SELECT kind, subject, channel, status, tries, updated_at FROM outbox WHERE member_id = ? "
+               "ORDER BY updated_at"),
     # Never the token's hash nor the password's: what they are for, not the secrets themselves.
     ("web_sessions", "SELECT created_at, last_seen_at, expires_at, role, stage, user_agent FROM web_sessions "
                      "WHERE member_id = ? ORDER BY created_at"),
@@ -76,8 +75,7 @@ class PrivacyStore(MemberStore):
             for sql in (
                 "DELETE FROM attempts WHERE member_id = ?",  # answers, sent questions and draws go with them
                 "DELETE FROM question_log WHERE member_id = ?",
-                "DELETE FROM deliveries WHERE member_id = ?",
-                "DELETE FROM reminders WHERE member_id = ?",
+                "DELETE FROM outbox WHERE member_id = ?",
                 "DELETE FROM session_attendees WHERE member_id = ?",
                 "DELETE FROM invite_codes WHERE member_id = ?",
                 "DELETE FROM web_sessions WHERE member_id = ?",  # signed out everywhere
@@ -94,9 +92,8 @@ class PrivacyStore(MemberStore):
                 [staff_no, pseudonym, staff_no],
             )
             self.db.execute(
-                "UPDATE members SET staff_no = ?, name = ?, phone = '', telegram_id = NULL, chat_id = NULL, "
-                "account_hash = NULL, bound_at = NULL, active = 0, deactivated_at = coalesce(deactivated_at, ?), "
-                "updated_at = ? WHERE id = ?",
+                "UPDATE members SET staff_no = ?, name = ?, phone = '', active = 0, "
+                "deactivated_at = coalesce(deactivated_at, ?), updated_at = ? WHERE id = ?",
                 [pseudonym, name, now, now, member_id],
             )
 

@@ -144,8 +144,11 @@ class ReportStore(MemberStore):
         )
         in_units, unit_params = unit_filter("u.name", units)
         people = self.records(
-            "SELECT m.id, m.staff_no, m.name, u.name AS unit, m.role, m.phone, m.reachable, "
-            "m.telegram_id IS NOT NULL AS bound, m.active, m.joined_at, m.deactivated_at "
+            "SELECT m.id, m.staff_no, m.name, u.name AS unit, m.role, m.phone, "
+            "EXISTS (SELECT 1 FROM accounts a WHERE a.member_id = m.id AND a.reachable = 1 "
+            "AND live_channel(a.channel)) AS reachable, "
+            "EXISTS (SELECT 1 FROM accounts a WHERE a.member_id = m.id) AS bound, m.active, m.joined_at, "
+            "m.deactivated_at "
             "FROM members m JOIN units u ON u.id = m.unit_id WHERE 1 = 1" + in_units,
             unit_params,
         )
