@@ -199,3 +199,15 @@ def test_the_cli_units_file_and_template(run, tmp_path):
     imported = run("roster", "import", "模板.xlsx")  # its example units exist already: no --new-units needed
     assert imported.exit_code == 0 and "新增 3 人" in imported.output
     assert run("roster", "units").output == "某县\n　城关镇中心学校\n　　城关一小\n"
+
+
+def test_a_central_schools_digest_names_who_has_not_passed_in_its_schools(county):
+    from knowledge.outreach import unit_digest_batches
+
+    round_ = county.round_for_week("2026-W49")
+    batches = {tuple(m.staff_no for m in b.members): b.notice(None).text for b in unit_digest_batches(
+        county, county.clock, round_)}
+    central = batches[("C1",)]
+    assert "村小老师" in central and "一小校长" in central and "城关校长" in central
+    assert "河口" not in central and "一小老师" not in central  # passed, or another township's
+    assert "村小老师" not in batches[("S1",)]  # a school's admin sees only their school
