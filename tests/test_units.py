@@ -84,9 +84,11 @@ def test_a_central_school_sees_its_schools_and_rolls_them_up(county):
     assert report.unit == "城关镇中心学校"
     assert {m.unit for m in report.members} == {"城关镇中心学校", "城关一小", "东村小学"}
     assert (report.totals.members, report.totals.participated, report.totals.passed) == (5, 3, 2)
-    assert [(u.unit, u.members, u.passed) for u in report.rollup] == [
-        ("城关一小", 2, 1), ("城关镇中心学校（本级）", 2, 1), ("东村小学", 1, 0),
+    # Its own figures and each school's: the units below it are leaves, so there is nothing more to roll up.
+    assert [(u.unit, u.members, u.passed) for u in report.units] == [
+        ("城关一小", 2, 1), ("城关镇中心学校", 2, 1), ("东村小学", 1, 0),
     ]
+    assert report.rollup == []
     assert sorted(m.staff_no for m in report.not_yet) == ["C1", "S1", "V1"]
     below = build_report(county, actor(county, "C1"), week(), "东村小学", county.clock)
     assert [m.staff_no for m in below.members] == ["V1"]
@@ -102,9 +104,15 @@ def test_the_bureau_ranks_townships_and_can_pick_the_depth(county):
     assert [(u.unit, u.members, u.passed) for u in report.rollup] == [
         ("河口镇中心学校", 2, 1), ("城关镇中心学校", 5, 2), ("某县教育局（本级）", 1, 0),
     ]
-    schools = build_report(county, OPERATOR, week(), None, county.clock, level=3)
-    assert {u.unit for u in schools.rollup} == {"城关一小", "东村小学", "河口小学", "城关镇中心学校（本级）",
-                                               "河口镇中心学校（本级）", "某县教育局（本级）"}
+    assert build_report(county, OPERATOR, week(), None, county.clock, level=2).rollup == report.rollup
+    # Every school on a line of its own, or the whole county on one: the per-unit ranking says it already.
+    assert build_report(county, OPERATOR, week(), None, county.clock, level=3).rollup == []
+    assert build_report(county, OPERATOR, week(), None, county.clock, level=1).rollup == []
+    # A deeper tree: a 片区 between the central school and its schools rolls up.
+    county.link_units([("城关北片", "城关镇中心学校"), ("东村小学", "城关北片"), ("城关一小", "城关北片")])
+    central = build_report(county, actor(county, "C1"), week(), None, county.clock)
+    assert [(u.unit, u.members, u.participated, u.passed) for u in central.rollup] == [
+        ("城关镇中心学校（本级）", 2, 1, 1), ("城关北片", 3, 2, 1)]  # ranked: 50% passed before 33%
     with pytest.raises(XuefaError, match="汇总层级"):
         build_report(county, OPERATOR, week(), None, county.clock, level=0)
 

@@ -96,7 +96,8 @@ def _rollup(
     The default depth is the one below the report's unit (for all units: the top units, or the
     units below the one top unit a county usually has). A member of a unit above that depth counts
     on a line of their own unit's (本级): a central school's own staff beside its schools.
-    A flat list of units has nothing to roll up.
+    A roll-up that would add nothing to the per-unit ranking (a flat list of units, every line one
+    unit, or one line for everything) is left out.
     """
     if not tree.nested:
         return []
@@ -109,6 +110,8 @@ def _rollup(
         group = groups.setdefault(branch, ([], []))
         group[0].append(member)
         group[1].append(score_sum)
+    if len(groups) <= 1 or all(len({m.unit for m in grouped}) == 1 for grouped, _ in groups.values()):
+        return []
     return [_stats(name, grouped, sums) for name, (grouped, sums) in sorted(groups.items())]
 
 
