@@ -91,3 +91,4 @@ def test_web_slips_for_one_person_carry_a_qr_code_of_the_filled_in_sign_in(tmp_p
         assert newcomer.post("/login", {"staff_no": "A002", "code": old["A002"]}, page="/login").status_code == 303
     finally:
         services.close()
+
