@@ -223,7 +223,7 @@ class Conversation:
         services = self.services
         words = args.split()
         # "/stats 城关一小" names a unit; anything else first is a period (and a bad one says so).
-        is_unit = bool(words) and " ".join(words) in services.repository.units()
+        is_unit = bool(words) and " ".join(words) in services.repository.unit_names()
         period_text = words[0] if words and not is_unit else None
         unit = " ".join(words[1:] if period_text else words) or None
         try:
@@ -250,7 +250,7 @@ class Conversation:
         services, actor = self.services, caller.actor
         try:
             period = parse_period(words[1] if len(words) > 1 else "本年", services.clock.today())
-            if words[0] in services.repository.units():  # /records 城关一小 2026: everyone of a unit
+            if words[0] in services.repository.unit_names():  # /records 城关一小 2026: everyone of its units
                 found = unit_records(services.repository, actor, words[0], period, services.clock)
                 title = M.RECORDS_TITLE_UNIT.format(unit=words[0], period=period.text, n=len(found))
                 reply = self.say(title)
@@ -277,7 +277,7 @@ class Conversation:
         repository = self.services.repository
         try:
             if not args:
-                sessions = repository.sessions(unit=access.sessions_view_scope(caller.actor))[:20]
+                sessions = repository.sessions(units=access.sessions_view_units(repository, caller.actor))[:20]
                 lines = [M.SESSION_LINE.format(**vars(item), unit_name=item.unit or "—") for item in sessions]
                 usage = [M.USAGE_SESSION] if caller.actor.is_admin else []
                 return self.say(M.SESSIONS_HEAD.format(n=len(sessions)), *(lines or [M.SESSIONS_NONE]), *usage)

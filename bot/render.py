@@ -179,9 +179,12 @@ def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30, hard_l
         ),
     ]
     parts = ["\n".join(lines)]
-    if report.unit is None and report.units:
-        ranking = [fmt.bold(M.STATS_RANKING)]
-        for n, unit in enumerate(report.units, 1):
+    ranked = report.units if report.unit is None or len(report.units) > 1 else []
+    for title, stats in ((M.STATS_ROLLUP, report.rollup), (M.STATS_RANKING, ranked)):
+        if not stats:
+            continue
+        ranking = [fmt.bold(title)]
+        for n, unit in enumerate(stats, 1):
             ranking.append(
                 fmt.esc(
                     M.STATS_UNIT_LINE.format(

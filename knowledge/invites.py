@@ -128,6 +128,8 @@ def redeem(
         raise _fail(repository, subjects, M.BIND_WRONG_CODE)
     if invite.used_at is not None:
         raise _fail(repository, subjects, M.BIND_USED_CODE)
+    if invite.replaced_at is not None:
+        raise _fail(repository, subjects, M.BIND_REPLACED_CODE)
     if invite.expires_at is not None and invite.expires_at <= repository.now():
         raise _fail(repository, subjects, M.BIND_EXPIRED_CODE)
     if member is None or not member.active:

@@ -22,6 +22,23 @@ _STAFF_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PHONE_NUMBER = re.compile(r"^1\d{10}$")
 _NAME, _STAFF, _UNIT, _ROLE = M.ROSTER_COLUMNS
 _PHONE = M.ROSTER_PHONE_COLUMN
+_PARENT = M.ROSTER_PARENT_COLUMN
+# The header words other systems (HR, 教育管理系统, a hand-made sheet) use for our columns.
+ROSTER_SYNONYMS = {
+    "名字": _NAME, "姓名（必填）": _NAME, "教师姓名": _NAME, "人员姓名": _NAME,
+    "编号": _STAFF, "职工号": _STAFF, "教职工号": _STAFF, "工作证号": _STAFF, "人员编号": _STAFF, "教师编号": _STAFF,
+    "学校": _UNIT, "所在单位": _UNIT, "单位名称": _UNIT, "工作单位": _UNIT, "所在学校": _UNIT, "学校名称": _UNIT,
+    "身份": _ROLE, "用户角色": _ROLE, "人员类别": _ROLE,
+    "电话": _PHONE, "手机号": _PHONE, "手机号码": _PHONE, "联系电话": _PHONE, "电话号码": _PHONE,
+    "上级": _PARENT, "所属学区": _PARENT, "学区": _PARENT, "中心学校": _PARENT, "所属中心学校": _PARENT,
+}
+
+
+def is_roster(header: list[str]) -> bool:
+    """Tell whether a sheet's header names a roster (in our words or the synonyms)."""
+    from knowledge.tables import canonical_header
+
+    return set(M.ROSTER_COLUMNS) <= set(canonical_header(header, ROSTER_SYNONYMS))
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
@@ -106,6 +123,7 @@ class RosterRow:
     unit: str
     role: str
     phone: str = ""
+    parent: str = ""  # 上级单位, when the roster names one
 
 
 @dataclass
@@ -138,24 +156,31 @@ class RosterReport:
 
 def parse_roster(
     path: Path, *, unit: str | None = None, skip_invalid: bool = False, repository: Repository | None = None,
-    rows: list[tuple[int, list[str]]] | None = None,
+    rows: list[tuple[int, list[str]]] | None = None, units: frozenset[str] | None = None,
 ) -> tuple[list[RosterRow], list[tuple[int, str]]]:
-    """Read and validate a roster (姓名, 工号, 单位, 角色, 手机).
+    """Read and validate a roster (姓名, 工号, 单位, 角色; optional 手机, 上级单位).
 
-    unit is the scope of a unit admin's upload (access.roster_scope): every row must be of that
-    unit, may not name a bureau admin or a leader, and, with a repository, may not touch a 工号
-    that belongs to someone outside the unit. Such rows are refused without saying who they are.
+    unit is the unit of a unit admin's upload (access.roster_scope) and units the scope below it
+    (access.scope_units; just the unit when not given): every row must be of a unit in the scope
+    (or a new one whose 上级单位 is), may not name a bureau admin or a leader, and, with a
+    repository, may not touch a 工号 that belongs to someone outside the scope. Such rows are
+    refused without saying who they are.
     """
-    table = read_table(path, M.ROSTER_COLUMNS, [M.ROSTER_PHONE_COLUMN], rows)
+    table = read_table(path, M.ROSTER_COLUMNS, [_PHONE, _PARENT], rows, ROSTER_SYNONYMS, M.ROSTER_MISSING_COLUMNS)
     found: list[RosterRow] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
+    parents: dict[str, tuple[str, int]] = {}
+    scope = (units or frozenset({unit})) if unit is not None else None
     for number, values in table.rows:
-        reason = _check_row(values, seen, unit) or _check_existing(values, unit, repository)
+        reason = (_check_row(values, seen, unit, scope) or _check_parent(values, parents, unit)
+                  or _check_existing(values, unit, scope, repository))
         if reason:
             problems.append((number, reason))
             continue
         seen[values[_STAFF].upper()] = number
+        if values.get(_PARENT):
+            parents.setdefault(values[_UNIT], (values[_PARENT], number))
         found.append(
             RosterRow(
                 number,
@@ -164,6 +189,7 @@ def parse_roster(
                 values[_UNIT],
                 _ROLE_WORDS[values[_ROLE]],
                 values.get(_PHONE, ""),
+                values.get(_PARENT, ""),
             )
         )
     if problems and not skip_invalid:
@@ -173,15 +199,39 @@ def parse_roster(
     return found, problems
 
 
-def _check_existing(values: dict[str, str], unit: str | None, repository: Repository | None) -> str | None:
-    if repository is None or unit is None:
+def _check_parent(values: dict[str, str], parents: dict[str, tuple[str, int]], unit: str | None) -> str | None:
+    parent = values.get(_PARENT, "")
+    if not parent:
+        return None
+    if unsafe_text(parent):
+        return M.ROSTER_TEXT_UNSAFE.format(column=_PARENT)
+    if parent == values[_UNIT]:
+        return M.UNIT_OWN_PARENT.format(unit=parent)
+    if unit is not None and values[_UNIT] == unit:
+        return M.ROSTER_PARENT_FORBIDDEN.format(unit=unit)
+    earlier = parents.get(values[_UNIT])
+    if earlier and earlier[0] != parent:
+        return M.UNIT_PARENT_CONFLICT.format(unit=values[_UNIT], row=earlier[1], parent=parent, other=earlier[0])
+    return None
+
+
+def _check_existing(
+    values: dict[str, str], unit: str | None, scope: frozenset[str] | None, repository: Repository | None
+) -> str | None:
+    if repository is None or scope is None:
         return None
     staff_no = values[_STAFF].upper()
     for existing in repository.find_members(staff_no):
-        if existing.staff_no == staff_no and (existing.unit != unit or existing.role in ("bureau_admin", "leader")):
+        outside = existing.unit not in scope or existing.role in ("bureau_admin", "leader")
+        if existing.staff_no == staff_no and outside:
             # Same words whoever it is: an upload must not teach a unit admin who works where.
             return M.ROSTER_NOT_YOURS.format(value=values[_STAFF], unit=unit)
     return None
+
+
+def roster_units(rows: list[RosterRow]) -> list[str]:
+    """Return every unit the rows name, as a unit or a 上级单位, in order of appearance."""
+    return list(dict.fromkeys(name for row in rows for name in (row.parent, row.unit) if name))
 
 
 def unsafe_text(text: str) -> bool:
@@ -193,7 +243,9 @@ def unsafe_text(text: str) -> bool:
     return text[:1] in FORMULA_STARTS or any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in text)
 
 
-def _check_row(values: dict[str, str], seen: dict[str, int], unit: str | None) -> str | None:
+def _check_row(
+    values: dict[str, str], seen: dict[str, int], unit: str | None, scope: frozenset[str] | None
+) -> str | None:
     staff_no = values[_STAFF].upper()
     phone = values.get(_PHONE, "").replace(" ", "").replace("-", "")
     values[_PHONE] = phone
@@ -215,8 +267,8 @@ def _check_row(values: dict[str, str], seen: dict[str, int], unit: str | None) -
         return M.ROSTER_ROLE_BAD.format(value=values[_ROLE])
     if phone and not _PHONE_NUMBER.match(phone):
         return M.ROSTER_PHONE_BAD.format(value=values.get(_PHONE))
-    if unit is not None:
-        if values[_UNIT] != unit:
+    if unit is not None and scope is not None:
+        if values[_UNIT] not in scope and values.get(_PARENT, "") not in scope:
             return M.ROSTER_OTHER_UNIT.format(value=values[_UNIT], unit=unit)
         if _ROLE_WORDS[values[_ROLE]] in ("bureau_admin", "leader"):
             return M.ROSTER_ROLE_FORBIDDEN.format(value=values[_ROLE])

@@ -82,16 +82,18 @@ def reminder_batch(repository: Repository, clock: Clock, round_: Round) -> Batch
 
 
 def unit_digest_batches(repository: Repository, clock: Clock, round_: Round) -> list[Batch]:
-    """Tell each unit's admins who in the unit has not passed yet (names and 工号, never to others)."""
+    """Tell each unit's admins who in the unit or below it has not passed yet (names and 工号, never to others)."""
     deadline = clock.local_text(round_.deadline)
     passed = repository.passed_members(round_.id)
     members = repository.members()
     batches = []
+    tree = repository.unit_tree()
     for unit in repository.units():
         admins = [m for m in members if access.oversees_unit(m, unit)]
         if not admins:
             continue
-        missing = [m for m in members if m.unit == unit and m.id not in passed and access.invited_to_rounds(m)]
+        scope = tree.below(unit)  # a central school's admins chase its schools too
+        missing = [m for m in members if m.unit in scope and m.id not in passed and access.invited_to_rounds(m)]
         text = "\n\n".join(unit_digest(unit, missing, deadline))
         notice = Notice(UNIT_DIGEST, M.NOTICE_UNIT_DIGEST_TITLE, text, DASHBOARD_LINK, M.NOTICE_OPEN)
         batches.append(Batch(UNIT_DIGEST, str(round_.id), admins, lambda _m, n=notice: n))

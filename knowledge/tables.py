@@ -98,12 +98,23 @@ def _cell(value) -> str:
     return str(value)
 
 
+def canonical_header(header: list[str], synonyms: dict[str, str]) -> list[str]:
+    """Return a header with other systems' words replaced by ours, unless ours is there already."""
+    present = set(header)
+    return [
+        synonyms[name] if name in synonyms and synonyms[name] not in present else name for name in header
+    ]
+
+
 def read_table(
-    path: Path, required: list[str], optional: list[str] = (), rows: list[tuple[int, list[str]]] | None = None
+    path: Path, required: list[str], optional: list[str] = (), rows: list[tuple[int, list[str]]] | None = None,
+    synonyms: dict[str, str] | None = None, missing: str | None = None,
 ) -> Table:
     """Read a sheet whose first non-empty row names the columns; check the required ones.
 
-    rows are the sheet's rows when the caller read them already (an upload is read once).
+    rows are the sheet's rows when the caller read them already (an upload is read once). synonyms
+    map the header words other systems use to ours (名字 -> 姓名), and missing is the message for
+    absent required columns (with {columns}), when the caller can say more than their names.
     """
     raw = list(read_rows(path) if rows is None else rows)
     while raw and not any(cell.strip() for cell in raw[0][1]):
@@ -111,9 +122,12 @@ def read_table(
     if not raw:
         raise SourceError(str(path), M.FILE_EMPTY)
     header = [cell.strip().lstrip("\ufeff") for cell in raw[0][1]]
-    missing = [name for name in required if name not in header]
-    if missing:
-        raise SourceError(str(path), M.TABLE_MISSING_COLUMNS.format(columns="、".join(missing)), raw[0][0])
+    if synonyms:
+        header = canonical_header(header, synonyms)
+    absent = [name for name in required if name not in header]
+    if absent:
+        text = (missing or M.TABLE_MISSING_COLUMNS).format(columns="、".join(absent))
+        raise SourceError(str(path), text, raw[0][0])
     wanted = [name for name in header if name in required or name in optional]
     rows = []
     for number, cells in raw[1:]:

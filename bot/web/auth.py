@@ -43,7 +43,13 @@ def login_page(visit: Visit, error: str | None = None, status: int = 200, staff_
     """Show the two ways to sign in: 工号 + invite code, and 工号 + password for admins and leaders."""
     if visit.member is not None and error is None:
         return visit.redirect("/")
-    return visit.render("login.html", status=status, title=M.WEB_LOGIN_TITLE, error=error, staff_no=staff_no)
+    # A slip's QR code opens /login?staff_no=…&code=…: the form comes filled in, and nothing is used up
+    # until the person presses the button (a GET never signs in).
+    query = visit.request.query_params if visit.request.method == "GET" else {}
+    staff_no = staff_no or query.get("staff_no", "")[:32]
+    code = query.get("code", "")[:40]
+    return visit.render("login.html", status=status, title=M.WEB_LOGIN_TITLE, error=error, staff_no=staff_no,
+                        code=code)
 
 
 def login_with_code(visit: Visit) -> Response:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from knowledge.members import Member, RosterReport, RosterRow
 from knowledge.models import Article
 from knowledge.store.accounts import AccountStore
+from knowledge.units import UnitTree
 
 # reachable: an account the platform did not refuse, on a channel this deployment runs (live_channel()).
 MEMBER_SQL = (
@@ -31,6 +32,7 @@ class Invite:
     member_id: int
     used_at: str | None
     expires_at: str | None
+    replaced_at: str | None = None
 
 
 @dataclass
@@ -58,6 +60,7 @@ class MemberStore(AccountStore):
         report = RosterReport()
         now = self.now()
         with self.transaction():
+            self._link_units([(row.unit, row.parent) for row in rows if row.parent], now)
             for row in rows:
                 unit_id = self._unit_id(row.unit, now)
                 current = self.record(
@@ -90,6 +93,31 @@ class MemberStore(AccountStore):
             return unit_id
         return self.db["units"].insert({"name": name, "created_at": now}).last_pk
 
+    def unit_tree(self) -> UnitTree:
+        """Return every unit with its parent."""
+        return UnitTree({
+            row["name"]: row["parent"] for row in self.records(
+                "SELECT u.name, p.name AS parent FROM units u LEFT JOIN units p ON p.id = u.parent_id")
+        })
+
+    def unit_names(self) -> list[str]:
+        """Return every unit, with members or not, by name."""
+        return [row["name"] for row in self.records("SELECT name FROM units ORDER BY name")]
+
+    def link_units(self, links: list[tuple[str, str | None]]) -> None:
+        """Create units and set their parents (None: a top unit) in one transaction; loops are refused."""
+        with self.transaction():
+            self._link_units(links, self.now(), detach=True)
+
+    def _link_units(self, links: list[tuple[str, str | None]], now: str, detach: bool = False) -> None:
+        self.unit_tree().with_links(links)  # raises UnitError on a loop or too deep a tree: nothing written
+        for unit, parent in links:
+            unit_id = self._unit_id(unit, now)
+            if parent:
+                self.db.execute("UPDATE units SET parent_id = ? WHERE id = ?", [self._unit_id(parent, now), unit_id])
+            elif detach:
+                self.db.execute("UPDATE units SET parent_id = NULL WHERE id = ?", [unit_id])
+
     def _retire_account(self, member_id: int, now: str) -> None:
         # An account that leaves the roster (deactivated, forgotten) can never bootstrap an admin
         # again: it is remembered as a keyed hash only.
@@ -110,14 +138,20 @@ class MemberStore(AccountStore):
         with self.transaction():
             self._deactivate(member_id, self.now())
 
-    def members(self, unit: str | None = None, active_only: bool = True) -> list[Member]:
-        """Return members, of one unit or all, by unit then 工号."""
+    def members(
+        self, unit: str | None = None, active_only: bool = True, units: frozenset[str] | None = None
+    ) -> list[Member]:
+        """Return members, of one unit, of a set of units (a scope) or all, by unit then 工号."""
         sql, params = MEMBER_SQL + " WHERE 1 = 1", []
         if active_only:
             sql += " AND m.active = 1"
         if unit is not None:
             sql += " AND u.name = ?"
             params.append(unit)
+        if units is not None:
+            names = sorted(units)
+            sql += f" AND u.name IN ({','.join('?' * len(names))})" if names else " AND 0"
+            params += names
         return self.records(sql + " ORDER BY u.name, m.staff_no", params, member_record)
 
     def member(self, member_id: int) -> Member | None:
@@ -158,7 +192,12 @@ class MemberStore(AccountStore):
         now = self.now()
         with self.transaction():
             for member_id, digest, expires_at in codes:
-                self.db.execute("DELETE FROM invite_codes WHERE member_id = ? AND used_at IS NULL", [member_id])
+                # Replaced, not deleted: typing an old slip's code then says so (until it would have expired).
+                self.db.execute(
+                    "UPDATE invite_codes SET replaced_at = ? WHERE member_id = ? AND used_at IS NULL "
+                    "AND replaced_at IS NULL", [now, member_id])
+                self.db.execute("DELETE FROM invite_codes WHERE member_id = ? AND used_at IS NULL AND expires_at <= ?",
+                                [member_id, now])
                 self.db["invite_codes"].insert(
                     {"code_hash": digest, "member_id": member_id, "created_at": now, "expires_at": expires_at}
                 )
@@ -166,14 +205,15 @@ class MemberStore(AccountStore):
     def invite(self, digest: str) -> Invite | None:
         """Return the invite issued with this code hash, if any."""
         return self.record(
-            "SELECT member_id, used_at, expires_at FROM invite_codes WHERE code_hash = ?", [digest], Invite
+            "SELECT member_id, used_at, expires_at, replaced_at FROM invite_codes WHERE code_hash = ?", [digest], Invite
         )
 
     def use_code(self, digest: str, used_on: str) -> bool:
         """Mark a code used, once: False if it was used meanwhile (two attempts at once: one wins)."""
         with self.transaction():
             cursor = self.db.execute(
-                "UPDATE invite_codes SET used_at = ?, used_on = ? WHERE code_hash = ? AND used_at IS NULL",
+                "UPDATE invite_codes SET used_at = ?, used_on = ? WHERE code_hash = ? AND used_at IS NULL "
+                "AND replaced_at IS NULL",
                 [self.now(), used_on, digest],
             )
             return cursor.rowcount == 1

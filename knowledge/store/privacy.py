@@ -71,6 +71,7 @@ class PrivacyStore(MemberStore):
         now = self.now()
         with self.transaction():
             self._retire_account(member_id, now)
+            self._drop_open_rounds(member_id, now)
             for sql in (
                 "DELETE FROM attempts WHERE member_id = ?",  # answers, sent questions and draws go with them
                 "DELETE FROM question_log WHERE member_id = ?",
@@ -95,6 +96,29 @@ class PrivacyStore(MemberStore):
                 "deactivated_at = coalesce(deactivated_at, ?), updated_at = ? WHERE id = ?",
                 [pseudonym, name, now, now, member_id],
             )
+
+    def _drop_open_rounds(self, member_id: int, now: str) -> None:
+        """Take a forgotten member's results out of the rounds still open when they left the roster.
+
+        Such a round will not count them (members.Tenure), so no report keeps a total with them in
+        it: their row of round_results and their answers in question_results go. Closed rounds keep both.
+        """
+        left = self.scalar("SELECT coalesce(deactivated_at, ?) FROM members WHERE id = ?", [now, member_id])
+        self.db.execute(
+            "UPDATE question_results SET answered = max(0, question_results.answered - x.n), "
+            "correct = max(0, question_results.correct - x.c) "
+            "FROM (SELECT a.round_id, an.question_id, count(*) AS n, sum(an.correct) AS c "
+            "      FROM answers an JOIN attempts a ON a.id = an.attempt_id JOIN rounds r ON r.id = a.round_id "
+            "      WHERE a.member_id = ? AND r.deadline >= ? GROUP BY a.round_id, an.question_id) AS x "
+            "WHERE question_results.round_id = x.round_id AND question_results.question_id = x.question_id "
+            "AND question_results.unit_id = (SELECT unit_id FROM members WHERE id = ?)",
+            [member_id, left, member_id],
+        )
+        self.db.execute("DELETE FROM question_results WHERE answered = 0")
+        self.db.execute(
+            "DELETE FROM round_results WHERE member_id = ? AND round_id IN (SELECT id FROM rounds WHERE deadline >= ?)",
+            [member_id, left],
+        )
 
     def prune(self, questions_before: str, sign_ins_before: str) -> tuple[int, int]:
         """Delete logged questions and sign-in attempts older than their retention; return how many went."""
