@@ -52,7 +52,6 @@ REVIEW_CITATION_REMOVED = "所引{label}已从法规库删除"
 REVIEW_CITATION_CHANGED = "所引{label}的内容已修改"
 REVIEW_USAGE_CHAT = "用法：/review 查看待解答问题；/answer 编号 解答内容（在解答中写明所引条文，如《教师法》第八条）"
 REVIEW_CHAT_NO_CITATION = "解答中没有找到引用的法条。请写明条文，如“根据《教师法》第八条……”。"
-REVIEW_NOTIFY_DIGEST = "法治副校长每日汇总"
 
 # What the asker sees.
 REVIEWED_MARK = "【经法治副校长解答】"

@@ -137,17 +137,6 @@ class ReviewStore(Database):
             params.append(member_id)
         return self.records(sql + " ORDER BY u.name IS NOT NULL, u.name, rv.member_id", params, ReviewerScope)
 
-    def sync_roster_reviewers(self, pairs: list[tuple[int, str, bool]]) -> None:
-        """Keep roster-given scopes in line with the roster: (member, unit, is 法治副校长) per imported row."""
-        with self.transaction():
-            for member_id, unit, reviewer in pairs:
-                self.db.execute("DELETE FROM reviewers WHERE member_id = ? AND source = 'roster'", [member_id])
-                if reviewer:
-                    self.db.execute(
-                        "INSERT OR IGNORE INTO reviewers (member_id, unit_id, source, assigned_at) VALUES (?, ?, 'roster', ?)",
-                        [member_id, self._unit_of(unit), self.now()],
-                    )
-
     # --- the queue --------------------------------------------------------------------------
 
     def add_entry(self, asker_id: int | None, unit: str | None, routed_unit: str | None, question: str,
@@ -309,43 +298,3 @@ class ReviewStore(Database):
         """Return queue entries created in a period."""
         return self.records(_ENTRY_SQL + " WHERE e.created_at >= ? AND e.created_at < ? ORDER BY e.id",
                             [since, until], Entry)
-
-    # --- personal data ----------------------------------------------------------------------
-
-    def review_data(self, member_id: int) -> dict[str, list[dict]]:
-        """Return what the queue and feedback hold about a member (for member export)."""
-        return {
-            "review_entries": self.records(
-                "SELECT created_at, question, reason, remark, status, note, closed_at FROM review_entries "
-                "WHERE member_id = ? ORDER BY id", [member_id]),
-            "answer_feedback": self.records(
-                "SELECT at, helpful, remark FROM answer_feedback WHERE member_id = ? ORDER BY id", [member_id]),
-            "reviewers": self.records(
-                "SELECT u.name AS unit, rv.source, rv.assigned_at FROM reviewers rv LEFT JOIN units u "
-                "ON u.id = rv.unit_id WHERE rv.member_id = ?", [member_id]),
-        }
-
-    def forget_review(self, member_id: int) -> None:
-        """Erase a member's queue entries and feedback; a reviewed pair they asked stays, unlinked from them.
-
-        Called inside forget_member's transaction. An answered entry keeps its question (it is the
-        reviewed pair's, which serves others and names no one) but loses its asker and remark.
-        """
-        with self.transaction():
-            self.db.execute("DELETE FROM review_entries WHERE member_id = ? AND status != 'answered'", [member_id])
-            self.db.execute("UPDATE review_entries SET member_id = NULL, remark = '' WHERE member_id = ?", [member_id])
-            self.db.execute("UPDATE review_entries SET closed_by = NULL WHERE closed_by = ?", [member_id])
-            self.db.execute("UPDATE reviewed_answers SET reviewer_id = NULL WHERE reviewer_id = ?", [member_id])
-            self.db.execute("DELETE FROM answer_feedback WHERE member_id = ?", [member_id])
-            self.db.execute("DELETE FROM reviewers WHERE member_id = ?", [member_id])
-
-    def prune_review(self, before: str) -> int:
-        """Past retention: unlink askers from closed entries and drop feedback remarks; return rows touched."""
-        with self.transaction():
-            touched = self.db.execute(
-                "UPDATE review_entries SET member_id = NULL, remark = '' WHERE status != 'waiting' AND closed_at < ? "
-                "AND member_id IS NOT NULL", [before]).rowcount
-            touched += self.db.execute(
-                "UPDATE answer_feedback SET member_id = NULL, remark = '' WHERE at < ? AND member_id IS NOT NULL",
-                [before]).rowcount
-        return touched

@@ -1,0 +1,202 @@
+"""The 法治副校长 reviewer queue end to end: an uncovered question reaches the unit's reviewer, who answers
+with a citation; the asker is told; a second teacher's paraphrase gets the reviewed answer; a changed
+article sends it back; reviewers never see who asked nor another unit's queue; forgetting covers it all."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.console import Console
+from bot.conversation import Caller, Conversation
+from bot.reply import Plain
+from bot.services import build_services
+from bot.settings import Settings
+from indexer import build_index
+from knowledge import review
+from knowledge.access import Actor, AccessDenied
+from knowledge.members import parse_roster
+from knowledge.sources import load_files
+from knowledge.store import Repository
+from knowledge.studylists import parse_study_lists
+from tests.botharness import STUDY_LIST
+
+ROSTER = (
+    "姓名,工号,单位,角色\n张老师,T001,城关一小,教师\n李老师,T002,城关一小,教师\n王老师,T003,城关二小,教师\n"
+    "刘警官,R001,城关一小,法治副校长\n陈律师,R002,城关二小,法治副校长\n赵科长,B001,县教育局,局管理员\n"
+)
+UNCOVERED = "教师的教龄津贴现在每个月具体是多少钱？"
+PARAPHRASE = "老师的教龄津贴每个月到底能拿多少钱？"
+
+
+@pytest.fixture(scope="module")
+def built(shared, tmp_path_factory):
+    """A data directory with two laws, a study list, the roster and a built index (built once)."""
+    folder = tmp_path_factory.mktemp("review")
+    settings = Settings(data_dir=folder, db=folder / "x.db", _env_file=None)
+    repository = Repository(settings.db_path)
+    parsed, _ = load_files([shared / "laws" / n for n in ("teachers-law.md", "compulsory-education-law.md")])
+    repository.import_laws([p.law for p in parsed])
+    (folder / "list.yaml").write_text(STUDY_LIST, encoding="utf-8")
+    repository.save_study_lists(parse_study_lists(folder / "list.yaml", repository))
+    (folder / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    rows, _ = parse_roster(folder / "roster.csv")
+    repository.import_roster(rows)
+    build_index(settings, repository, progress=False)
+    repository.close()
+    return folder
+
+
+@pytest.fixture
+def world(built, tmp_path, monkeypatch):
+    """Fresh copies of the database for each test, the services over it and a CLI on the same files."""
+    import shutil
+
+    for item in built.iterdir():
+        target = tmp_path / item.name
+        shutil.copytree(item, target, symlinks=True) if item.is_dir() else shutil.copy(item, target)
+    monkeypatch.setenv("XUEFA_DB", str(tmp_path / "x.db"))
+    monkeypatch.setenv("XUEFA_DATA_DIR", str(tmp_path))
+    settings = Settings(data_dir=tmp_path, db=tmp_path / "x.db", _env_file=None)
+    services = build_services(settings)
+    yield services
+    services.close()
+
+
+def cli_run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def member(services, staff_no):
+    return services.repository.find_members(staff_no)[0]
+
+
+def ask(services, staff_no, text, channel="console"):
+    conversation = Conversation(services, Plain())
+    caller = Caller(Actor.of(member(services, staff_no)), channel=channel)
+    reply = conversation.handle_text(caller, text)
+    services.journal.flush(10)
+    return conversation, caller, reply
+
+
+def test_the_roster_role_makes_a_reviewer_of_their_own_unit(world):
+    scopes = world.repository.reviewer_scopes()
+    assert {(member(world, "R001").id, "城关一小"), (member(world, "R002").id, "城关二小")} == {
+        (s.member_id, s.unit) for s in scopes}
+    assert member(world, "R001").role == "teacher"
+
+
+def test_an_uncovered_question_reaches_the_units_reviewer_who_answers_and_a_paraphrase_gets_it(world):
+    _, _, reply = ask(world, "T001", UNCOVERED)
+    text = "\n".join(reply.parts)
+    assert "已转给本单位法治副校长" in text
+    [entry] = world.repository.entries()
+    assert entry.unit == "城关一小" and entry.routed_unit == "城关一小" and entry.reason == "unsure"
+
+    listed = cli_run("review", "list", "--as", "R001")
+    assert listed.exit_code == 0
+    [line] = listed.output.strip().splitlines()
+    assert line.startswith(f"{entry.id}\t") and UNCOVERED in line and "张老师" not in line and "T001" not in line
+    # Another unit's reviewer sees nothing of it, and is refused that unit's queue by name.
+    assert UNCOVERED not in cli_run("review", "list", "--as", "R002").output
+    refused = CliRunner().invoke(cli, ["review", "list", "--unit", "城关一小", "--as", "R002"])
+    assert refused.exit_code != 0 and "只能查看所负责单位" in refused.output
+    other = CliRunner().invoke(cli, ["review", "answer", str(entry.id), "--text", "x", "--cite", "教师法第二十六条",
+                                     "--as", "R002"])
+    assert other.exit_code != 0 and "没有编号为" in other.output
+
+    forged = CliRunner().invoke(cli, ["review", "answer", str(entry.id), "--text", "按国家规定执行。",
+                                      "--cite", "教师法第九十九条", "--as", "R001"])
+    assert forged.exit_code != 0 and "无法核对" in forged.output and "第九十九条" in forged.output
+    assert world.repository.pairs() == [] and world.repository.entry(entry.id).status == "waiting"
+
+    answer = "教龄津贴的具体标准由国务院教育行政部门会同有关部门制定，请向县教育局人事股了解本地标准。"
+    done = cli_run("review", "answer", str(entry.id), "--text", answer, "--cite", "教师法第二十六条", "--as", "R001")
+    assert done.exit_code == 0, done.output
+    assert world.repository.entry(entry.id).status == "answered"
+
+    [(asker, notice)] = review.asker_notices(world.repository)
+    assert asker == member(world, "T001").id and "经法治副校长解答" in notice.text and answer in notice.text
+    assert "中小学教师和职业学校教师享受教龄津贴" in notice.text  # the article verbatim
+    assert review.asker_notices(world.repository) == []  # told once
+
+    console = Console(world, member(world, "T002"))
+    out = io.StringIO()
+    console.out = out
+    console.run(io.StringIO(PARAPHRASE + "\n"))
+    shown = out.getvalue()
+    assert "经法治副校长解答" in shown and answer in shown and "中小学教师和职业学校教师享受教龄津贴" in shown
+    assert "有帮助" in shown and "没有解决" in shown
+
+
+def test_reviewers_never_see_who_asked_and_only_a_bureau_admin_reveals_it_audited(world):
+    ask(world, "T001", UNCOVERED)
+    [entry] = world.repository.entries()
+    item = review.waiting(world.repository, Actor.of(member(world, "R001")))[0]
+    assert not hasattr(item, "asker_id") and "张老师" not in item.line(world.clock)
+    with pytest.raises(AccessDenied):
+        review.reveal_asker(world.repository, Actor.of(member(world, "R001")), entry.id)
+    shown = review.reveal_asker(world.repository, Actor.of(member(world, "B001")), entry.id)
+    assert shown.staff_no == "T001"
+    actions = [e.action for e in world.repository.audit_log(20)]
+    assert "review_reveal" in actions and "refused" in actions
+    with pytest.raises(AccessDenied):
+        review.waiting(world.repository, Actor.of(member(world, "T002")))  # a teacher has no queue
+
+
+def test_feedback_buttons_send_a_confident_answer_on_and_a_remark_follows(world):
+    conversation, caller, reply = ask(world, "T001", "教师应当履行哪些义务？")
+    labels = {b.label: b.action for row in reply.buttons for b in row}
+    assert {"有帮助", "没有解决", "请法治副校长解答"} <= set(labels)
+    assert world.repository.entries() == []
+    said = conversation.handle_action(caller, labels["没有解决"])
+    assert "已转给法治副校长" in "\n".join(said.parts)
+    [entry] = world.repository.entries()
+    assert entry.reason == "not_solved"
+    conversation.handle_text(caller, "补充：我想知道班主任的额外义务")
+    assert world.repository.entry(entry.id).remark == "我想知道班主任的额外义务"
+    # A button of someone else's reply does nothing.
+    other = Caller(Actor.of(member(world, "T002")), channel="console")
+    assert "失效" in "\n".join(conversation.handle_action(other, labels["有帮助"]).parts)
+
+
+def test_a_changed_cited_article_sends_the_answer_back_to_the_queue(world, shared, tmp_path):
+    ask(world, "T001", UNCOVERED)
+    [entry] = world.repository.entries()
+    review.answer_entry(world.repository, world.catalog, Actor.of(member(world, "R001")), entry.id,
+                        "见教师法。", ["教师法第二十六条"])
+    text = (shared / "laws" / "teachers-law.md").read_text(encoding="utf-8")
+    changed = tmp_path / "teachers-law.md"
+    changed.write_text(text.replace("享受教龄津贴和其他津贴", "享受教龄津贴、班主任津贴和其他津贴"), encoding="utf-8")
+    result = cli_run("laws", "import", str(changed))
+    assert result.exit_code == 0 and "退回待解答队列" in result.output
+    assert world.repository.pairs() == []
+    [back] = world.repository.entries()
+    assert back.reason == "law_changed" and back.question == UNCOVERED and back.unit == "城关一小"
+
+
+def test_an_entry_waiting_too_long_goes_to_the_bureau_and_reviewers_get_one_daily_summary(world):
+    from datetime import timedelta
+
+    ask(world, "T001", UNCOVERED)
+    ask(world, "T002", "教师的医疗保险每个月交多少钱？")
+    notices = review.reviewer_digest(world.repository, world.clock, 3)
+    assert [m for m, _ in notices] == [member(world, "R001").id]  # one summary, not one per question
+    assert "2 个问题" in notices[0][1].text
+    world.clock.pin(world.clock.now() + timedelta(days=4))
+    assert review.escalate(world.repository, world.clock, 3) == 2
+    assert all(e.routed_unit is None for e in world.repository.entries())
+    review.assign(world.repository, Actor.operator(), member(world, "B001"), None)
+    assert [m for m, _ in review.reviewer_digest(world.repository, world.clock, 3)] == [member(world, "B001").id]
+
+
+def test_forgetting_a_member_erases_their_queue_and_feedback(world):
+    conversation, caller, reply = ask(world, "T001", UNCOVERED)
+    labels = {b.label: b.action for row in reply.buttons for b in row}
+    conversation.handle_action(caller, labels["有帮助"])
+    assert cli_run("member", "forget", "T001", "--yes").exit_code == 0
+    assert world.repository.entries(None) == []
+    assert world.repository.scalar("SELECT count(*) FROM answer_feedback") == 0
