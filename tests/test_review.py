@@ -5,6 +5,7 @@ article sends it back; reviewers never see who asked nor another unit's queue; f
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -200,3 +201,58 @@ def test_forgetting_a_member_erases_their_queue_and_feedback(world):
     assert cli_run("member", "forget", "T001", "--yes").exit_code == 0
     assert world.repository.entries(None) == []
     assert world.repository.scalar("SELECT count(*) FROM answer_feedback") == 0
+
+
+def test_the_report_counts_questions_by_unit_and_topic_and_who_answered_them(world, tmp_path):
+    import openpyxl
+
+    ask(world, "T001", UNCOVERED)
+    ask(world, "T003", "教师应当履行哪些义务？")
+    [entry] = world.repository.entries()
+    review.answer_entry(world.repository, world.catalog, Actor.of(member(world, "R001")), entry.id,
+                        "见教师法。", ["教师法第二十六条"])
+    ask(world, "T002", PARAPHRASE)  # answered from the reviewed layer
+    result = cli_run("review", "report", "--xlsx", str(tmp_path / "topics.xlsx"))
+    assert result.exit_code == 0, result.output
+    assert "共 3 个问题：学法助手直接解答 1（33.3%），法治副校长解答 2（66.7%），等待解答 0（0.0%）" in result.output
+    assert "解答用时中位数：0.0 天" in result.output
+    sheet = openpyxl.load_workbook(tmp_path / "topics.xlsx")["高频问题主题"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1] == ("排名", "主题（法规）", "提问数", "法治副校长解答数") and rows[2][1] == "教师法" and rows[2][2] == 3
+
+
+def test_on_the_web_a_teacher_is_queued_the_reviewer_answers_on_the_review_page_and_feedback_works(world):
+    from tests.webharness import Browser
+
+    teacher = Browser(world)
+    teacher.sign_in("T001")
+    page = teacher.post("/chat", {"q": UNCOVERED}).text
+    assert "已转给本单位法治副校长" in page and "有帮助" in page and "没有解决" in page
+    world.journal.flush(10)
+    [entry] = world.repository.entries()
+    assert entry.channel == "web"
+    assert teacher.get("/review").status_code == 403  # a teacher has no queue
+
+    reviewer = Browser(world, teacher.app)
+    reviewer.sign_in("R001")
+    listing = reviewer.page("/review")
+    assert UNCOVERED in listing and "张老师" not in listing and "T001" not in listing and 'href="/review"' in listing
+    other = Browser(world, teacher.app)
+    other.sign_in("R002")
+    assert UNCOVERED not in other.page("/review")
+
+    forged = reviewer.post("/review", {"id": str(entry.id), "action": "answer", "text": "见规定。",
+                                       "cites": "教师法第九十九条"}, page="/review")
+    assert forged.status_code == 400 and "无法核对" in forged.text
+    done = reviewer.post("/review", {"id": str(entry.id), "action": "answer", "text": "标准由国务院教育行政部门制定。",
+                                     "cites": "教师法第二十六条"}, page="/review")
+    assert done.status_code == 200 and "已解答" in done.text
+
+    second = Browser(world, teacher.app)
+    second.sign_in("T002")
+    page = second.post("/chat", {"q": PARAPHRASE}).text
+    assert "经法治副校长解答" in page and "标准由国务院教育行政部门制定。" in page
+    action = re.search(r'name="a" value="(fb:y:[^"]+)"', page).group(1)
+    thanks = second.post("/chat/action", {"a": action}, page="/chat").text
+    assert "谢谢您的反馈" in thanks
+    assert world.repository.scalar("SELECT count(*) FROM answer_feedback WHERE helpful = 1") == 1

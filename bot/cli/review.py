@@ -7,13 +7,15 @@ from pathlib import Path
 
 import click
 
-from bot.cli.main import CLIError, Context, cli, pass_context
+from bot.cli.main import Context, cli, pass_context
 from knowledge import access
 from knowledge import messages as M
 from knowledge import review
 from knowledge.access import Actor
 from knowledge.citations import LawCatalog
 from knowledge.private import write_private
+from knowledge.reports import parse_period
+from knowledge.reports.review import review_figures, write_review_xlsx
 
 
 @cli.group("review", help=M.HELP_REVIEW)
@@ -156,3 +158,19 @@ def missing(ctx: Context) -> None:
 @pass_context
 def recheck(ctx: Context) -> None:
     click.echo(M.REVIEW_RECHECKED.format(n=len(review.recheck(ctx.repository))))
+
+
+@review_group.command("report", help=M.HELP_REVIEW_REPORT)
+@click.option("--period", "period_text", metavar="本年|2026|2026Q4|2026-W48", help=M.HELP_REVIEW_REPORT)
+@click.option("--unit", metavar=M.OPT_REVIEW_UNIT, help=M.OPT_REVIEW_UNIT)
+@click.option("--xlsx", type=click.Path(path_type=Path))
+@pass_context
+def report(ctx: Context, period_text: str | None, unit: str | None, xlsx: Path | None) -> None:
+    period = parse_period(period_text or "本年", ctx.clock.today())
+    figures = review_figures(ctx.repository, ctx.actor, period, ctx.clock.tz, unit)
+    for line in figures.lines():
+        click.echo(line)
+    if xlsx is not None:
+        buffer = io.BytesIO()
+        write_review_xlsx(figures, buffer)
+        click.echo(M.REVIEW_XLSX_SAVED.format(path=write_private(xlsx, buffer.getvalue())))

@@ -294,6 +294,15 @@ class ReviewStore(Database):
             [since, until],
         )
 
+    def reviewed_hits(self, since: str, until: str) -> list[dict]:
+        """Return questions answered from the reviewed layer per unit in a period."""
+        return self.records(
+            "SELECT coalesce(u.name, '') AS unit, count(*) AS n FROM question_log q "
+            "LEFT JOIN members m ON m.id = q.member_id LEFT JOIN units u ON u.id = m.unit_id "
+            "WHERE q.asked_at >= ? AND q.asked_at < ? AND q.outcome = 'reviewed' GROUP BY 1",
+            [since, until],
+        )
+
     def entries_between(self, since: str, until: str) -> list[Entry]:
         """Return queue entries created in a period."""
         return self.records(_ENTRY_SQL + " WHERE e.created_at >= ? AND e.created_at < ? ORDER BY e.id",
