@@ -256,3 +256,29 @@ def test_on_the_web_a_teacher_is_queued_the_reviewer_answers_on_the_review_page_
     thanks = second.post("/chat/action", {"a": action}, page="/chat").text
     assert "谢谢您的反馈" in thanks
     assert world.repository.scalar("SELECT count(*) FROM answer_feedback WHERE helpful = 1") == 1
+
+
+async def test_on_telegram_the_uncovered_question_is_queued_and_the_feedback_buttons_are_an_inline_keyboard(
+        world, api):
+    from bot.telegram.app import build_app
+    from tests.botharness import BotHarness, bind
+
+    settings = Settings(telegram_token="123:abc", telegram_base_url=api.base_url,
+                        telegram_base_file_url=api.base_file_url, data_dir=world.settings.data_dir,
+                        db=world.settings.db_path, _env_file=None)
+    bind(world.repository, "T003", 3003)
+    async with BotHarness(api, build_app(settings, world)) as bot:
+        teacher = api.user(3003, "王老师")
+        await bot.text(teacher, UNCOVERED)
+        message = bot.last_message_to(3003)
+        labels = {b["text"]: b["callback_data"] for row in message.params["reply_markup"]["inline_keyboard"]
+                  for b in row}
+        assert "有帮助" in labels and "没有解决" in labels
+        world.journal.flush(10)
+        [entry] = world.repository.entries()
+        assert entry.unit == "城关二小" and entry.channel == "telegram"
+        assert [i.id for i in review.waiting(world.repository, Actor.of(member(world, "R002")))] == [entry.id]
+        assert review.waiting(world.repository, Actor.of(member(world, "R001"))) == []
+        [said] = await bot.press(teacher, message, labels["没有解决"])
+        assert "已转给法治副校长" in said.params["text"]
+        assert len(world.repository.entries()) == 1  # the same question is queued once
