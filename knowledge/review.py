@@ -414,3 +414,21 @@ def recheck(repository: Repository, catalog: LawCatalog | None = None) -> list[i
 def days_between(start: str, end: str) -> float:
     """Return the days from one stored moment to another."""
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 86400
+
+
+# --- labelled questions for `xuefa eval` and bench/calibrate.py --------------------------------------
+
+
+def labelled_questions(repository: Repository) -> list[dict]:
+    """Return the reviewed pairs as labelled questions (shared/eval's schema), and out-of-scope entries as
+    unanswerable ones: what `xuefa eval` scores retrieval on and the abstention calibration can be refitted from."""
+    catalog = LawCatalog(repository.law_titles())
+    found = []
+    for pair in repository.pairs():
+        gold = [{"title": a.law_title, "article": a.label} for a in cited_articles(repository, pair, catalog)]
+        found.append({"id": f"reviewed-{pair.id}", "question": pair.question, "gold": gold, "type": "reviewed",
+                      "answer_hint": pair.answer})
+    for entry in repository.entries("out_of_scope"):
+        found.append({"id": f"out-of-scope-{entry.id}", "question": entry.question, "gold": [],
+                      "type": "unanswerable", "answer_hint": entry.note})
+    return found

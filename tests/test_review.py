@@ -282,3 +282,29 @@ async def test_on_telegram_the_uncovered_question_is_queued_and_the_feedback_but
         [said] = await bot.press(teacher, message, labels["没有解决"])
         assert "已转给法治副校长" in said.params["text"]
         assert len(world.repository.entries()) == 1  # the same question is queued once
+
+
+def test_reviewed_pairs_become_labelled_questions_xuefa_eval_reads(world, tmp_path):
+    from knowledge.evaluation import read_questions
+
+    ask(world, "T001", UNCOVERED)
+    [entry] = world.repository.entries()
+    review.answer_entry(world.repository, world.catalog, Actor.of(member(world, "R001")), entry.id,
+                        "见教师法。", ["教师法第二十六条"])
+    result = cli_run("review", "export-eval", str(tmp_path / "reviewed.jsonl"))
+    assert result.exit_code == 0
+    [question] = read_questions(tmp_path / "reviewed.jsonl")
+    assert question.text == UNCOVERED and question.gold == [("中华人民共和国教师法", "第二十六条")]
+
+
+def test_the_dashboard_shows_who_answered_and_offers_the_topics_workbook(world):
+    from tests.webharness import Browser
+
+    ask(world, "T001", UNCOVERED)
+    admin = Browser(world)
+    admin.sign_in("B001")
+    page = admin.page("/dashboard?period=year")
+    assert "提问与解答" in page and "等待解答 1（100.0%）" in page and "城关一小" in page
+    download = admin.get("/dashboard/topics.xlsx?period=year")
+    assert download.status_code == 200 and download.content[:2] == b"PK"
+    assert "待解答" in page and 'href="/review"' in page  # bureau admins may open the queue

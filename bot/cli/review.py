@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import click
@@ -174,3 +175,13 @@ def report(ctx: Context, period_text: str | None, unit: str | None, xlsx: Path |
         buffer = io.BytesIO()
         write_review_xlsx(figures, buffer)
         click.echo(M.REVIEW_XLSX_SAVED.format(path=write_private(xlsx, buffer.getvalue())))
+
+
+@review_group.command("export-eval", help=M.HELP_REVIEW_EXPORT_EVAL)
+@click.argument("path", type=click.Path(path_type=Path))
+@pass_context
+def export_eval(ctx: Context, path: Path) -> None:
+    found = review.labelled_questions(ctx.repository)
+    text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in found)
+    write_private(path, text.encode("utf-8"))
+    click.echo(M.REVIEW_EXPORTED_EVAL.format(n=len(found), path=path))
