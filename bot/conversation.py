@@ -168,8 +168,11 @@ class Conversation:
         return reply
 
     def help(self, caller: Caller, args: str = "") -> Reply:
-        """Explain what the caller can do, by role."""
-        return self.say(*self._help_texts(caller.actor))
+        """Explain what the caller can do, by role (and, for a 法治副校长, the reviewer's commands)."""
+        texts = self._help_texts(caller.actor)
+        if reviewchat.review.is_reviewer(self.services.repository, caller.actor):
+            texts.append(M.REVIEW_USAGE_CHAT)
+        return self.say(*texts)
 
     @staticmethod
     def _help_texts(actor: Actor | None) -> list[str]:

@@ -84,6 +84,9 @@ def ask(services, staff_no, text, channel="console"):
 
 
 def test_the_roster_role_makes_a_reviewer_of_their_own_unit(world):
+    conversation = Conversation(world, Plain())
+    shown = conversation.handle_command(Caller(Actor.of(member(world, "R001")), channel="console"), "help", "")
+    assert "/answer" in "\n".join(shown.parts)
     scopes = world.repository.reviewer_scopes()
     assert {(member(world, "R001").id, "城关一小"), (member(world, "R002").id, "城关二小")} == {
         (s.member_id, s.unit) for s in scopes}
@@ -194,10 +197,19 @@ def test_an_entry_waiting_too_long_goes_to_the_bureau_and_reviewers_get_one_dail
     assert [m for m, _ in review.reviewer_digest(world.repository, world.clock, 3)] == [member(world, "B001").id]
 
 
-def test_forgetting_a_member_erases_their_queue_and_feedback(world):
+def test_forgetting_a_member_erases_their_queue_and_feedback(world, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     conversation, caller, reply = ask(world, "T001", UNCOVERED)
     labels = {b.label: b.action for row in reply.buttons for b in row}
     conversation.handle_action(caller, labels["有帮助"])
+    exported = cli_run("member", "export", "T001", "--json", "held.json")
+    assert exported.exit_code == 0
+    import json
+    from pathlib import Path
+
+    held = json.loads(Path("held.json").read_text(encoding="utf-8"))
+    held = held.get("tables", held)
+    assert held["review_entries"][0]["question"] == UNCOVERED and held["answer_feedback"][0]["helpful"] == 1
     assert cli_run("member", "forget", "T001", "--yes").exit_code == 0
     assert world.repository.entries(None) == []
     assert world.repository.scalar("SELECT count(*) FROM answer_feedback") == 0
@@ -308,3 +320,32 @@ def test_the_dashboard_shows_who_answered_and_offers_the_topics_workbook(world):
     download = admin.get("/dashboard/topics.xlsx?period=year")
     assert download.status_code == 200 and download.content[:2] == b"PK"
     assert "待解答" in page and 'href="/review"' in page  # bureau admins may open the queue
+
+
+def test_closing_as_out_of_scope_duplicate_or_missing_law_tells_the_asker_why(world):
+    reviewer = Actor.of(member(world, "R001"))
+    ask(world, "T001", UNCOVERED)
+    ask(world, "T002", "教师的医疗保险每个月交多少钱？")
+    ask(world, "T001", "学校门口的交通信号灯归谁管？")
+    first, second, third = world.repository.entries()
+    with pytest.raises(review.ReviewError, match="写明理由"):
+        review.close_entry(world.repository, reviewer, second.id, "out_of_scope", "")
+    review.close_entry(world.repository, reviewer, second.id, "out_of_scope", "医保缴费由社保部门核定，请咨询县医保局。")
+    pair = review.answer_entry(world.repository, world.catalog, reviewer, first.id, "见教师法。", ["教师法第二十六条"])
+    review.close_entry(world.repository, reviewer, third.id, "missing_law", "道路交通安全法")
+    told = dict((n.text.split("\n")[0], n.text) for _, n in review.asker_notices(world.repository))
+    assert "医保缴费由社保部门核定" in told["您问过：教师的医疗保险每个月交多少钱？"]
+    assert "《道路交通安全法》，已报请教育局导入" in told["您问过：学校门口的交通信号灯归谁管？"]
+    assert review.missing_laws(world.repository) == [("道路交通安全法", 1)]
+    assert pair.active
+
+
+def test_removing_a_cited_law_sends_the_answer_back(world):
+    ask(world, "T001", UNCOVERED)
+    [entry] = world.repository.entries()
+    review.answer_entry(world.repository, world.catalog, Actor.of(member(world, "R001")), entry.id,
+                        "见教师法。", ["教师法第二十六条"])
+    result = cli_run("laws", "remove", "教师法", "--yes")
+    assert result.exit_code == 0 and "退回待解答队列" in result.output
+    [back] = world.repository.entries()
+    assert back.reason == "law_changed" and "已从法规库删除" in back.remark
