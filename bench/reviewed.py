@@ -56,6 +56,26 @@ def rates(cos, over, right, weight, cut):
     return found / max(n_para, 1), wrong / max(n_other, 1)
 
 
+def timing(encoder, pairs) -> None:
+    """Time ReviewedLayer.match itself (one query embedding + scoring) over the held-out paraphrases."""
+    import time
+
+    repository = Repository()
+    for p in pairs:
+        repository.add_pair(p["question"], "…", [], "", None)
+    found = layer.ReviewedLayer(repository, lambda texts: encoder.encode(texts, query=True))
+    found.match("预热")
+    times = []
+    for p in pairs:
+        for q in p["held"]:
+            started = time.perf_counter()
+            found.match(q)
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    print(f"match() per question: p50 {times[len(times) // 2]:.1f} ms, p95 {times[int(len(times) * 0.95)]:.1f} ms "
+          f"({len(pairs)} reviewed pairs)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--grid", action="store_true")
@@ -78,6 +98,7 @@ def main() -> None:
             print(f"weight {weight}: best so far {best}")
         print("chosen on tune:", best)
         return
+    timing(encoder, pairs)
     for name, (cos, over, right) in sets.items():
         found, wrong = rates(cos, over, right, layer.OVERLAP_WEIGHT, layer.MATCH_AT)
         print(f"{name}: found {found:.3f} ({sum(r is not None for r in right)} paraphrases), "
