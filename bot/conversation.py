@@ -10,11 +10,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from bot import browse
+from bot import browse, reviewchat
 from bot.render import (
     Button,
     Reply,
-    answer_reply,
     article_after_answer,
     article_heading,
     article_parts,
@@ -86,6 +85,12 @@ class Conversation:
             "qa": self._quiz_answer,
             "qt": self._quiz_toggle,
             "qs": self._quiz_submit,
+            "fb": lambda caller, rest: reviewchat.feedback(self, caller, rest),
+        }
+        # Reviewers (法治副校长) are teachers on the roster: these are offered by their reviewer scope.
+        self.review_commands = {
+            "review": lambda caller, args: reviewchat.review_command(self, caller, args),
+            "answer": lambda caller, args: reviewchat.answer_command(self, caller, args),
         }
 
     # --- entry points ---------------------------------------------------------
@@ -96,6 +101,8 @@ class Conversation:
             return self.start(caller, args)
         if caller.actor is None:
             return self.say(M.WELCOME_UNKNOWN)
+        if name in self.review_commands:
+            return self.review_commands[name](caller, args)
         handler = self.commands.get(name)
         if handler is None:
             return self.say(M.UNKNOWN_COMMAND.format(name=name), *self._help_texts(caller.actor))
@@ -118,6 +125,9 @@ class Conversation:
             citation = None
         if citation is not None and citation.law:
             return self.article(caller, stripped)
+        remark = reviewchat.remark(self, caller, stripped)
+        if remark is not None:
+            return remark
         return self.question(caller, stripped)
 
     def handle_action(self, caller: Caller, data: str) -> Reply:
@@ -163,8 +173,11 @@ class Conversation:
         return reply
 
     def help(self, caller: Caller, args: str = "") -> Reply:
-        """Explain what the caller can do, by role."""
-        return self.say(*self._help_texts(caller.actor))
+        """Explain what the caller can do, by role (and, for a 法治副校长, the reviewer's commands)."""
+        texts = self._help_texts(caller.actor)
+        if reviewchat.review.is_reviewer(self.services.repository, caller.actor):
+            texts.append(M.REVIEW_USAGE_CHAT)
+        return self.say(*texts)
 
     @staticmethod
     def _help_texts(actor: Actor | None) -> list[str]:
@@ -190,10 +203,8 @@ class Conversation:
         return reply
 
     def question(self, caller: Caller, text: str) -> Reply:
-        """Answer a question from the laws and log it for the study record."""
-        result = self.services.ask(text)
-        self._log(caller, text, result.outcome, [p.article for p in result.passages])
-        return answer_reply(self.fmt, result)
+        """Answer a question (a reviewed answer first, else from the laws), log it, queue what xuefa could not."""
+        return reviewchat.question(self, caller, text)
 
     def search(self, caller: Caller, args: str) -> Reply:
         """List the articles best matching some keywords."""

@@ -99,6 +99,27 @@ def answer_reply(fmt: Formatter, answer: Answer, full: int = 1) -> Reply:
     return reply
 
 
+def feedback_buttons(token: str, queued: bool) -> list[list[Button]]:
+    """Return the buttons under every answer: 有帮助 / 没有解决, and 请法治副校长解答 unless already queued."""
+    rows = [[Button(M.FEEDBACK_HELPFUL, f"fb:y:{token}"), Button(M.FEEDBACK_NOT_SOLVED, f"fb:n:{token}")]]
+    if not queued:
+        rows.append([Button(M.FEEDBACK_ASK_REVIEWER, f"fb:a:{token}")])
+    return rows
+
+
+def reviewed_reply(fmt: Formatter, question: str, answer: str, articles: list[Article]) -> Reply:
+    """Render a reviewed answer: marked 经法治副校长解答, the reviewer's words, then each cited article verbatim."""
+    reply = Reply(parts=[fmt.bold(M.REVIEWED_MARK) + "\n" + fmt.esc(answer)])
+    reply.parts.append(fmt.italic(M.REVIEWED_QUESTION.format(question=question)))
+    if articles:
+        reply.parts.append(fmt.esc(M.REVIEWED_CITED))
+    for article in articles:
+        reply.parts += article_parts(fmt, article)
+    reply.parts.append(fmt.italic(M.ANSWER_DISCLAIMER))
+    reply.buttons = [[Button(M.BUTTON_RELATED, f"rel:{articles[0].id}")]] if articles else []
+    return reply
+
+
 def _citation(article: Article) -> str:
     return M.ARTICLE_CITATION.format(title=short_title(article.law_title), label=article.label)
 

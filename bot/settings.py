@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=20.0, gt=0)
     question_log_days: int = Field(default=QUESTION_LOG_DAYS, ge=1, le=3650)
     sign_in_days: int = Field(default=SIGN_IN_DAYS, ge=1, le=3650)
+    review_escalate_days: int = Field(default=3, ge=1, le=90)  # a unit's entry waiting longer goes to the bureau
     # The web channel (bot.web): `xuefa web`, or beside the bot in `xuefa run` when the port is set.
     web_port: int | None = Field(default=None, ge=1, le=65535)
     web_host: str = "127.0.0.1"  # behind a reverse proxy that terminates HTTPS; 0.0.0.0 only when told

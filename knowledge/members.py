@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 ROLES = ("teacher", "unit_admin", "bureau_admin", "leader")
 _ROLE_WORDS = {label: role for role, label in M.ROLE_LABELS.items()} | {role: role for role in ROLES}
 _ROLE_WORDS |= {"老师": "teacher", "管理员": "unit_admin", "校管理员": "unit_admin", "局领导": "leader"}
+# A 法治副校长 (or 法律顾问) is on the roster with a teacher's rights and reviews their own unit's questions.
+REVIEWER_WORDS = (M.ROLE_REVIEWER, "法律顾问", "reviewer")
+_ROLE_WORDS |= {word: "teacher" for word in REVIEWER_WORDS}
 _STAFF_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PHONE_NUMBER = re.compile(r"^1\d{10}$")
 _NAME, _STAFF, _UNIT, _ROLE = M.ROSTER_COLUMNS
@@ -124,6 +127,7 @@ class RosterRow:
     role: str
     phone: str = ""
     parent: str = ""  # 上级单位, when the roster names one
+    reviewer: bool = False  # roster role 法治副校长: reviewer of their own unit
 
 
 @dataclass
@@ -190,6 +194,7 @@ def parse_roster(
                 _ROLE_WORDS[values[_ROLE]],
                 values.get(_PHONE, ""),
                 values.get(_PARENT, ""),
+                reviewer=values[_ROLE] in REVIEWER_WORDS,
             )
         )
     if problems and not skip_invalid:

@@ -23,6 +23,7 @@ from knowledge.access import AccessDenied
 from knowledge.errors import XuefaError
 from knowledge.reports import Report, build_report, parse_period, percent_text
 from knowledge.reports.csvfile import csv_bytes
+from knowledge.reports.review import review_figures, write_review_xlsx
 from knowledge.reports.xlsx import write_xlsx
 from knowledge.sessions import make_session, save_session
 
@@ -87,6 +88,7 @@ def _dashboard_page(visit: Visit, report: Report, chosen: str, error: str | None
         not_yet=not_yet[:NOT_YET_ROWS], more=max(0, len(not_yet) - NOT_YET_ROWS),
         downloads=urlencode(scope), may_read_records=access.may_use(actor, "records"),
         other_period="" if chosen in PERIODS else chosen,
+        questions=review_figures(visit.services.repository, actor, report.period, visit.services.clock.tz, report.unit),
     )
 
 
@@ -94,6 +96,17 @@ def _picker(visit: Visit) -> list[str]:
     """Return the units the visitor may pick: every unit for the bureau, a unit admin's own and those below it."""
     scope = access.scope_units(visit.services.repository, visit.actor)
     return sorted(scope) if visit.actor.sees_all_units or len(scope) > 1 else []
+
+
+def download_topics(visit: Visit) -> Response:
+    """Download the most-asked topics (高频问题主题) of the period, for the annual report (普法工作总结)."""
+    chosen, unit = _query(visit)
+    services = visit.services
+    period = parse_period(PERIODS.get(chosen, chosen), services.clock.today())
+    figures = review_figures(services.repository, visit.actor, period, services.clock.tz, unit)
+    buffer = io.BytesIO()
+    write_review_xlsx(figures, buffer)
+    return attachment(buffer.getvalue(), M.REVIEW_XLSX_FILE.format(period=period.label), XLSX)
 
 
 def _unit_param(report: Report) -> dict[str, str]:
@@ -184,6 +197,7 @@ def routes(web: Web) -> list[Route]:
     return [
         Route("/dashboard", web.page(dashboard), methods=["GET"]),
         Route("/dashboard/report.xlsx", web.page(download_xlsx), methods=["GET"]),
+        Route("/dashboard/topics.xlsx", web.page(download_topics), methods=["GET"]),
         Route("/dashboard/report.csv", web.page(download_csv), methods=["GET"]),
         Route("/records", web.page(records_page), methods=["GET"]),
         Route("/records", web.page(records_lookup), methods=["POST"]),

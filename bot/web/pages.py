@@ -27,7 +27,7 @@ from bot.conversation import Caller, Conversation
 from bot.reply import Html, Reply
 from bot.services import Services
 from bot.web.security import CSRF_FIELD, FORM_BYTES, Cookies, TooLarge, new_csrf, read_form, same_token
-from knowledge import access
+from knowledge import access, review
 from knowledge import messages as M
 from knowledge.access import AccessDenied, Actor
 from knowledge.errors import NotFound, XuefaError
@@ -96,8 +96,11 @@ def _allowed(check: Callable[[], object]) -> bool:
     return True
 
 
-def navigation(actor: Actor) -> list[NavItem]:
-    """Return the pages the actor is offered, each asked of the same policy the page itself asks."""
+def navigation(actor: Actor, reviewer: bool = False) -> list[NavItem]:
+    """Return the pages the actor is offered, each asked of the same policy the page itself asks.
+
+    reviewer: the actor reviews for a unit or the bureau (knowledge.review), offered /review.
+    """
     items = [
         NavItem("/chat", M.WEB_NAV_CHAT), NavItem("/browse", M.WEB_NAV_LIST), NavItem("/quiz", M.WEB_NAV_QUIZ),
         NavItem("/me", M.WEB_NAV_ME),
@@ -116,6 +119,8 @@ def navigation(actor: Actor) -> list[NavItem]:
             NavItem("/admin/studylists", M.WEB_NAV_STUDYLISTS, staff=True),
             NavItem("/admin/schedule", M.WEB_NAV_SCHEDULE, staff=True),
         ]
+    if reviewer or actor.runs_the_bureau:
+        items.append(NavItem("/review", M.WEB_NAV_REVIEW, staff=True))
     items.append(NavItem("/account", M.WEB_NAV_ACCOUNT))
     return items
 
@@ -171,7 +176,8 @@ class Visit:
             "member": self.member,
             "quiz_banner": M.WEB_QUIZ_BANNER.format(
                 deadline=self.services.clock.local_text(waiting.deadline)) if waiting is not None else "",
-            "nav": navigation(actor) if actor is not None and self.session.stage != SETUP else [],
+            "nav": navigation(actor, review.is_reviewer(self.services.repository, actor))
+            if actor is not None and self.session.stage != SETUP else [],
             "path": self.request.url.path,
             "csrf": self.csrf,
             "csrf_field": CSRF_FIELD,

@@ -68,17 +68,20 @@ class MemberStore(AccountStore):
                 )
                 values = {"name": row.name, "unit_id": unit_id, "role": row.role, "phone": row.phone}
                 if current is None:
-                    self.db["members"].insert(
+                    member_id = self.db["members"].insert(
                         {"staff_no": row.staff_no, **values, "joined_at": now, "updated_at": now, "active": 1}
-                    )
+                    ).last_pk
                     report.added += 1
-                elif current == {"id": current["id"], **values, "active": 1}:
-                    report.unchanged += 1
                 else:
-                    self.db["members"].update(
-                        current["id"], {**values, "active": 1, "deactivated_at": None, "updated_at": now}
-                    )
-                    report.updated += 1
+                    member_id = current["id"]
+                    if current == {"id": current["id"], **values, "active": 1}:
+                        report.unchanged += 1
+                    else:
+                        self.db["members"].update(
+                            current["id"], {**values, "active": 1, "deactivated_at": None, "updated_at": now}
+                        )
+                        report.updated += 1
+                self._roster_reviewer(member_id, unit_id, row.reviewer, now)
             if deactivate_missing:
                 listed = {row.staff_no for row in rows}
                 for member in self.members(unit=unit):
@@ -86,6 +89,15 @@ class MemberStore(AccountStore):
                         self._deactivate(member.id, now)
                         report.deactivated += 1
         return report
+
+    def _roster_reviewer(self, member_id: int, unit_id: int, reviewer: bool, now: str) -> None:
+        # Roster role 法治副校长: reviewer of their own unit (knowledge.review), as long as the roster says so.
+        self.db.execute("DELETE FROM reviewers WHERE member_id = ? AND source = 'roster'", [member_id])
+        if reviewer:
+            self.db.execute(
+                "INSERT OR IGNORE INTO reviewers (member_id, unit_id, source, assigned_at) VALUES (?, ?, 'roster', ?)",
+                [member_id, unit_id, now],
+            )
 
     def _unit_id(self, name: str, now: str) -> int:
         unit_id = self.scalar("SELECT id FROM units WHERE name = ?", [name])
@@ -232,9 +244,14 @@ class MemberStore(AccountStore):
     # --- the question log ---------------------------------------------------------------
 
     def log_question(
-        self, member_id: int | None, channel: str, question: str, outcome: str, cited: list[Article]
+        self, member_id: int | None, channel: str, question: str, outcome: str, cited: list[Article],
+        token: str | None = None, topic: str = "", reviewed_id: int | None = None,
     ) -> None:
-        """Record a question, how it was answered and the articles cited (as citations and ids)."""
+        """Record a question, how it was answered and the articles cited (as citations and ids).
+
+        token names the reply for its feedback buttons; topic is the law the reply is about;
+        reviewed_id the reviewed pair it gave, if any (knowledge.review).
+        """
         with self.transaction():
             self.db["question_log"].insert(
                 {
@@ -245,6 +262,9 @@ class MemberStore(AccountStore):
                     "outcome": outcome,
                     "cited": json.dumps([a.citation for a in cited], ensure_ascii=False),
                     "article_ids": json.dumps([a.id for a in cited]),
+                    "token": token,
+                    "topic": topic,
+                    "reviewed_id": reviewed_id,
                 }
             )
 

@@ -47,6 +47,12 @@ _HELD = (
     ("web_sessions", "SELECT created_at, last_seen_at, expires_at, role, stage, user_agent FROM web_sessions "
                      "WHERE member_id = ? ORDER BY created_at"),
     ("web_passwords", "SELECT set_at FROM web_passwords WHERE member_id = ?"),
+    # The reviewer queue (issue 19): their questions sent to a 法治副校长, their feedback, their reviewer scopes.
+    ("review_entries", "SELECT created_at, question, reason, remark, status, note, closed_at FROM review_entries "
+                       "WHERE member_id = ? ORDER BY id"),
+    ("answer_feedback", "SELECT at, helpful, remark FROM answer_feedback WHERE member_id = ? ORDER BY id"),
+    ("reviewers", "SELECT u.name AS unit, rv.source, rv.assigned_at FROM reviewers rv LEFT JOIN units u "
+                  "ON u.id = rv.unit_id WHERE rv.member_id = ?"),
 )
 
 
@@ -81,6 +87,14 @@ class PrivacyStore(MemberStore):
                 "DELETE FROM web_sessions WHERE member_id = ?",  # signed out everywhere
                 "DELETE FROM web_passwords WHERE member_id = ?",
                 "UPDATE study_sessions SET created_by = NULL WHERE created_by = ?",
+                # The queue: what they asked goes, except an answered question, which is the reviewed
+                # pair's (it serves others and names no one): it stays without its asker and remark.
+                "DELETE FROM review_entries WHERE member_id = ? AND status != 'answered'",
+                "UPDATE review_entries SET member_id = NULL, remark = '' WHERE member_id = ?",
+                "UPDATE review_entries SET closed_by = NULL WHERE closed_by = ?",
+                "UPDATE reviewed_answers SET reviewer_id = NULL WHERE reviewer_id = ?",
+                "DELETE FROM answer_feedback WHERE member_id = ?",
+                "DELETE FROM reviewers WHERE member_id = ?",
             ):
                 self.db.execute(sql, [member_id])
             self.db.execute(f"DELETE FROM sign_in_attempts WHERE subject IN ({','.join('?' * len(subjects))})",
@@ -125,4 +139,12 @@ class PrivacyStore(MemberStore):
         with self.transaction():
             asked = self.db.execute("DELETE FROM question_log WHERE asked_at < ?", [questions_before]).rowcount
             tried = self.db.execute("DELETE FROM sign_in_attempts WHERE at < ?", [sign_ins_before]).rowcount
+            # The review queue and feedback are kept as long as questions: then the asker is unlinked
+            # (a waiting entry stays until answered) and feedback loses who gave it and the remark.
+            self.db.execute(
+                "UPDATE review_entries SET member_id = NULL, remark = '' WHERE status != 'waiting' AND closed_at < ? "
+                "AND member_id IS NOT NULL", [questions_before])
+            self.db.execute(
+                "UPDATE answer_feedback SET member_id = NULL, remark = '' WHERE at < ? AND member_id IS NOT NULL",
+                [questions_before])
         return asked, tried
