@@ -1,0 +1,98 @@
+"""Issue 18: honest scopes, direct citations, named laws, quotes that are never a bare lead-in."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.render import answer_reply
+from bot.reply import Plain
+from indexer import make_encoders
+from indexer.index import build
+from knowledge.answers import CONFIDENT, answer, highlights
+from knowledge.citations import LawCatalog
+from knowledge.sources import load_files
+from knowledge.store import Repository
+
+TEACHERS = "中华人民共和国教师法"
+COMPULSORY = "中华人民共和国义务教育法"
+ROADS = "中华人民共和国道路交通安全法"
+CRIMINAL = "中华人民共和国刑法"
+LISTED = ["teachers-law.md", "compulsory-education-law.md", "road-traffic-safety-law.md"]
+
+
+@pytest.fixture(scope="module")
+def store(shared, tmp_path_factory):
+    """教师法, 义务教育法 and 道路交通安全法 on the study lists, 刑法 in the store off them."""
+    folder = tmp_path_factory.mktemp("scope")
+    repository = Repository(folder / "x.db")
+    parsed, _ = load_files([shared / "laws" / name for name in LISTED + ["criminal-law.md"]])
+    repository.import_laws([p.law for p in parsed])
+    articles = repository.articles()
+    listed = [a for a in articles if a.law_title != CRIMINAL]
+    index, _ = build(listed, make_encoders(None), folder / "index", progress=False,
+                     outside=[a for a in articles if a.law_title == CRIMINAL])
+    yield repository, index
+    repository.close()
+
+
+def ask(store, question, current=None):
+    repository, index = store
+    result = answer(question, index, repository, LawCatalog(repository.law_titles()), threshold=index.threshold,
+                    current=current)
+    return result, "\n\n".join(answer_reply(Plain(), result).parts)
+
+
+def test_a_law_of_another_quarter_is_said_to_be_outside_this_quarters_list(store):
+    result, text = ask(store, "老师体罚学生会被怎么处理", current={ROADS})
+    assert result.kind == CONFIDENT and result.passages[0].article.law_title == TEACHERS
+    assert text.startswith("本季度学法清单未涉及这个问题。以下条文出自其他季度学法清单中的法律法规")
+    assert "根据学法清单中的法律法规" not in text
+    _, text = ask(store, "老师体罚学生会被怎么处理", current={TEACHERS, COMPULSORY})
+    assert text.startswith("根据本季度学法清单中的法律法规")
+
+
+def test_a_slip_in_a_citation_is_mended_and_the_article_shown(store):
+    result, text = ask(store, "教师发第八条", current={ROADS})
+    assert "法规库中没有“教师发”，已按《教师法》检索。" in text
+    assert [p.article.label for p in result.passages] == ["第八条"] and result.cited
+    assert "请写明法律名称" not in text
+    assert "《教师法》第八条 （第二章 权利和义务） 〔其他季度学法清单〕" in text
+
+
+def test_a_direct_citation_is_not_padded_with_related_articles(store):
+    result, text = ask(store, "义务教育法第二十七条")
+    assert [p.article.label for p in result.passages] == ["第二十七条"]
+    assert not result.related and "相关法条" not in text and text.startswith("您查询的条文：")
+
+
+def test_a_citation_of_a_store_law_off_the_lists_is_said_to_be_off_them(store):
+    result, text = ask(store, "刑法第一百三十三条之一", current={ROADS})
+    assert [p.article.label for p in result.passages] == ["第一百三十三条之一"]
+    assert "〔不在学法清单内〕" in text
+
+
+def test_a_question_naming_a_law_the_store_lacks_shows_no_other_laws_articles(store):
+    result, text = ask(store, "劳动合同法里试用期最长多久")
+    assert not result.passages and not result.outside and not result.related
+    assert "法规库中没有《劳动合同法》" in text
+    assert "《" not in text.replace("《劳动合同法》", "")
+
+
+def test_drunk_driving_is_answered_from_the_road_traffic_law_and_the_criminal_law(store):
+    result, text = ask(store, "老师醉驾会怎么处理？", current={ROADS})
+    assert result.kind == CONFIDENT and result.passages[0].article.law_title == ROADS
+    assert text.startswith("根据本季度学法清单中的法律法规")
+    assert [p.article.label for p in result.outside] == ["第一百三十三条之一"]
+    beside = text[text.index("法规库中还有以下相关条文（不在学法清单内，仅供参考）"):]
+    assert "《刑法》第一百三十三条之一" in beside and "有下列情形之一的，处拘役，并处罚金：……（二）醉酒驾驶机动车的；" in beside
+
+
+def test_a_quote_is_a_lead_in_with_its_matched_item_in_the_articles_order(store):
+    repository, _ = store
+    law = repository.law(TEACHERS)
+    rights = next(a for a in law.articles if a.label == "第七条")
+    quoted = highlights(rights, "教师享有哪些权利")
+    assert quoted[0].startswith("教师享有下列权利") and len(quoted) >= 2 and quoted[1].startswith("（")
+    penalties = next(a for a in law.articles if a.label == "第三十七条")
+    quoted = highlights(penalties, "体罚学生的老师会怎样")
+    assert quoted[0].startswith("教师有下列情形之一的") and quoted[1].startswith("（二）体罚学生")
