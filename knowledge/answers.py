@@ -13,6 +13,7 @@ from knowledge.abstention import Calibration, Evidence, content_bigrams, evidenc
 from knowledge.citations import LawCatalog, LawNotFound, find_citations, resolve
 from knowledge.errors import CitationError
 from knowledge.models import ITEM_RE, Article, short_title
+from knowledge.ruleorder import asks_consequence, is_penalty, rules_first
 
 if TYPE_CHECKING:
     from knowledge.store import Repository
@@ -244,10 +245,13 @@ def answer(
     hits = retriever.search(text, k=max(k, depth), laws=in_list or None) if searchable else []
     articles = {a.id: a for a in repository.articles(ids=[hit.article_id for hit in hits])}
     hits = [hit for hit in hits if hit.article_id in articles]  # an id the store no longer has is never shown
+    if hits and not asks_consequence(text):
+        hits = rules_first(hits, articles, repository)
     terms = retriever.terms(text)
     concepts = retriever.concepts(text)
     texts = [_evidence_text(articles[h.article_id]) for h in hits]
-    found = result.evidence = evidence(text, hits, texts, terms, concepts)
+    penalties = [is_penalty(articles[h.article_id]) for h in hits]
+    found = result.evidence = evidence(text, hits, texts, terms, concepts, penalties)
     calibration: Calibration | None = getattr(retriever, "calibration", None)
     if calibration is not None:
         result.probability = calibration.probability(found)

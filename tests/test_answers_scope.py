@@ -96,3 +96,36 @@ def test_a_quote_is_a_lead_in_with_its_matched_item_in_the_articles_order(store)
     penalties = next(a for a in law.articles if a.label == "第三十七条")
     quoted = highlights(penalties, "体罚学生的老师会怎样")
     assert quoted[0].startswith("教师有下列情形之一的") and quoted[1].startswith("（二）体罚学生")
+
+
+def test_a_rule_comes_before_the_penalty_article_that_repeats_it(store):
+    result, _ = ask(store, "学校能不能拒绝残疾儿童入学")
+    assert result.passages[0].article.citation == "《中华人民共和国义务教育法》第十九条"
+    # Asked about the consequence, the penalty article keeps its place.
+    result, _ = ask(store, "学校拒收残疾儿童入学会受到什么处罚")
+    assert "《中华人民共和国义务教育法》第五十七条" in [p.article.citation for p in result.passages[:2]]
+
+
+def test_the_years_of_a_penalty_state_no_time_limit_a_question_asks_for():
+    from knowledge.abstention import evidence
+    from knowledge.answers import SearchHit
+
+    hits = [SearchHit(1, 1.0, dense=0.9), SearchHit(2, 0.8, dense=0.88)]
+    texts = ["教育法 第九章 法律责任 违反国家有关规定招收学生的，一年以上三年以下不得招生。",
+             "未成年人保护法 学校应当对带入学校的智能终端产品统一管理。"]
+    found = evidence("没收后多久要还", hits, texts, [], [], penalties=[True, False])
+    assert found.asks == ["duration"] and found.rules_out
+    asked_penalty = evidence("违规招生会被禁止招生多久", hits, texts, [], [], penalties=[True, False])
+    assert asked_penalty.asks == []
+
+
+def test_every_year_and_at_least_every_week_state_a_duration():
+    from knowledge.abstention import asked_quantities, evidence
+    from knowledge.answers import SearchHit
+
+    hits = [SearchHit(1, 1.0, dense=0.9)]
+    checkup = ["食品安全法 从事接触直接入口食品工作的食品生产经营人员应当每年进行健康检查，取得健康证明后方可上岗工作。"]
+    assert evidence("食堂阿姨多久体检一次", hits, checkup, []).asks == []
+    assert "duration" in asked_quantities("学校是不是至少每周要上一次体育课")
+    sport = ["学校应当保证学生至少每周有三课时的体育课。"]
+    assert evidence("学校是不是至少每周要上一次体育课", hits, sport, []).asks == []
