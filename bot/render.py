@@ -286,6 +286,13 @@ def answer_label(question: QuizQuestion) -> str:
     return "".join(LETTERS[i] for i in question.answer)
 
 
+def answer_text(question: QuizQuestion) -> str:
+    """Name the correct answer with its words: C．教育行政部门 (每个正确选项), or 正确/错误."""
+    if question.kind == "truefalse":
+        return question.options[question.answer[0]]
+    return "；".join(f"{LETTERS[i]}．{question.options[i]}" for i in question.answer)
+
+
 def quiz_intro(step: Step, clock: Clock) -> str:
     """Return the line that opens an attempt."""
     return M.QUIZ_INTRO.format(
@@ -362,8 +369,10 @@ def result_reply(fmt: Formatter, result: AttemptResult) -> Reply:
     ]
     for position, question in enumerate(result.questions):
         mark = "✓" if is_correct(attempt.answered.get(position, []), question) else "✗"
-        answer = answer_label(question)
-        lines.append(fmt.esc(f"{mark} {position + 1}. {M.QUIZ_ANSWER_IS.format(answer=answer)} {question.explanation}"))
+        # The options are gone from the screen by now: the stem and the right option's words, not a bare letter.
+        lines.append(fmt.esc(M.QUIZ_RESULT_ITEM.format(
+            mark=mark, n=position + 1, stem=question.stem, answer=answer_text(question), explanation=question.explanation
+        )))
     buttons = [] if attempt.passed else [[Button(M.QUIZ_RETAKE, "quiz:")]]
     # One part per question: a long round is split between messages, never cut inside a tag.
     return Reply(parts=lines, buttons=buttons)

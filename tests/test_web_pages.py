@@ -219,3 +219,11 @@ def test_the_core_never_imports_a_web_framework():
     for path in root.rglob("*.py"):
         imports = re.findall(r"^\s*(?:from|import)\s+(\w+)", path.read_text(encoding="utf-8"), flags=re.M)
         assert not {"starlette", "jinja2", "uvicorn", "telegram", "bot"} & set(imports), path
+
+
+def test_the_quiz_page_counts_the_questions_an_attempt_asks_not_the_pool(site):
+    services, browsers = site
+    round_ = services.quizflow.existing_round()
+    assert len(round_.question_ids) > round_.questions == 5  # a pool of 20, attempts of 5
+    page = browsers["A001"].page("/quiz")  # a member who has not taken it: the standing line
+    assert "每次作答 5 题" in page and f"共 {len(round_.question_ids)} 题" not in page
