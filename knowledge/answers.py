@@ -260,6 +260,8 @@ def answer(
     else:  # an index without a calibrated model: the raw cosine, as before
         confident = bool(hits) and max(hit.confidence for hit in hits) >= (threshold or 0.0)
     confident = confident and not found.rules_out and not (named.missing and not in_list)
+    if confident and in_list and not said_in(text, [articles[h.article_id] for h in hits[:k]]):
+        confident = False  # 教育法里有没有说学校不能开除学生: no article of 教育法 says it
     for hit in hits:
         article = articles[hit.article_id]
         if any(p.article.id == article.id for p in result.passages):
@@ -301,6 +303,22 @@ def answer(
     shown = [p.article for p in (result.outside if result.kind == OUTSIDE else result.passages)]
     result.matched_terms = matched_terms(text, terms, shown)
     return result
+
+
+# "Does law L say X?": X must be said by one of the top articles, most of its words in one of them.
+_ASKS_IF_SAID = re.compile(r"(?:有没有|有无|是否|是不是|哪里|哪条)(?:说|规定|提到|写|讲)(?:过|了)?")
+SAID_SHARE = 0.75
+
+
+def said_in(question: str, articles: list[Article]) -> bool:
+    """For a question asking whether a law says something, tell whether one article says most of it."""
+    match = _ASKS_IF_SAID.search(question)
+    if not match:
+        return True
+    grams = content_bigrams(question[match.end():])
+    if not grams:
+        return True
+    return any(sum(g in a.text for g in grams) >= SAID_SHARE * len(grams) for a in articles)
 
 
 BESIDE_RATIO = 0.6  # a store article shown beside a confident answer scores at least this share of the best list one

@@ -129,3 +129,21 @@ def test_every_year_and_at_least_every_week_state_a_duration():
     assert "duration" in asked_quantities("学校是不是至少每周要上一次体育课")
     sport = ["学校应当保证学生至少每周有三课时的体育课。"]
     assert evidence("学校是不是至少每周要上一次体育课", hits, sport, []).asks == []
+
+
+def test_asked_whether_a_law_says_something_it_does_not_the_reply_is_unsure(store):
+    result, _ = ask(store, "教师法里有没有说学校不能开除学生")
+    assert result.kind != CONFIDENT  # no article of 教师法 says it (义务教育法第二十七条 does, but it was not asked)
+    assert all(p.article.law_title == TEACHERS for p in result.passages)
+    result, _ = ask(store, "义务教育法有没有说不能开除学生")
+    assert result.kind == CONFIDENT and result.passages[0].article.label == "第二十七条"
+
+
+def test_a_teachers_drunk_driving_is_not_answered_with_a_students_expulsion(store):
+    result, _ = ask(store, "老师酒驾会被开除吗")
+    assert "《中华人民共和国义务教育法》第二十七条" not in [p.article.citation for p in result.passages]
+
+
+def test_a_parent_threatening_a_teacher_is_about_insulting_teachers(store):
+    result, _ = ask(store, "家长威胁老师怎么办")
+    assert result.passages[0].article.citation == "《中华人民共和国教师法》第三十五条"
