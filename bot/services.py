@@ -89,8 +89,10 @@ class Services:
         if self._index_stamp is not None or self.index is None:
             self.reload_index()
         threshold = getattr(self.index, "threshold", 0.0)
+        current = self.current_list()
         result = answer(
-            question, self.index, self.repository, self.catalog, threshold=threshold, to_simplified=self.to_simplified
+            question, self.index, self.repository, self.catalog, threshold=threshold, to_simplified=self.to_simplified,
+            current={law.title for law in current.laws} if current is not None else None,
         )
         if compose and self.llm is not None and result.passages and not result.abstained:
             self.llm.compose(result, self.catalog)

@@ -356,7 +356,13 @@ async def test_answers_by_poll_and_by_buttons_then_the_result_with_explanations(
     assert text.startswith("测验完成：答对 5/5 题，得分 100。\n恭喜通过！本周最高分 100。")
     for question in questions:
         assert question.explanation[:20] in text
-    assert "answer AB" not in text and "答案 AB。" in text  # the multiple-choice answer, by letters
+    # The options are gone by now: each question is repeated with the right option's words, not a bare letter.
+    from bot.render import answer_text
+
+    assert "answer AB" not in text
+    for question in questions:
+        assert f"{question.stem}\n正确答案：{answer_text(question)}。" in text
+    assert re.search(r"．遵守宪法、法律和职业道德；[A-D]．为人师表。", text)  # a multiple-choice answer names both
     assert "reply_markup" not in result.params or not result.params["reply_markup"]  # passed: no retake button
     [attempt] = services.repository.attempts(round_.id, member(services, "T001").id)
     assert (attempt.correct, attempt.score, attempt.passed) == (5, 1.0, True)

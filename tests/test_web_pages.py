@@ -243,3 +243,11 @@ def test_the_weeks_quiz_banner_shows_with_its_deadline_until_the_member_has_pass
         assert services.repository.find_members("T001")[0].channels == ("web",)
     finally:
         services.close()
+
+
+def test_the_quiz_page_counts_the_questions_an_attempt_asks_not_the_pool(site):
+    services, browsers = site
+    round_ = services.quizflow.existing_round()
+    assert len(round_.question_ids) > round_.questions == 5  # a pool of 20, attempts of 5
+    page = browsers["A001"].page("/quiz")  # a member who has not taken it: the standing line
+    assert "每次作答 5 题" in page and f"共 {len(round_.question_ids)} 题" not in page

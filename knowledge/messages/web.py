@@ -98,7 +98,7 @@ WEB_ME_TITLE = "我的学法记录"
 
 # quiz
 WEB_QUIZ_TITLE = "本周测验"
-WEB_QUIZ_STATUS = "{week}：共 {n} 题，{pass_mark} 分及格，截止 {deadline}。可多次作答，取最高分。"
+WEB_QUIZ_STATUS = "{week}：每次作答 {n} 题，{pass_mark} 分及格，截止 {deadline}。可多次作答，取最高分。"
 WEB_QUIZ_NOT_STARTED = "本周测验每周一开放，周日 22:00 截止。点击下方按钮开始答题。"
 WEB_QUIZ_HISTORY = "本周已作答 {attempts} 次，最高分 {best}。"
 WEB_QUIZ_PASSED_MARK = "已通过"
