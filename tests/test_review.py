@@ -349,3 +349,30 @@ def test_removing_a_cited_law_sends_the_answer_back(world):
     assert result.exit_code == 0 and "退回待解答队列" in result.output
     [back] = world.repository.entries()
     assert back.reason == "law_changed" and "已从法规库删除" in back.remark
+
+
+async def test_the_scheduler_tells_the_reviewer_and_then_the_asker_on_their_wecom(world):
+    from bot.outreach import Outreach
+    from bot.scheduler import send_review_answers, send_reviewer_digest
+    from bot.wecom.channel import WeComChannel
+    from bot.wecom.client import WeComClient
+    from tests.fakes.wecom import FakeWeCom
+
+    repository = world.repository
+    for staff_no, userid in (("T001", "zhang"), ("R001", "liu")):
+        repository.bind_account(member(world, staff_no).id, "wecom", userid, "", "roster")
+    ask(world, "T001", UNCOVERED)
+    [entry] = repository.entries()
+    with FakeWeCom(users={"zhang", "liu"}) as wecom:
+        client = WeComClient(wecom.corp_id, wecom.agent_id, wecom.secret, base_url=wecom.base_url)
+        outreach = Outreach(world, {"wecom": WeComChannel(client, "https://xuefa.example.edu.cn")})
+        assert await send_reviewer_digest(world, outreach) == 1
+        assert await send_reviewer_digest(world, outreach) == 0  # one summary a day, however often it runs
+        review.answer_entry(repository, world.catalog, Actor.of(member(world, "R001")), entry.id,
+                            "教龄津贴的标准由国家规定。", ["教师法第二十六条"])
+        assert await send_review_answers(world, outreach) == 1
+        assert await send_review_answers(world, outreach) == 0
+        await client.close()
+        to_reviewer, to_asker = wecom.received("liu"), wecom.received("zhang")
+    assert len(to_reviewer) == 1 and UNCOVERED not in to_reviewer[0].text  # a count and a link, no question
+    assert len(to_asker) == 1
