@@ -75,6 +75,10 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if name in PRIVATE_COMMANDS and message.chat.type != ChatType.PRIVATE:
         await answer(context, message.chat_id, _say(M.PRIVATE_ONLY))
         return
+    if name == "start" and context.args and update.effective_chat.type != ChatType.PRIVATE:
+        # A code binds the chat it is typed in: a group would receive a member's reminders and reports.
+        await answer(context, message.chat_id, _say(M.START_PRIVATE_ONLY))
+        return
     args = " ".join(context.args or [])
     caller = caller_of(update, context)
     before = caller.actor
