@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from knowledge import limits
 from knowledge import messages as M
 from knowledge.errors import ValidationError, XuefaError
 from knowledge.tables import read_table
@@ -183,6 +184,9 @@ def _check_row(values: dict[str, str], seen: dict[str, int], unit: str | None) -
     values[_PHONE] = phone
     if not values[_NAME]:
         return M.ROSTER_NAME_EMPTY
+    too_long = limits.too_long("name", values[_NAME]) or limits.too_long("unit", values[_UNIT])
+    if too_long:
+        return too_long
     if unsafe_text(values[_NAME]):
         return M.ROSTER_TEXT_UNSAFE.format(column=_NAME)
     if not staff_no:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from knowledge import access
+from knowledge import access, limits
 from knowledge import messages as M
 from knowledge.access import Actor
 from knowledge.errors import XuefaError
@@ -46,6 +46,8 @@ def make_session(
 ) -> Session:
     """Check a session's date and attendees against what the actor may log (a unit admin: their unit)."""
     scope = access.session_scope(actor)
+    for name, text in (("title", title), ("laws", laws), ("attendees", attendees), ("minutes", minutes)):
+        limits.check(name, text.strip())
     try:
         held_on = date.fromisoformat(held_on.strip()).isoformat()
     except ValueError:

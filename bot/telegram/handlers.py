@@ -112,7 +112,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     caller = caller_of(update, context)
     reply = await asyncio.to_thread(conversation_of(context).handle_action, caller, query.data or "")
     navigating = (query.data or "").split(":")[0] in ("list", "law", "nav")
-    texts = reply.messages()
+    texts = await asyncio.to_thread(reply.messages)  # splitting is CPU work: off the event loop
     if navigating and len(texts) == 1 and query.message is not None:
         try:
             await query.edit_message_text(texts[0], parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))

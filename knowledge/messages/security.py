@@ -1,3 +1,16 @@
 """Messages of the second security round (issue 17): binding, limits, passwords, uploads."""
 
 START_PRIVATE_ONLY = "邀请码只能在与我的私聊中使用：点开我的头像，私聊发送 /start 邀请码。群里发送的邀请码不会被使用，仍然有效。"
+
+FIELD_TOO_LONG = "{field}太长：最多 {n} 个字，现在有 {got} 个字。请删减后重新提交。"
+FIELD_TITLE = "标题"
+FIELD_LAWS = "学习内容"
+FIELD_MINUTES = "纪要"
+FIELD_ATTENDEES = "参加人员"
+FIELD_NAME = "姓名"
+FIELD_UNIT = "单位"
+FIELD_QUESTION = "问题"
+FIELD_STEM = "题干"
+FIELD_OPTION = "选项"
+FIELD_EXPLANATION = "解析"
+FIELD_CITATION = "出处"
