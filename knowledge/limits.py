@@ -19,7 +19,7 @@ LIMITS: dict[str, tuple[int, str]] = {
     "attendees": (5000, M.FIELD_ATTENDEES),  # the names typed for a session (a whole school)
     "name": (40, M.FIELD_NAME),  # a person's name on the roster
     "unit": (60, M.FIELD_UNIT),  # a unit's name
-    "question": (500, M.FIELD_QUESTION),  # a question asked in the chat
+    "question": (1000, M.FIELD_QUESTION),  # a question asked in the chat
     "stem": (500, M.FIELD_STEM),  # a question bank's stem
     "option": (200, M.FIELD_OPTION),  # one option of a bank question
     "explanation": (1000, M.FIELD_EXPLANATION),  # a bank question's explanation

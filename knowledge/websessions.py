@@ -25,6 +25,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from knowledge import access
 from knowledge import messages as M
@@ -41,7 +42,10 @@ STAFF_HOURS = 10  # absolute: from sign-in, a working day
 SETUP_MINUTES = 30  # a code sign-in of an admin or leader, until the password is set
 TOUCH_EVERY = timedelta(minutes=5)  # last-seen is written at most this often, not on every page
 ADDRESS_LIMIT = 30  # failed sign-ins an hour from one client address (a school shares one address)
-PASSWORD_MIN, PASSWORD_MAX = 8, 128
+PASSWORD_MIN, PASSWORD_MAX = 10, 128
+# zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses and more), what an account that
+# sees other people's records needs against online guessing and a stolen hash.
+PASSWORD_SCORE = 3
 
 MEMBER, STAFF, SETUP = "member", "staff", "password"
 _STAFF_NO = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -236,6 +240,9 @@ def check_password(password: str, member: Member) -> None:
         raise XuefaError(M.WEB_PASSWORD_PERSONAL)
     if len(set(password)) < 4 or password.isdigit():
         raise XuefaError(M.WEB_PASSWORD_WEAK)
+    personal = [member.staff_no, member.name, member.unit, member.phone or "", "xuefa", "学法", "学法助手"]
+    if zxcvbn(password, user_inputs=[word for word in personal if word])["score"] < PASSWORD_SCORE:
+        raise XuefaError(M.WEB_PASSWORD_GUESSABLE)
 
 
 def set_password(

@@ -27,7 +27,7 @@ from bot.conversation import Caller, Conversation
 from bot.reply import Html, Reply
 from bot.services import Services
 from bot.web.security import CSRF_FIELD, FORM_BYTES, Cookies, TooLarge, new_csrf, read_form, same_token
-from knowledge import access
+from knowledge import access, limits
 from knowledge import messages as M
 from knowledge.access import AccessDenied, Actor
 from knowledge.errors import NotFound, XuefaError
@@ -219,6 +219,7 @@ class Web:
         self.conversation = Conversation(services, Html())
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.globals["M"] = M
+        self.templates.env.globals["limit"] = limits.limit  # forms say the core's caps as maxlength
         self.templates.env.trim_blocks = True
         self.templates.env.lstrip_blocks = True
 

@@ -14,3 +14,9 @@ FIELD_STEM = "题干"
 FIELD_OPTION = "选项"
 FIELD_EXPLANATION = "解析"
 FIELD_CITATION = "出处"
+
+WEB_PASSWORD_GUESSABLE = (
+    "密码容易被猜中：常用密码（如 password、12345678a）、键盘顺序（如 qwerty、1qaz2wsx）、"
+    "单词或本系统名称加数字（如 xuefa123）、姓名和单位都在破解字典里。"
+    "请换一个更长、更没有规律的密码，例如三四个不相关的词或一句话的首字母，再加数字和符号。"
+)
