@@ -40,8 +40,11 @@ def _check_operator(actor: Actor) -> None:
 
 
 def _subjects(member: Member) -> list[str]:
-    """Return how sign-in attempts name this person: their Telegram account, their staff number on the web."""
-    subjects = [f"web:{member.staff_no}"]
+    """Return how sign-in attempts name this person: their Telegram account, their staff number on the web.
+
+    A subject ending in "@" is a prefix: web attempts are counted per 工号 and address ("web:T001@10.0.0.1").
+    """
+    subjects = [f"web:{member.staff_no}", f"web:{member.staff_no}@"]
     if member.telegram_id is not None:
         subjects.append(f"tg:{member.telegram_id}")
     return subjects

@@ -20,3 +20,9 @@ WEB_PASSWORD_GUESSABLE = (
     "单词或本系统名称加数字（如 xuefa123）、姓名和单位都在破解字典里。"
     "请换一个更长、更没有规律的密码，例如三四个不相关的词或一句话的首字母，再加数字和符号。"
 )
+
+WEB_AUDIT_LOCKOUT = "工号 {staff_no} · {address} · {scope}锁定 {minutes} 分钟"
+WEB_LOCKOUT_PAIR = "该工号在此地址"
+WEB_LOCKOUT_ADDRESS = "此地址的密码登录"
+WEB_TELEGRAM_NEEDS_PASSWORD = "您的账号可以查看他人的记录：生成 Telegram 绑定码前请输入当前密码。"
+WEB_TELEGRAM_PASSWORD = "当前密码"

@@ -57,8 +57,9 @@ class PrivacyStore(MemberStore):
     def personal_data(self, member_id: int, staff_no: str, subjects: list[str]) -> PersonalData:
         """Return every row held about a member: roster, codes, quizzes, questions, sessions, sign-ins, audit."""
         data = PersonalData({table: self.records(sql, [member_id]) for table, sql in _HELD})
-        data.tables["sign_in_attempts"] = self.in_chunks(
-            "SELECT subject, at, ok FROM sign_in_attempts", "subject", subjects
+        where, params = _subjects_sql(subjects)
+        data.tables["sign_in_attempts"] = self.records(
+            f"SELECT subject, at, ok FROM sign_in_attempts WHERE {where} ORDER BY id", params
         )
         # The audit log about them: what they asked for, and what others asked about them.
         data.tables["audit_log"] = self.records(
@@ -84,8 +85,8 @@ class PrivacyStore(MemberStore):
                 "UPDATE study_sessions SET created_by = NULL WHERE created_by = ?",
             ):
                 self.db.execute(sql, [member_id])
-            self.db.execute(f"DELETE FROM sign_in_attempts WHERE subject IN ({','.join('?' * len(subjects))})",
-                            subjects)
+            where, params = _subjects_sql(subjects)
+            self.db.execute(f"DELETE FROM sign_in_attempts WHERE {where}", params)
             self.db.execute("UPDATE audit_log SET actor = ? WHERE member_id = ?", [name, member_id])
             self.db.execute(
                 f"UPDATE audit_log SET detail = trim(replace(' ' || detail || ' ', ' ' || ? || ' ', ' ' || ? || ' ')) "
@@ -105,3 +106,13 @@ class PrivacyStore(MemberStore):
             asked = self.db.execute("DELETE FROM question_log WHERE asked_at < ?", [questions_before]).rowcount
             tried = self.db.execute("DELETE FROM sign_in_attempts WHERE at < ?", [sign_ins_before]).rowcount
         return asked, tried
+
+
+def _subjects_sql(subjects: list[str]) -> tuple[str, list[str]]:
+    """Return the condition matching sign-in subjects: exact ones, and prefixes (those ending in "@")."""
+    exact = [subject for subject in subjects if not subject.endswith("@")]
+    prefixes = [subject for subject in subjects if subject.endswith("@")]
+    conditions = [f"subject IN ({','.join('?' * len(exact))})"] if exact else []
+    conditions += ["substr(subject, 1, length(?)) = ?"] * len(prefixes)
+    params = exact + [value for prefix in prefixes for value in (prefix, prefix)]
+    return " OR ".join(conditions) or "0", params
