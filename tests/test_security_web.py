@@ -122,3 +122,25 @@ class ClientAt:
     def post(self, path: str, data: dict):
         self.client.cookies.clear()
         return self.browser.post(path, data, page="/login")
+
+
+def test_web_refusals_sessions_and_downloads_are_audited_each_as_itself(browser, services):
+    admin = Browser(services, browser.app)
+    admin.sign_in("A001")  # 城关一小's admin
+    assert admin.get("/dashboard?unit=城关二小").status_code == 403
+    assert admin.get("/dashboard/report.csv?unit=城关二小").status_code == 403
+    teacher = Browser(services, browser.app)
+    teacher.sign_in("T001")
+    assert teacher.get("/admin/codes").status_code == 403
+    teacher.get("/chat")
+    assert teacher.post("/records", {"who": "T002"}).status_code == 403
+    refused = audit(services, "refused")
+    for wanted in ("GET /dashboard?unit=城关二小", "GET /dashboard/report.csv?unit=城关二小", "GET /admin/codes",
+                   "POST /records"):
+        assert wanted in refused, (wanted, refused)
+    admin.get("/sessions")
+    assert admin.post("/sessions", {"held_on": "2030-03-01", "title": "会前学法", "laws": "教师法",
+                                    "attendees": "T001"}).status_code == 200
+    assert any("2030-03-01" in line and "城关一小" in line for line in audit(services, "session"))
+    assert admin.get("/dashboard/report.csv").status_code == 200
+    assert audit(services, "download") == ["GET /dashboard/report.csv"]

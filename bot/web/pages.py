@@ -249,7 +249,12 @@ class Web:
                 if refused is not None:
                     return refused
             try:
-                return await run_in_threadpool(self._run, handler, visit)
+                response = await run_in_threadpool(self._run, handler, visit)
+                if "content-disposition" in response.headers and visit.actor is not None:
+                    # A file leaves the server: its own audit row, beside the view the page wrote.
+                    await run_in_threadpool(access.audit, self.services.repository, visit.actor, "download",
+                                            _described(request))
+                return response
             finally:
                 if visit.form is not None:
                     await visit.form.close()
@@ -273,6 +278,9 @@ class Web:
         try:
             return handler(visit)
         except AccessDenied as exc:
+            # Every refusal of the web is audited here, as Telegram's are in the conversation.
+            actor = visit.actor or Actor.operator(M.WEB_SIGN_IN_ACTOR)
+            access.audit(visit.services.repository, actor, "refused", _described(visit.request))
             return visit.message(M.WEB_FORBIDDEN_TITLE, str(exc), status=403)
         except NotFound as exc:
             return visit.message(M.WEB_NOT_FOUND_TITLE, str(exc), status=404)
@@ -282,3 +290,10 @@ class Web:
             # The path only: a query string or a form may hold a question or a name.
             log.exception("error on %s %s", visit.request.method, visit.request.url.path)
             return visit.message(M.WEB_ERROR_TITLE, M.BUSY, status=500)
+
+
+def _described(request: Request) -> str:
+    """Name a request for the audit log: method, path and the report's period and unit, never a form."""
+    wanted = {key: request.query_params[key][:100] for key in ("period", "unit") if key in request.query_params}
+    shown = "&".join(f"{key}={value}" for key, value in wanted.items())  # readable: the operator reads it
+    return f"{request.method} {request.url.path}" + (f"?{shown}" if shown else "")

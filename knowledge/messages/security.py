@@ -26,3 +26,5 @@ WEB_LOCKOUT_PAIR = "该工号在此地址"
 WEB_LOCKOUT_ADDRESS = "此地址的密码登录"
 WEB_TELEGRAM_NEEDS_PASSWORD = "您的账号可以查看他人的记录：生成 Telegram 绑定码前请输入当前密码。"
 WEB_TELEGRAM_PASSWORD = "当前密码"
+
+AUDIT_SESSION = "集体学法 #{id} · {date} · {unit} · {n} 人"
