@@ -135,12 +135,24 @@ def parse_roster(
     found: list[RosterRow] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
+    checked = []
     for number, values in table.rows:
-        reason = _check_row(values, seen, unit) or _check_existing(values, unit, repository)
+        reason = _check_row(values, seen, unit)
         if reason:
             problems.append((number, reason))
             continue
         seen[values[_STAFF].upper()] = number
+        checked.append((number, values))
+    if problems and not skip_invalid:
+        # Refused on what the file says alone: who holds which 工号 elsewhere is asked only of a file
+        # that would otherwise be imported, so a refused file answers another unit's 工号 and an
+        # unknown one alike and no probe comes for free (issue 17).
+        raise ValidationError(str(path), problems)
+    for number, values in checked:
+        reason = _check_existing(values, unit, repository)
+        if reason:
+            problems.append((number, reason))
+            continue
         found.append(
             RosterRow(
                 number,
@@ -151,6 +163,7 @@ def parse_roster(
                 values.get(_PHONE, ""),
             )
         )
+    problems.sort()
     if problems and not skip_invalid:
         raise ValidationError(str(path), problems)
     if not found and not problems:

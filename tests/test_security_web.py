@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from knowledge import messages as M
@@ -144,3 +146,16 @@ def test_web_refusals_sessions_and_downloads_are_audited_each_as_itself(browser,
     assert any("2030-03-01" in line and "城关一小" in line for line in audit(services, "session"))
     assert admin.get("/dashboard/report.csv").status_code == 200
     assert audit(services, "download") == ["GET /dashboard/report.csv"]
+
+
+def test_a_refused_roster_upload_answers_other_units_and_unknown_staff_numbers_alike(browser, services):
+    admin = Browser(services, browser.app)
+    admin.sign_in("A001")  # 城关一小; T002 works at 城关二小, T999 nowhere
+    admin.get("/admin/upload")
+    # The probe: candidate 工号 and one bad row (no name), so that nothing is imported.
+    roster = "姓名,工号,单位,角色\n李娜,T002,城关一小,教师\n某某,T999,城关一小,教师\n,T998,城关一小,教师\n"
+    response = admin.client.post("/admin/upload", data={"csrf": admin.token},
+                                 files={"file": ("名册.csv", roster.encode(), "text/csv")})
+    assert M.ROSTER_NAME_EMPTY in response.text
+    assert "T002" not in response.text and "T999" not in response.text  # neither is singled out
+    assert services.repository.find_members("T002")[0].unit == "城关二小" and not services.repository.find_members("T999")
