@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import signal
 import sqlite3
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +17,8 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from knowledge import messages as M
-from tests.processes import XUEFA, free_port, prepared_data
+from tests.fakebotapi import FakeBotAPI
+from tests.processes import TOKEN, XUEFA, free_port, prepared_data
 from tests.test_web_serve import stop, wait_until_serving
 
 PASSWORD = "学法Xuefa-2030"
@@ -59,3 +63,29 @@ def test_twelve_wrong_passwords_at_once_are_checked_no_more_than_the_limit(serve
     with sqlite3.connect(env["XUEFA_DB"]) as db:
         assert db.execute("SELECT count(*) FROM sign_in_attempts WHERE ok = 0 AND subject LIKE 'web:B001@%'"
                           ).fetchone() == (5,)
+
+
+def test_verbose_logs_hold_no_names_questions_replies_or_codes(tmp_path, shared, monkeypatch):
+    env = prepared_data(tmp_path, shared, monkeypatch)
+    code = list(csv.reader(io.StringIO(CliRunner().invoke(cli, ["roster", "codes"]).stdout)))[1][3]
+    with FakeBotAPI(token=TOKEN) as api:
+        process = subprocess.Popen(
+            [str(XUEFA), "-v", "run"],
+            env={**os.environ, **env, "XUEFA_TELEGRAM_TOKEN": TOKEN, "XUEFA_TELEGRAM_BASE_URL": api.base_url,
+                 "XUEFA_TELEGRAM_BASE_FILE_URL": api.base_file_url},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            api.wait_for("setMyCommands", timeout=60)
+            teacher = api.user(1001, "王小明")
+            api.send_command(teacher, f"/start {code}")
+            api.wait_for(lambda c: c.method == "sendMessage" and c.params.get("chat_id") == 1001, timeout=30)
+            api.send_text(teacher, "教师法第八条")
+            api.wait_for(lambda c: c.method == "sendMessage" and "教师应当履行" in c.params.get("text", ""), timeout=30)
+        finally:
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err[-2000:]
+    assert "DEBUG" in err  # verbose logging was on, and still:
+    for personal in (code, "王小明", "张老师", "教师法第八条", "教师应当履行", "注册成功"):
+        assert personal not in err + out, personal
