@@ -28,3 +28,7 @@ WEB_TELEGRAM_NEEDS_PASSWORD = "您的账号可以查看他人的记录：生成 
 WEB_TELEGRAM_PASSWORD = "当前密码"
 
 AUDIT_SESSION = "集体学法 #{id} · {date} · {unit} · {n} 人"
+
+XLSX_PART_TOO_LARGE = "表格中的“{part}”解压后超过 {mb} MB，未导入；请删去无关的工作表和格式后另存再上传"
+XLSX_ROW_TOO_WIDE = "表格的一行超过 {n} 个单元格（可能整行设置了格式），未导入；请只保留需要的列，另存后再上传"
+XLSX_TOO_COMPLEX = "表格的结构过于复杂（元素过多），未导入；请只保留需要的行和列，另存为新文件后再上传"
