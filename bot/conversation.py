@@ -260,7 +260,7 @@ class Conversation:
                 found = [study_record(services.repository, actor, member, period, services.clock)]
                 title = records_title(found[0])
                 reply = Reply(parts=record_parts(self.fmt, found[0], show_phone=access.shows_phones(actor)))
-                who = member.name
+                who = member.staff_no  # a file name travels (chats, downloads folders): no person's name in it
         except access.AccessDenied:
             raise
         except XuefaError as exc:

@@ -64,6 +64,9 @@ class Database:
         # isolation_level None: no implicit transactions; transaction() and sqlite-utils begin and commit.
         conn = sqlite3.connect(target, check_same_thread=False, timeout=BUSY_TIMEOUT, isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten, not left in free pages: forgetting a person forgets them on disk
+        # too, whatever default the SQLite build has (issue 17).
+        conn.execute("PRAGMA secure_delete = ON")
         return conn
 
     @property

@@ -68,7 +68,10 @@ class PrivacyStore(MemberStore):
         )
         return data
 
-    def forget_member(self, member_id: int, staff_no: str, pseudonym: str, name: str, subjects: list[str]) -> None:
+    def forget_member(
+        self, member_id: int, staff_no: str, pseudonym: str, name: str, subjects: list[str],
+        said: tuple[str, ...] = (),
+    ) -> None:
         """Erase a member's personal data in one transaction, keeping anonymous aggregates under a pseudonym."""
         now = self.now()
         with self.transaction():
@@ -88,6 +91,14 @@ class PrivacyStore(MemberStore):
             where, params = _subjects_sql(subjects)
             self.db.execute(f"DELETE FROM sign_in_attempts WHERE {where}", params)
             self.db.execute("UPDATE audit_log SET actor = ? WHERE member_id = ?", [name, member_id])
+            # Free text typed about them (a session's title, contents and minutes, an audit line):
+            # their name and phone, wherever written, become the pseudonym's name.
+            for words in said:
+                for column in ("title", "laws", "minutes"):
+                    self.db.execute(f"UPDATE study_sessions SET {column} = replace({column}, ?, ?) "
+                                    f"WHERE instr({column}, ?) > 0", [words, name, words])
+                self.db.execute("UPDATE audit_log SET detail = replace(detail, ?, ?) WHERE instr(detail, ?) > 0",
+                                [words, name, words])
             self.db.execute(
                 f"UPDATE audit_log SET detail = trim(replace(' ' || detail || ' ', ' ' || ? || ' ', ' ' || ? || ' ')) "
                 f"WHERE {MENTIONS}",
