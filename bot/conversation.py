@@ -25,7 +25,7 @@ from bot.render import (
 )
 from bot.reply import Formatter
 from bot.services import Services
-from knowledge import access
+from knowledge import access, limits
 from knowledge import messages as M
 from knowledge.access import Actor
 from knowledge.citations import parse_citation, resolve
@@ -119,6 +119,9 @@ class Conversation:
         if caller.actor is None:
             return self.say(M.WELCOME_UNKNOWN)
         stripped = text.strip()
+        reason = limits.too_long("question", stripped)
+        if reason is not None:
+            return self.say(reason)
         try:
             citation = parse_citation(stripped)
         except CitationError:
@@ -210,6 +213,8 @@ class Conversation:
         """List the articles best matching some keywords."""
         if not args:
             return self.say(M.USAGE_SEARCH)
+        if (reason := limits.too_long("question", args)) is not None:
+            return self.say(reason)
         result = self.services.ask(args, compose=False)  # a list of articles: no generated summary to pay for
         self._log(caller, args, "search", [p.article for p in result.passages])
         if result.notice and not result.passages:
@@ -271,7 +276,7 @@ class Conversation:
                 found = [study_record(services.repository, actor, member, period, services.clock)]
                 title = records_title(found[0])
                 reply = Reply(parts=record_parts(self.fmt, found[0], show_phone=access.shows_phones(actor)))
-                who = member.name
+                who = member.staff_no  # a file name travels (chats, downloads folders): no person's name in it
         except access.AccessDenied:
             raise
         except XuefaError as exc:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from knowledge import limits
 from knowledge import messages as M
 from knowledge.errors import ValidationError, XuefaError
 from knowledge.tables import read_table
@@ -176,15 +177,26 @@ def parse_roster(
     seen: dict[str, int] = {}
     parents: dict[str, tuple[str, int]] = {}
     scope = (units or frozenset({unit})) if unit is not None else None
+    checked = []
     for number, values in table.rows:
-        reason = (_check_row(values, seen, unit, scope) or _check_parent(values, parents, unit)
-                  or _check_existing(values, unit, scope, repository))
+        reason = _check_row(values, seen, unit, scope) or _check_parent(values, parents, unit)
         if reason:
             problems.append((number, reason))
             continue
         seen[values[_STAFF].upper()] = number
         if values.get(_PARENT):
             parents.setdefault(values[_UNIT], (values[_PARENT], number))
+        checked.append((number, values))
+    if problems and not skip_invalid:
+        # Refused on what the file says alone: who holds which 工号 elsewhere is asked only of a file
+        # that would otherwise be imported, so a refused file answers another unit's 工号 and an
+        # unknown one alike and no probe comes for free (issue 17).
+        raise ValidationError(str(path), problems)
+    for number, values in checked:
+        reason = _check_existing(values, unit, scope, repository)
+        if reason:
+            problems.append((number, reason))
+            continue
         found.append(
             RosterRow(
                 number,
@@ -197,6 +209,7 @@ def parse_roster(
                 reviewer=values[_ROLE] in REVIEWER_WORDS,
             )
         )
+    problems.sort()
     if problems and not skip_invalid:
         raise ValidationError(str(path), problems)
     if not found and not problems:
@@ -256,6 +269,9 @@ def _check_row(
     values[_PHONE] = phone
     if not values[_NAME]:
         return M.ROSTER_NAME_EMPTY
+    too_long = limits.too_long("name", values[_NAME]) or limits.too_long("unit", values[_UNIT])
+    if too_long:
+        return too_long
     if unsafe_text(values[_NAME]):
         return M.ROSTER_TEXT_UNSAFE.format(column=_NAME)
     if not staff_no:

@@ -21,6 +21,7 @@ from knowledge.websessions import (
     SETUP,
     STAFF,
     SignInError,
+    confirm_password,
     end_session,
     needs_password,
     sessions_of,
@@ -159,9 +160,20 @@ def end_one_session(visit: Visit) -> Response:
 
 
 def telegram_code(visit: Visit) -> Response:
-    """Give a member signed in on the web a fresh code for Telegram, so the bureau never issues two."""
+    """Give a member signed in on the web a fresh code for Telegram, so the bureau never issues two.
+
+    The code binds Telegram only: it never signs in on the web nor resets a password. An admin or
+    leader confirms it with their current password, so a borrowed session cannot hand their
+    account's Telegram side to someone else (issue 17).
+    """
     services = visit.services
-    [issued] = issue_codes(services.repository, services.keyring, [visit.member], TELEGRAM_CODE_DAYS, rebind=True)
+    if needs_password(visit.member):
+        try:
+            confirm_password(services.repository, visit.member, visit.field("password"), client_address(visit.request))
+        except SignInError as exc:
+            return account(visit, error=str(exc), status=400)
+    [issued] = issue_codes(services.repository, services.keyring, [visit.member], TELEGRAM_CODE_DAYS, rebind=True,
+                           telegram_only=True)
     access.audit(services.repository, visit.actor, "codes", M.WEB_TELEGRAM_TITLE)
     return account(visit, code=issued)
 

@@ -27,7 +27,7 @@ from bot.conversation import Caller, Conversation
 from bot.reply import Html, Reply
 from bot.services import Services
 from bot.web.security import CSRF_FIELD, FORM_BYTES, Cookies, TooLarge, new_csrf, read_form, same_token
-from knowledge import access, review
+from knowledge import access, limits, review
 from knowledge import messages as M
 from knowledge.access import AccessDenied, Actor
 from knowledge.errors import NotFound, XuefaError
@@ -228,6 +228,7 @@ class Web:
         self.conversation = Conversation(services, Html())
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.globals["M"] = M
+        self.templates.env.globals["limit"] = limits.limit  # forms say the core's caps as maxlength
         self.templates.env.trim_blocks = True
         self.templates.env.lstrip_blocks = True
 
@@ -257,7 +258,12 @@ class Web:
                 if refused is not None:
                     return refused
             try:
-                return await run_in_threadpool(self._run, handler, visit)
+                response = await run_in_threadpool(self._run, handler, visit)
+                if "content-disposition" in response.headers and visit.actor is not None:
+                    # A file leaves the server: its own audit row, beside the view the page wrote.
+                    await run_in_threadpool(access.audit, self.services.repository, visit.actor, "download",
+                                            _described(request))
+                return response
             finally:
                 if visit.form is not None:
                     await visit.form.close()
@@ -281,6 +287,9 @@ class Web:
         try:
             return handler(visit)
         except AccessDenied as exc:
+            # Every refusal of the web is audited here, as Telegram's are in the conversation.
+            actor = visit.actor or Actor.operator(M.WEB_SIGN_IN_ACTOR)
+            access.audit(visit.services.repository, actor, "refused", _described(visit.request))
             return visit.message(M.WEB_FORBIDDEN_TITLE, str(exc), status=403)
         except NotFound as exc:
             return visit.message(M.WEB_NOT_FOUND_TITLE, str(exc), status=404)
@@ -290,3 +299,10 @@ class Web:
             # The path only: a query string or a form may hold a question or a name.
             log.exception("error on %s %s", visit.request.method, visit.request.url.path)
             return visit.message(M.WEB_ERROR_TITLE, M.BUSY, status=500)
+
+
+def _described(request: Request) -> str:
+    """Name a request for the audit log: method, path and the report's period and unit, never a form."""
+    wanted = {key: request.query_params[key][:100] for key in ("period", "unit") if key in request.query_params}
+    shown = "&".join(f"{key}={value}" for key, value in wanted.items())  # readable: the operator reads it
+    return f"{request.method} {request.url.path}" + (f"?{shown}" if shown else "")

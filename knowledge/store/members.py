@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from knowledge.members import Member, RosterReport, RosterRow
 from knowledge.models import Article
@@ -33,6 +33,17 @@ class Invite:
     used_at: str | None
     expires_at: str | None
     replaced_at: str | None = None
+    telegram_only: bool = False  # issued on the web's account page: binds Telegram, never signs in on the web
+
+
+@dataclass
+class Claim:
+    """One sign-in attempt counted before it is checked: its rows, the subjects that were already
+    locked (then nothing was counted), and those this attempt locks should it fail."""
+
+    ids: list[int] = field(default_factory=list)
+    locked: list[str] = field(default_factory=list)
+    locks: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -199,7 +210,7 @@ class MemberStore(AccountStore):
 
     # --- invite codes, sign-ins and bound accounts --------------------------------------
 
-    def replace_invite_codes(self, codes: list[tuple[int, str, str]]) -> None:
+    def replace_invite_codes(self, codes: list[tuple[int, str, str]], telegram_only: bool = False) -> None:
         """Store fresh code hashes (member, hash, expiry), invalidating each member's older unused codes."""
         now = self.now()
         with self.transaction():
@@ -211,14 +222,18 @@ class MemberStore(AccountStore):
                 self.db.execute("DELETE FROM invite_codes WHERE member_id = ? AND used_at IS NULL AND expires_at <= ?",
                                 [member_id, now])
                 self.db["invite_codes"].insert(
-                    {"code_hash": digest, "member_id": member_id, "created_at": now, "expires_at": expires_at}
+                    {"code_hash": digest, "member_id": member_id, "created_at": now, "expires_at": expires_at,
+                     "telegram_only": int(telegram_only)}
                 )
 
     def invite(self, digest: str) -> Invite | None:
         """Return the invite issued with this code hash, if any."""
-        return self.record(
-            "SELECT member_id, used_at, expires_at, replaced_at FROM invite_codes WHERE code_hash = ?", [digest], Invite
+        found = self.record(
+            "SELECT member_id, used_at, expires_at, replaced_at, telegram_only FROM invite_codes WHERE code_hash = ?", [digest], Invite
         )
+        if found is not None:
+            found.telegram_only = bool(found.telegram_only)
+        return found
 
     def use_code(self, digest: str, used_on: str) -> bool:
         """Mark a code used, once: False if it was used meanwhile (two attempts at once: one wins)."""
@@ -234,6 +249,31 @@ class MemberStore(AccountStore):
         """Record a sign-in or registration attempt, for rate limiting failures."""
         with self.transaction():
             self.db["sign_in_attempts"].insert({"subject": subject, "at": self.now(), "ok": int(ok)})
+
+    def claim_sign_in(self, subjects: list[tuple[str, int]], since: str) -> Claim:
+        """Count an attempt as failed against every subject, in one transaction, unless one is locked.
+
+        Checked and counted under the write lock: of twelve attempts sent at once against a limit
+        of five, five are counted and checked, and seven find the subject locked (issue 17).
+        settle_sign_in() marks the attempt good once it proved right.
+        """
+        with self.transaction():
+            counts = [(subject, most, self.failed_sign_ins(subject, since)) for subject, most in subjects]
+            locked = [subject for subject, most, count in counts if count >= most]
+            if locked:
+                return Claim(locked=locked)
+            now = self.now()
+            ids = [
+                self.db.execute("INSERT INTO sign_in_attempts (subject, at, ok) VALUES (?, ?, 0)", [subject, now]).lastrowid
+                for subject, _, _ in counts
+            ]
+            return Claim(ids, locks=[subject for subject, most, count in counts if count + 1 >= most])
+
+    def settle_sign_in(self, ids: list[int]) -> None:
+        """Mark a claimed attempt as one that succeeded: it no longer counts against anyone."""
+        if ids:
+            with self.transaction():
+                self.db.execute(f"UPDATE sign_in_attempts SET ok = 1 WHERE id IN ({','.join('?' * len(ids))})", ids)
 
     def failed_sign_ins(self, subject: str, since: str) -> int:
         """Count failed attempts of a subject since a time."""

@@ -62,8 +62,9 @@ class PrivacyStore(MemberStore):
     def personal_data(self, member_id: int, staff_no: str, subjects: list[str]) -> PersonalData:
         """Return every row held about a member: roster, codes, quizzes, questions, sessions, sign-ins, audit."""
         data = PersonalData({table: self.records(sql, [member_id]) for table, sql in _HELD})
-        data.tables["sign_in_attempts"] = self.in_chunks(
-            "SELECT subject, at, ok FROM sign_in_attempts", "subject", subjects
+        where, params = _subjects_sql(subjects)
+        data.tables["sign_in_attempts"] = self.records(
+            f"SELECT subject, at, ok FROM sign_in_attempts WHERE {where} ORDER BY id", params
         )
         # The audit log about them: what they asked for, and what others asked about them.
         data.tables["audit_log"] = self.records(
@@ -72,7 +73,10 @@ class PrivacyStore(MemberStore):
         )
         return data
 
-    def forget_member(self, member_id: int, staff_no: str, pseudonym: str, name: str, subjects: list[str]) -> None:
+    def forget_member(
+        self, member_id: int, staff_no: str, pseudonym: str, name: str, subjects: list[str],
+        said: tuple[str, ...] = (),
+    ) -> None:
         """Erase a member's personal data in one transaction, keeping anonymous aggregates under a pseudonym."""
         now = self.now()
         with self.transaction():
@@ -97,9 +101,17 @@ class PrivacyStore(MemberStore):
                 "DELETE FROM reviewers WHERE member_id = ?",
             ):
                 self.db.execute(sql, [member_id])
-            self.db.execute(f"DELETE FROM sign_in_attempts WHERE subject IN ({','.join('?' * len(subjects))})",
-                            subjects)
+            where, params = _subjects_sql(subjects)
+            self.db.execute(f"DELETE FROM sign_in_attempts WHERE {where}", params)
             self.db.execute("UPDATE audit_log SET actor = ? WHERE member_id = ?", [name, member_id])
+            # Free text typed about them (a session's title, contents and minutes, an audit line):
+            # their name and phone, wherever written, become the pseudonym's name.
+            for words in said:
+                for column in ("title", "laws", "minutes"):
+                    self.db.execute(f"UPDATE study_sessions SET {column} = replace({column}, ?, ?) "
+                                    f"WHERE instr({column}, ?) > 0", [words, name, words])
+                self.db.execute("UPDATE audit_log SET detail = replace(detail, ?, ?) WHERE instr(detail, ?) > 0",
+                                [words, name, words])
             self.db.execute(
                 f"UPDATE audit_log SET detail = trim(replace(' ' || detail || ' ', ' ' || ? || ' ', ' ' || ? || ' ')) "
                 f"WHERE {MENTIONS}",
@@ -148,3 +160,13 @@ class PrivacyStore(MemberStore):
                 "UPDATE answer_feedback SET member_id = NULL, remark = '' WHERE at < ? AND member_id IS NOT NULL",
                 [questions_before])
         return asked, tried
+
+
+def _subjects_sql(subjects: list[str]) -> tuple[str, list[str]]:
+    """Return the condition matching sign-in subjects: exact ones, and prefixes (those ending in "@")."""
+    exact = [subject for subject in subjects if not subject.endswith("@")]
+    prefixes = [subject for subject in subjects if subject.endswith("@")]
+    conditions = [f"subject IN ({','.join('?' * len(exact))})"] if exact else []
+    conditions += ["substr(subject, 1, length(?)) = ?"] * len(prefixes)
+    params = exact + [value for prefix in prefixes for value in (prefix, prefix)]
+    return " OR ".join(conditions) or "0", params
