@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Check the locked dependencies (requirements.txt, requirements-test.txt) against known advisories
-# with pip-audit (PyPA), which asks the OSV / PyPI advisory databases over HTTPS.
+# with pip-audit (PyPA), which asks PyPI's JSON API for each pinned release's known vulnerabilities
+# (PyPI serves the PyPA advisory database there), so it needs only the package registry.
 #
-# It cannot run offline: no maintained checker ships its advisory database with it (pip-audit and
-# osv-scanner query OSV, safety downloads its database with an account key), and a vendored copy
-# of a database goes stale, which is worse than no check. So CI runs this step where it has
-# network and says plainly when it has none, instead of passing silently:
+# It cannot run without PyPI: no maintained checker ships its advisory database with it, and a
+# vendored copy goes stale, which is worse than no check. Where PyPI is not reachable it says so
+# plainly instead of passing silently:
 #
 #   bash scripts/audit-deps.sh            # exit 0: no known vulnerability; 1: some; 2: could not check
 #   XUEFA_AUDIT_REQUIRED=1 bash scripts/audit-deps.sh   # no network is a failure too (release builds)
@@ -14,10 +14,13 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 if ! "$PY" - <<'PY' 2>/dev/null
 import urllib.request
-urllib.request.urlopen("https://api.osv.dev/v1/query", data=b"{}", timeout=10)
+import json, re
+pin = re.search(r"^([A-Za-z0-9_.-]+)==([^ \\]+)", open("requirements.txt", encoding="utf-8").read(), re.M)
+# A registry mirror may serve the simple index but not the JSON API the advisories come from.
+json.load(urllib.request.urlopen(f"https://pypi.org/pypi/{pin[1]}/{pin[2]}/json", timeout=10))["info"]
 PY
 then
-    echo "audit-deps: the OSV advisory database is not reachable: dependencies NOT checked" >&2
+    echo "audit-deps: PyPI's JSON API (advisories) is not reachable: dependencies NOT checked" >&2
     [ "${XUEFA_AUDIT_REQUIRED:-0}" = "1" ] && exit 2
     exit 0
 fi
@@ -27,7 +30,7 @@ fi
 status=0
 for lock in requirements.txt requirements-test.txt; do
     echo "audit-deps: $lock"
-    "$PY" -m pip_audit --vulnerability-service osv --requirement "$lock" --require-hashes --disable-pip --progress-spinner off \
+    "$PY" -m pip_audit --vulnerability-service pypi --requirement "$lock" --no-deps --disable-pip --strict --progress-spinner off \
         || status=1
 done
 exit $status
