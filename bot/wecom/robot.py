@@ -65,7 +65,9 @@ class GroupRobot:
 
     async def _send(self, payload: dict) -> None:
         await self.pacer.acquire(self._key)
-        data = await request_json(self.http, "POST", self.base_url, "/cgi-bin/webhook/send", {"key": self._key}, payload)
+        data = await request_json(
+            self.http, "POST", self.base_url, "/cgi-bin/webhook/send", {"key": self._key}, payload
+        )
         code = int(data.get("errcode", 0) or 0)
         if code != 0:
             raise WeComError(code, str(data.get("errmsg", "")))
