@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from bot.channels import Notice, Sent
 from bot.wecom.client import SendResult, WeComClient, WeComError
@@ -46,18 +47,23 @@ class WeComChannel:
     name = "wecom"
     batch_size = MESSAGE_BATCH
 
-    def __init__(self, client: WeComClient, web_url: str, *, duplicate_check_interval: int = DUPLICATE_CHECK_DEFAULT):
+    def __init__(self, client: WeComClient, web_url: str, *, duplicate_check_interval: int = DUPLICATE_CHECK_DEFAULT,
+                 via: str = ""):
         if not web_url.startswith(("http://", "https://")):
             raise ValueError("web_url must be the web app's absolute address (XUEFA_WEB_URL)")
         self.client = client
         self.web_url = web_url
         self.duplicate_check_interval = duplicate_check_interval
+        self.via = via  # e.g. "/login/wecom?next=": links go through the sign-in of WeCom's browser
 
     async def send(self, addresses: Sequence[str], notice: Notice) -> dict[str, Sent]:
         addresses = list(dict.fromkeys(addresses))
         if not addresses:
             return {}
-        link = absolute(self.web_url, notice.link or "/")
+        path = notice.link or "/"
+        if self.via and not path.startswith(("http://", "https://")):
+            path = self.via + quote(path, safe="/")
+        link = absolute(self.web_url, path)
         try:
             if notice.document is not None or not notice.link:
                 result = await self.client.send_text(
@@ -121,7 +127,7 @@ async def open_channel(settings, bot=None) -> WeComChannel:
         from knowledge import messages as M
 
         raise SettingsError(M.CHANNEL_NEEDS_WEB_URL.format(channel=M.CHANNEL_LABELS["wecom"]))
-    return WeComChannel(client_of(settings), settings.web_url)
+    return WeComChannel(client_of(settings), settings.web_url, via="/login/wecom?next=")
 
 
 async def lookup_by_mobile(settings, phones: Sequence[str]) -> dict[str, str]:
