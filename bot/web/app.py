@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.services import Services
 from bot.settings import ADAPTERS
-from bot.web import admin, auth, chat, dashboard, quiz
+from bot.web import admin, auth, chat, dashboard, quiz, review
 from bot.web.pages import Web
 from bot.web.security import SecurityHeaders
 from knowledge import messages as M
@@ -40,7 +40,7 @@ def create_app(services: Services) -> Starlette:
     web = Web(services)
     routes = [
         *auth.routes(web), *chat.routes(web), *quiz.routes(web), *dashboard.routes(web), *admin.routes(web),
-        *channel_routes(web), Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *review.routes(web), *channel_routes(web), Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
     async def http_error(request: Request, exc: HTTPException) -> HTMLResponse:
