@@ -21,3 +21,7 @@ ROSTER_ACCOUNT_NO_PHONE = "没有填写账号，也没有手机号"
 ROSTER_ACCOUNT_PHONE_UNKNOWN = "手机号 {phone} 在{channel}中找不到"
 ROSTER_ACCOUNT_TAKEN = "账号“{value}”已属于另一名人员"
 ROSTER_ACCOUNT_LOOKUP_FAILED = "向{channel}查询手机号失败，请稍后重新导入"
+ROSTER_ACCOUNT_SYNONYMS = {
+    "企业微信userid": "企业微信账号", "企业微信UserID": "企业微信账号", "企业微信ID": "企业微信账号", "企微账号": "企业微信账号",
+    "钉钉userid": "钉钉账号", "钉钉UserID": "钉钉账号", "钉钉ID": "钉钉账号",
+}
