@@ -171,6 +171,14 @@ class Settings(BaseSettings):
         return [name for name in order if ready[name]]
 
     @property
+    def channels_configured(self) -> list[str]:
+        """Return every channel configured here (for push, sign-in or chat), in the order of preference."""
+        ready = {"telegram": self.telegram_token is not None, "wecom": self.wecom_enabled,
+                 "dingtalk": self.dingtalk_enabled}
+        order = list(self.push_channels) + [name for name in PUSH_CHANNELS if name not in self.push_channels]
+        return [name for name in order if ready[name]]
+
+    @property
     def live_channels(self) -> frozenset[str] | None:
         """Return the channels this deployment runs, where a member counts as reachable (None: any).
 

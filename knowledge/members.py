@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,7 @@ ROSTER_SYNONYMS = {
     "身份": _ROLE, "用户角色": _ROLE, "人员类别": _ROLE,
     "电话": _PHONE, "手机号": _PHONE, "手机号码": _PHONE, "联系电话": _PHONE, "电话号码": _PHONE,
     "上级": _PARENT, "所属学区": _PARENT, "学区": _PARENT, "中心学校": _PARENT, "所属中心学校": _PARENT,
+    **M.ROSTER_ACCOUNT_SYNONYMS,
 }
 
 
@@ -129,6 +130,7 @@ class RosterRow:
     phone: str = ""
     parent: str = ""  # 上级单位, when the roster names one
     reviewer: bool = False  # roster role 法治副校长: reviewer of their own unit
+    accounts: tuple[tuple[str, str], ...] = ()  # (channel, userid): the 企业微信账号 / 钉钉账号 columns
 
 
 @dataclass
@@ -140,6 +142,7 @@ class RosterReport:
     unchanged: int = 0
     deactivated: int = 0
     skipped: list[tuple[int, str]] | None = None
+    notes: list[str] = field(default_factory=list)  # the platform accounts bound and not matched
 
     def summary(self, unit: str | None) -> str:
         """Say what the import changed in a few words, for the audit log (no names)."""
@@ -156,7 +159,7 @@ class RosterReport:
         if self.skipped:
             lines.append(M.ROSTER_SKIPPED.format(n=len(self.skipped)))
             lines += [M.ROW_PROBLEM.format(row=row, reason=reason) for row, reason in self.skipped]
-        return "\n".join(lines)
+        return "\n".join(lines + self.notes)
 
 
 def parse_roster(
@@ -171,8 +174,13 @@ def parse_roster(
     repository, may not touch a 工号 that belongs to someone outside the scope. Such rows are
     refused without saying who they are.
     """
-    table = read_table(path, M.ROSTER_COLUMNS, [_PHONE, _PARENT], rows, ROSTER_SYNONYMS, M.ROSTER_MISSING_COLUMNS)
+    from knowledge.rosteraccounts import ACCOUNT_COLUMNS, read_accounts
+
+    optional = [_PHONE, _PARENT, *ACCOUNT_COLUMNS.values()]
+    table = read_table(path, M.ROSTER_COLUMNS, optional, rows, ROSTER_SYNONYMS, M.ROSTER_MISSING_COLUMNS)
     found: list[RosterRow] = []
+    accounts_seen: dict[tuple[str, str], int] = {}
+    accounts: dict[int, tuple[tuple[str, str], ...]] = {}
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     parents: dict[str, tuple[str, int]] = {}
@@ -180,6 +188,8 @@ def parse_roster(
     checked = []
     for number, values in table.rows:
         reason = _check_row(values, seen, unit, scope) or _check_parent(values, parents, unit)
+        if not reason:
+            accounts[number], reason = read_accounts(values, accounts_seen, number)
         if reason:
             problems.append((number, reason))
             continue
@@ -207,6 +217,7 @@ def parse_roster(
                 values.get(_PHONE, ""),
                 values.get(_PARENT, ""),
                 reviewer=values[_ROLE] in REVIEWER_WORDS,
+                accounts=accounts.get(number, ()),
             )
         )
     problems.sort()

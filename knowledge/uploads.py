@@ -12,6 +12,7 @@ from knowledge.citations import LawCatalog
 from knowledge.errors import XuefaError
 from knowledge.members import is_roster, parse_roster, roster_units
 from knowledge.quizbank import import_bank
+from knowledge.rosteraccounts import AccountLookup, match_accounts
 from knowledge.tables import read_rows, read_table
 from knowledge.units import check_new_units
 
@@ -24,11 +25,13 @@ MAX_BYTES = 5_000_000
 def import_upload(
     repository: Repository, catalog: LawCatalog, actor: Actor, path: Path, caption: str = "",
     new_units: bool | None = None, confirm: str = M.UNITS_CONFIRM_CHAT,
+    directory: tuple[list[str], AccountLookup | None] = ([], None),
 ) -> str:
     """Import an uploaded roster or question bank; return the report or the reason it was refused.
 
     A roster that names a unit the database does not hold is refused, naming the close existing
     names, unless new_units (the web's checkbox; in the chat, a caption word such as 新单位).
+    directory: the channels whose accounts are found by 手机 and the look-up (bot.directory).
     """
     skip_invalid = any(word in caption.lower() for word in M.SKIP_WORDS)
     if new_units is None:
@@ -44,8 +47,9 @@ def import_upload(
             found, skipped = parse_roster(path, unit=unit, skip_invalid=skip_invalid, repository=repository, rows=rows,
                                           units=units)
             check_new_units(repository.unit_names(), roster_units(found), new_units, confirm)
+            found, accounts = match_accounts(repository, found, *directory)
             report = repository.import_roster(found, unit=unit)
-            report.skipped = skipped
+            report.skipped, report.notes = skipped, accounts.lines()
             access.audit(repository, actor, "roster", report.summary(unit))
             return report.describe()
         if {M.BANK_COL_KIND, M.BANK_COL_STEM, M.BANK_COL_ANSWER} <= set(header):

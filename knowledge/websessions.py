@@ -318,3 +318,37 @@ def agent_summary(user_agent: str) -> str:
     app = next((name for needle, name in _APPS if needle in user_agent), "")
     system = next((name for needle, name in _SYSTEMS if needle in user_agent), "")
     return " · ".join(part for part in (app, system) if part) or M.WEB_AGENT_UNKNOWN
+
+
+# --- signing in through a platform's browser (WeCom, DingTalk OAuth) ----------------------------
+
+
+class PasswordRequired(SignInError):
+    """An admin or leader who has a password signed in through a platform: their pages need the password."""
+
+    def __init__(self, message: str, member: Member):
+        super().__init__(message)
+        self.member = member
+
+
+def sign_in_with_account(
+    repository: Repository, channel: str, external_id: str, address: str, user_agent: str
+) -> Opened:
+    """Open a session for the member whose account on a channel the platform vouched for (OAuth).
+
+    No invite code: the platform proved who it is. A teacher gets a member session; an admin or
+    leader without a password yet goes on to set one (as after an invite code); one with a
+    password is refused with PasswordRequired (their pages need the password, not only the
+    platform's word). An account not on the roster is audited and refused.
+    """
+    label = M.CHANNEL_LABELS.get(channel, channel)
+    member = repository.member_by_account(channel, str(external_id))
+    if member is None or not member.active:
+        detail = M.PLATFORM_AUDIT_UNKNOWN.format(channel=label, account=str(external_id)[:64], address=address)
+        access.audit(repository, Actor.operator(M.WEB_SIGN_IN_ACTOR), "web-sign-in-failed", detail)
+        raise SignInError(M.PLATFORM_SIGN_IN_UNKNOWN.format(channel=label))
+    if needs_password(member) and repository.web_password(member.id) is not None:
+        raise PasswordRequired(M.PLATFORM_STAFF_PASSWORD.format(name=member.name, role=member.role_label), member)
+    access.audit(repository, Actor.of(member), "web-sign-in", M.PLATFORM_AUDIT_SIGN_IN.format(
+        channel=label, address=address))
+    return open_session(repository, member, SETUP if needs_password(member) else MEMBER, user_agent)

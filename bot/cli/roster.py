@@ -9,10 +9,12 @@ from pathlib import Path
 import click
 
 from bot.cli.main import Context, cli, pass_context
+from bot.directory import directory
 from knowledge import access
 from knowledge import messages as M
 from knowledge.invites import DEFAULT_EXPIRY_DAYS, issue_codes
 from knowledge.members import parse_roster, roster_units
+from knowledge.rosteraccounts import match_accounts
 from knowledge.private import write_private
 from knowledge.rostertemplate import write_roster_template
 from knowledge.units import check_new_units, parse_units
@@ -33,8 +35,9 @@ def roster() -> None:
 def import_roster(ctx: Context, file: Path, skip_invalid: bool, deactivate_missing: bool, new_units: bool) -> None:
     rows, skipped = parse_roster(file, skip_invalid=skip_invalid)
     check_new_units(ctx.repository.unit_names(), roster_units(rows), new_units, M.UNITS_CONFIRM_CLI)
+    rows, accounts = match_accounts(ctx.repository, rows, *directory(ctx.settings))
     report = ctx.repository.import_roster(rows, deactivate_missing=deactivate_missing)
-    report.skipped = skipped
+    report.skipped, report.notes = skipped, accounts.lines()
     access.audit(ctx.repository, ctx.actor, "roster", report.summary(None))
     click.echo(report.describe())
 

@@ -13,6 +13,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.directory import directory
 from bot.reply import Reply
 from bot.telegram.send import CHANNEL, addressed_to_bot, answer, caller_of, conversation_of, keyboard, services_of
 from knowledge import access
@@ -148,7 +149,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await file.download_to_drive(path)
         # Parsing and importing take seconds for a big sheet: never on the event loop.
         text = await asyncio.to_thread(
-            import_upload, services.repository, services.catalog, caller.actor, path, message.caption or ""
+            import_upload, services.repository, services.catalog, caller.actor, path, message.caption or "",
+            directory=directory(services.settings),
         )
     await answer(context, message.chat_id, _say(text))
 

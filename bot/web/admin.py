@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bot.directory import directory
 from bot.render import study_list_text
 from bot.web.pages import Visit, Web, attachment
 from bot.web.qr import qr_svg, sign_in_link
@@ -78,7 +79,8 @@ def upload(visit: Visit) -> Response:
         path = Path(folder) / name
         path.write_bytes(data)
         report = import_upload(services.repository, services.catalog, actor, path, caption,
-                               new_units=bool(visit.field("new_units")), confirm=M.UNITS_CONFIRM_WEB)
+                               new_units=bool(visit.field("new_units")), confirm=M.UNITS_CONFIRM_WEB,
+                               directory=directory(services.settings))
     access.audit(services.repository, actor, "upload", f"{len(data)}")
     return upload_page(visit, result=report)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -13,6 +14,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.services import Services
+from bot.settings import ADAPTERS
 from bot.web import admin, auth, chat, dashboard, quiz, review
 from bot.web.pages import Web
 from bot.web.security import SecurityHeaders
@@ -21,13 +23,24 @@ from knowledge import messages as M
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+def channel_routes(web: Web) -> list:
+    """Ask each configured channel's adapter module (bot.settings.ADAPTERS) for its web routes, if it has any."""
+    found = []
+    for name in web.services.settings.channels_configured:
+        try:
+            routes_of = getattr(importlib.import_module(ADAPTERS[name]), "routes", None)
+        except ModuleNotFoundError:  # configured, but its adapter is not in this build
+            continue
+        found += routes_of(web) if routes_of is not None else []
+    return found
+
+
 def create_app(services: Services) -> Starlette:
     """Build the web channel over running services (the same ones the bot uses when both run)."""
     web = Web(services)
     routes = [
         *auth.routes(web), *chat.routes(web), *quiz.routes(web), *dashboard.routes(web), *admin.routes(web),
-        *review.routes(web),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *review.routes(web), *channel_routes(web), Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
     async def http_error(request: Request, exc: HTTPException) -> HTMLResponse:

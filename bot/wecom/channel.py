@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from urllib.parse import quote
 
 from bot.channels import Notice, Sent
 from bot.wecom.client import SendResult, WeComClient, WeComError
@@ -46,18 +47,23 @@ class WeComChannel:
     name = "wecom"
     batch_size = MESSAGE_BATCH
 
-    def __init__(self, client: WeComClient, web_url: str, *, duplicate_check_interval: int = DUPLICATE_CHECK_DEFAULT):
+    def __init__(self, client: WeComClient, web_url: str, *, duplicate_check_interval: int = DUPLICATE_CHECK_DEFAULT,
+                 via: str = ""):
         if not web_url.startswith(("http://", "https://")):
             raise ValueError("web_url must be the web app's absolute address (XUEFA_WEB_URL)")
         self.client = client
         self.web_url = web_url
         self.duplicate_check_interval = duplicate_check_interval
+        self.via = via  # e.g. "/login/wecom?next=": links go through the sign-in of WeCom's browser
 
     async def send(self, addresses: Sequence[str], notice: Notice) -> dict[str, Sent]:
         addresses = list(dict.fromkeys(addresses))
         if not addresses:
             return {}
-        link = absolute(self.web_url, notice.link or "/")
+        path = notice.link or "/"
+        if self.via and not path.startswith(("http://", "https://")):
+            path = self.via + quote(path, safe="/")
+        link = absolute(self.web_url, path)
         try:
             if notice.document is not None or not notice.link:
                 result = await self.client.send_text(
@@ -93,3 +99,51 @@ def _text_of(notice: Notice, link: str) -> str:
 def _outcomes(result: SendResult, addresses: list[str]) -> dict[str, Sent]:
     failed = Sent("failed", result.error or "no outcome")
     return {address: _OUTCOMES.get(result.outcomes.get(address, ""), failed) for address in addresses}
+
+
+def client_of(settings) -> WeComClient:
+    """Return a WeCom client for the app in the settings (XUEFA_WECOM_*); the caller closes it."""
+    if not settings.wecom_enabled:
+        raise ValueError("WeCom is not configured (XUEFA_WECOM_CORP_ID, XUEFA_WECOM_AGENT_ID, XUEFA_WECOM_SECRET)")
+    return WeComClient(settings.wecom_corp_id, settings.wecom_agent_id, settings.wecom_secret.get_secret_value(),
+                       base_url=settings.wecom_base_url)
+
+
+def routes(web):
+    """Return the WeCom web routes (sign-in in WeCom's browser, the callback URL) for bot.web."""
+    from bot.wecom.web import routes as wecom_routes
+
+    return wecom_routes(web)
+
+
+async def open_channel(settings, bot=None) -> WeComChannel:
+    """Return the WeCom push channel over its own client (`bot` is Telegram's and is ignored here).
+
+    Links in cards are made absolute with XUEFA_WEB_URL: a teacher taps into the web quiz, and
+    WeCom's browser signs them in at /login/wecom.
+    """
+    if not settings.web_url:
+        from bot.settings import SettingsError
+        from knowledge import messages as M
+
+        raise SettingsError(M.CHANNEL_NEEDS_WEB_URL.format(channel=M.CHANNEL_LABELS["wecom"]))
+    return WeComChannel(client_of(settings), settings.web_url, via="/login/wecom?next=")
+
+
+async def lookup_by_mobile(settings, phones: Sequence[str]) -> dict[str, str]:
+    """Return the WeCom userid of each mobile number WeCom knows (user/getuserid), phone → userid.
+
+    One call per number, each number once: WeCom blocks the API for a day after too many wrong
+    numbers (beyond 20 % of the corp's member cap), so only numbers from the roster are asked.
+    A number WeCom does not know is left out of the answer.
+    """
+    found: dict[str, str] = {}
+    client = client_of(settings)
+    try:
+        for phone in dict.fromkeys(phones):
+            userid = await client.userid_by_mobile(phone)
+            if userid:
+                found[phone] = userid
+    finally:
+        await client.close()
+    return found

@@ -12,3 +12,4 @@ from knowledge.messages.units import *  # noqa: F403
 from knowledge.messages.review import *  # noqa: F403
 from knowledge.messages.security import *  # noqa: F403
 from knowledge.messages.web import *  # noqa: F403
+from knowledge.messages.channels import *  # noqa: F403

@@ -42,12 +42,12 @@ class AccountStore(Database):
 
     def bind_account(
         self, member_id: int, channel: str, external_id: str, address: str = "", source: str = "",
-        account_hash: str | None = None,
+        account_hash: str | None = None, take_over: bool = False,
     ) -> Account | None:
         """Bind an account to a member (replacing their earlier one on that channel); return the replaced one.
 
         An account left by a deactivated member is free again; one held by another active member
-        raises AccountTaken and binds nothing.
+        raises AccountTaken and binds nothing, unless take_over (the roster's word) moves it.
         """
         external_id = str(external_id)
         now = self.now()
@@ -57,7 +57,7 @@ class AccountStore(Database):
                 "WHERE a.channel = ? AND a.external_id = ? AND m.active = 1",
                 [channel, external_id],
             )
-            if holder is not None and holder != member_id:
+            if holder is not None and holder != member_id and not take_over:
                 raise AccountTaken(holder)
             previous = self.account(member_id, channel)
             self.db.execute("DELETE FROM accounts WHERE channel = ? AND external_id = ?", [channel, external_id])

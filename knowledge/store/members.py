@@ -93,6 +93,10 @@ class MemberStore(AccountStore):
                         )
                         report.updated += 1
                 self._roster_reviewer(member_id, unit_id, row.reviewer, now)
+                for channel, external_id in row.accounts:
+                    # The roster is the bureau's word on who holds an account: it moves the account
+                    # from whoever held it before (a reused userid, a mix-up now mended).
+                    self.bind_account(member_id, channel, external_id, external_id, "roster", take_over=True)
             if deactivate_missing:
                 listed = {row.staff_no for row in rows}
                 for member in self.members(unit=unit):
