@@ -9,3 +9,4 @@ from knowledge.messages.laws import *  # noqa: F403
 from knowledge.messages.quizzes import *  # noqa: F403
 from knowledge.messages.reports import *  # noqa: F403
 from knowledge.messages.web import *  # noqa: F403
+from knowledge.messages.ops import *  # noqa: F403
