@@ -22,3 +22,16 @@ RESTORE_DONE = "已恢复：{target} 来自 {source}（数据库版本 {before} 
 RESTORE_SAVED = "恢复前的数据库已另存为 {path}。"
 SIZE_MB = "{mb:.1f} MB"
 SIZE_KB = "{kb:.0f} KB"
+
+# --- the spreadsheet form of a study list ------------------------------------------
+SHEET_QUARTER_BAD = "季度“{value}”看不懂，应写成 2024Q1、2024-Q1 或 2024年第一季度"
+SHEET_QUARTER_EMPTY = "“季度”为空（第一行数据必须写明季度，下面的空格沿用上一行）"
+SHEET_LAW_EMPTY = "“法规名称”为空"
+SHEET_LAW_TWICE = "《{law}》在 {id} 中出现了两次"
+SHEET_CHAPTER_AMBIGUOUS = "《{law}》中有 {n} 个“{chapter}”，请写上所属的编，如“第一编 总则 / {chapter}”"
+SHEET_LIST_TITLE = "{year}年{q}学法清单"
+QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+HELP_STUDYLIST_TEMPLATE = "输出学法清单模板：默认为表格（CSV，可用 Excel 打开），--yaml 为 YAML 格式。"
+OPT_TEMPLATE_YAML = "输出 YAML 格式的模板。"
+OPT_TEMPLATE_OUT = "写入文件（不写则输出到屏幕）。"
+TEMPLATE_WRITTEN = "模板已写入 {path}"
