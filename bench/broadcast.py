@@ -54,18 +54,21 @@ INVITATION_END = "或发送 /quiz。"
 
 async def run_worker(db: str, base_url: str, round_id: int, concurrency: int) -> dict:
     """Push the round once; SIGTERM stops it gracefully. Return the run's report."""
-    from bot.cli.quiz import push_bot
-    from bot.telegram.push import Pusher
+    from bot.outreach import Outreach
+    from bot.telegram.channel import TelegramChannel, push_bot
+    from knowledge.outreach import round_batch
 
     settings = Settings(telegram_token=DEFAULT_TOKEN, telegram_base_url=base_url, db=db, _env_file=None)
     repository = Repository(settings.db_path)
     services = build_services(settings, repository, load_index=False)
     round_ = repository.round(round_id)
     async with push_bot(settings) as bot:
-        pusher = Pusher(bot, services, concurrency=concurrency)
+        channel = TelegramChannel(bot)
+        channel.concurrency = concurrency
+        pusher = Outreach(services, {"telegram": channel}, ["telegram"])
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, pusher.stop)
         print("ready", flush=True)
-        report = await pusher.push(round_)
+        report = await pusher.deliver(round_batch(repository, services.clock, round_))
     repository.close()
     return {"sent": report.sent, "failed": len(report.failed), "blocked": len(report.blocked), "left": report.left}
 
@@ -84,9 +87,14 @@ def make_db(path: Path, members: int) -> int:
     repository.db["members"].insert_all(
         {
             "staff_no": f"B{i:05d}", "name": f"老师{i}", "unit_id": i // 100 + 1,
-            "role": "unit_admin" if i % 100 == 0 else "teacher", "telegram_id": CHAT_BASE + i, "chat_id": CHAT_BASE + i,
-            "active": 1, "reachable": 1, "joined_at": now, "bound_at": now, "updated_at": now,
+            "role": "unit_admin" if i % 100 == 0 else "teacher",
+            "active": 1, "joined_at": now, "updated_at": now,
         }
+        for i in range(members)
+    )
+    repository.db["accounts"].insert_all(
+        {"member_id": i + 1, "channel": "telegram", "external_id": str(CHAT_BASE + i), "address": str(CHAT_BASE + i),
+         "reachable": 1, "source": "code", "bound_at": now}
         for i in range(members)
     )
     question = QuizQuestion(
@@ -166,7 +174,7 @@ class Scenario:
             busy = span([t for t in times if t < cut]) + span([t for t in times if t >= cut])
         worst = max_in_rolling_second([c.time for c in delivered])
         repository = Repository(db)
-        counts = repository.delivery_counts(round_id)
+        counts = repository.delivery_counts("round", str(round_id))
         repository.close()
         return {
             "scenario": self.name,
@@ -187,7 +195,7 @@ class Scenario:
 def sending(db: Path, round_id: int) -> int:
     repository = Repository(db)
     try:
-        return repository.delivery_counts(round_id).get("sending", 0)
+        return repository.delivery_counts("round", str(round_id)).get("sending", 0)
     finally:
         repository.close()
 

@@ -29,10 +29,12 @@ class Sent:
 
 
 class Channel(Protocol):
-    """A push channel: its name in the accounts table, how many addresses one call carries, and send."""
+    """A push channel: its name in the accounts table, how many addresses one call carries, how many
+    calls may be in flight at once, and send."""
 
     name: str
     batch_size: int
+    concurrency: int
 
     async def send(self, addresses: Sequence[str], notice: Notice) -> dict[str, Sent]:
         """Send the notice to every address (at most batch_size), pacing itself within the platform's

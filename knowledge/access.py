@@ -8,6 +8,7 @@ the functions below; a refusal is an AccessDenied whose message is meant for the
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from knowledge.members import Member
 
 if TYPE_CHECKING:
     from knowledge.store import Repository
+    from knowledge.units import UnitTree
 
 TEACHER, UNIT_ADMIN, BUREAU_ADMIN, LEADER = "teacher", "unit_admin", "bureau_admin", "leader"
 OPERATOR = "operator"  # the CLI and the console at the server
@@ -35,12 +37,12 @@ class Actor:
     role: str
     member: Member | None = None
     name: str = ""
-    telegram_id: int | None = None
+    account: tuple[str, str] | None = None  # a bootstrap admin's (channel, id there)
 
     @classmethod
     def of(cls, member: Member) -> Actor:
         """Return the actor for a roster member."""
-        return cls(member.role, member, member.name, member.telegram_id)
+        return cls(member.role, member, member.name)
 
     @classmethod
     def operator(cls, name: str = M.CLI_ACTOR) -> Actor:
@@ -48,9 +50,9 @@ class Actor:
         return cls(OPERATOR, None, name)
 
     @classmethod
-    def bootstrap(cls, telegram_id: int, name: str) -> Actor:
+    def bootstrap(cls, channel: str, external_id: str, name: str) -> Actor:
         """Return a bootstrap admin (XUEFA_ADMINS) acting as a bureau admin before any bureau admin bound."""
-        return cls(BUREAU_ADMIN, None, name, telegram_id)
+        return cls(BUREAU_ADMIN, None, name, (channel, str(external_id)))
 
     @property
     def member_id(self) -> int | None:
@@ -87,42 +89,97 @@ class Actor:
         """Name the actor in the audit log."""
         if self.member is not None:
             return f"{self.member.name}（{self.member.staff_no}）"
-        if self.telegram_id is not None:
-            return M.AUDIT_BOOTSTRAP.format(id=self.telegram_id)
+        if self.account is not None:
+            return M.AUDIT_BOOTSTRAP.format(id=self.account[1])
         return self.name or M.CLI_ACTOR
 
 
-def telegram_actor(
-    repository: Repository, keyring: Keyring, admins: list[int], telegram_id: int, name: str
-) -> Actor | None:
-    """Return who a Telegram account is to xuefa: its bound member, a bootstrap admin, or None (a stranger).
+def account_subject(channel: str, external_id: str) -> str:
+    """Return how sign-in attempts and rate limits name an account on a channel."""
+    return f"{channel}:{external_id}"
 
-    XUEFA_ADMINS only bootstraps a new deployment: it gives bureau-admin rights until a bureau
-    admin from the roster has bound, and never to an account that belonged to a deactivated member.
+
+def resolve_actor(
+    repository: Repository, keyring: Keyring, channel: str, external_id: str, name: str,
+    bootstrap: Collection[str] = (),
+) -> Actor | None:
+    """Return who an account on a channel is to xuefa: its member, a bootstrap admin, or None (a stranger).
+
+    The one place identity is resolved, for every channel. bootstrap names the accounts on this
+    channel that XUEFA_ADMINS lets in as bureau admins, only until a bureau admin of the roster
+    has an account, and never an account that belonged to a member who left.
     """
-    member = repository.member_by_telegram(telegram_id)
+    external_id = str(external_id)
+    member = repository.member_by_account(channel, external_id)
     if member is not None:
         return Actor.of(member)
     if (
-        telegram_id in admins
-        and not repository.bureau_admin_bound()
-        and not repository.account_retired(telegram_id, keyring.account(telegram_id))
+        external_id in {str(item) for item in bootstrap}
+        and not repository.staff_bound(BUREAU_ADMIN)
+        and not repository.account_retired(channel, external_id, keyring.account(channel, external_id))
     ):
-        return Actor.bootstrap(telegram_id, name)
+        return Actor.bootstrap(channel, external_id, name)
     return None
+
+
+# --- units: an admin's scope is their unit and everything below it ------------------------
+
+
+def scope_units(repository: Repository, actor: Actor) -> frozenset[str]:
+    """Return the units whose figures and people the actor may see.
+
+    Bureau admins, leaders and the operator: every unit. A unit admin: their unit and every unit
+    below it (a central school's admin sees its village schools). Anyone else: none.
+    """
+    tree = repository.unit_tree()
+    if actor.sees_all_units:
+        return frozenset(tree.names)
+    if actor.role == UNIT_ADMIN and actor.unit:
+        return tree.below(actor.unit)
+    return frozenset()
+
+
+def unit_chain(repository: Repository, unit: str) -> tuple[str, ...]:
+    """Return a unit and its ancestors up to the top: (学校, 中心学校, 县), for routing upwards."""
+    return repository.unit_tree().chain(unit)
+
+
+def report_units(repository: Repository, actor: Actor, unit: str | None) -> tuple[str | None, frozenset[str] | None]:
+    """Return the unit a report is about (None: all units) and the units it covers (None: every unit).
+
+    A unit covers itself and everything below it. A unit admin reports on their unit (the default)
+    or on any unit below it; a unit outside their scope is refused, an unknown one named as such.
+    """
+    tree = repository.unit_tree()
+    if actor.sees_all_units:
+        if unit is None:
+            return None, None
+    elif actor.role == UNIT_ADMIN:
+        unit = unit or actor.unit
+        if unit not in tree.below(actor.unit):
+            raise AccessDenied(M.ACCESS_OTHER_UNIT.format(unit=actor.unit))
+    else:
+        raise AccessDenied(M.ACCESS_REPORTS)
+    if unit not in tree:
+        raise XuefaError(M.UNIT_UNKNOWN.format(unit=unit))
+    return unit, tree.below(unit)
 
 
 # --- reports and records ----------------------------------------------------------------
 
 
-def report_scope(actor: Actor, unit: str | None) -> str | None:
-    """Return the unit the actor may report on (None = all units), or raise AccessDenied."""
+def report_scope(actor: Actor, unit: str | None, tree: UnitTree | None = None) -> str | None:
+    """Return the unit the actor may report on (None = all units), or raise AccessDenied.
+
+    Without the unit tree a unit admin may name only their own unit; with it, any unit below.
+    """
     if actor.sees_all_units:
         return unit
     if actor.role == UNIT_ADMIN:
-        if unit and unit != actor.unit:
+        allowed = tree.below(actor.unit) if tree is not None else {actor.unit}
+        if unit and unit not in allowed:
             raise AccessDenied(M.ACCESS_OTHER_UNIT.format(unit=actor.unit))
-        return actor.unit
+        return unit or actor.unit
     raise AccessDenied(M.ACCESS_REPORTS)
 
 
@@ -131,18 +188,20 @@ def shows_phones(actor: Actor) -> bool:
     return actor.is_admin
 
 
-def may_read_record(actor: Actor, member: Member) -> bool:
-    """Tell whether the actor may read a member's study record."""
+def may_read_record(actor: Actor, member: Member, tree: UnitTree | None = None) -> bool:
+    """Tell whether the actor may read a member's study record (a unit admin: anyone of their units)."""
     if actor.member_id is not None and actor.member_id == member.id:
         return True
     if actor.sees_all_units:
         return True
-    return actor.role == UNIT_ADMIN and member.unit == actor.unit
+    if actor.role != UNIT_ADMIN:
+        return False
+    return member.unit in tree.below(actor.unit) if tree is not None else member.unit == actor.unit
 
 
-def check_record(actor: Actor, member: Member) -> None:
+def check_record(actor: Actor, member: Member, tree: UnitTree | None = None) -> None:
     """Raise AccessDenied unless the actor may read the member's record, saying what the actor's scope is."""
-    if not may_read_record(actor, member):
+    if not may_read_record(actor, member, tree):
         raise AccessDenied(_record_scope_message(actor))
 
 
@@ -159,7 +218,8 @@ def find_member(repository: Repository, actor: Actor, query: str) -> Member:
     look-up never tells a unit admin who works where.
     """
     query = query.strip()
-    found = [m for m in repository.find_members(query) if may_read_record(actor, m)]
+    tree = repository.unit_tree()
+    found = [m for m in repository.find_members(query) if may_read_record(actor, m, tree)]
     if not found:
         if actor.role == UNIT_ADMIN:
             raise NotFound(M.MEMBER_NOT_FOUND_IN_UNIT.format(query=query, unit=actor.unit))
@@ -207,6 +267,12 @@ def session_scope(actor: Actor) -> str | None:
     return _admin_scope(actor, M.ADMIN_ONLY)
 
 
+def sessions_view_units(repository: Repository, actor: Actor) -> frozenset[str] | None:
+    """Return the units whose group sessions the actor may list (None = all), or raise AccessDenied."""
+    unit = sessions_view_scope(actor)
+    return None if unit is None else repository.unit_tree().below(unit)
+
+
 def sessions_view_scope(actor: Actor) -> str | None:
     """Return the unit whose group sessions the actor may list (None = all), or raise AccessDenied."""
     if actor.sees_all_units:
@@ -214,6 +280,29 @@ def sessions_view_scope(actor: Actor) -> str | None:
     if actor.role == UNIT_ADMIN:
         return actor.unit
     raise AccessDenied(M.ACCESS_REPORTS)
+
+
+# --- who is told what (knowledge.outreach asks, for every channel) -----------------------
+
+
+def invited_to_rounds(member: Member) -> bool:
+    """Tell whether a member is invited to the weekly quiz and reminded of it: everyone on the roster."""
+    return member.active
+
+
+def oversees_unit(member: Member, unit: str) -> bool:
+    """Tell whether a member gets a unit's not-yet digest and its unreachable list: its unit admins."""
+    return member.active and member.role == UNIT_ADMIN and member.unit == unit
+
+
+def receives_bureau_digest(member: Member) -> bool:
+    """Tell whether a member gets the weekly all-units digest: bureau admins and leaders."""
+    return member.active and member.role in (BUREAU_ADMIN, LEADER)
+
+
+def digest_actor() -> Actor:
+    """Return whom the weekly digest is built as: the bureau's view without phone numbers (leaders get it too)."""
+    return Actor.operator(M.DIGEST_ACTOR)
 
 
 # --- what each role is offered ----------------------------------------------------------

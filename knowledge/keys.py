@@ -58,6 +58,6 @@ class Keyring:
         """Return the digest of an invite code as typed (case, spaces and dashes ignored)."""
         return self.digest("invite", re.sub(r"[\s-]", "", code).upper())
 
-    def account(self, telegram_id: int) -> str:
-        """Return the digest of a Telegram account id."""
-        return self.digest("telegram", str(telegram_id))
+    def account(self, channel: str, external_id: str) -> str:
+        """Return the digest of an account on a channel (the same as before for Telegram's)."""
+        return self.digest(channel, str(external_id))

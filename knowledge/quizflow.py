@@ -99,6 +99,15 @@ class QuizFlow:
         """Return this week's round if it was created, without creating it."""
         return self.repository.round_for_week(self.week())
 
+    def waiting_round(self, member: Member | None) -> Round | None:
+        """Return this week's round if it is open and the member has not passed it yet (the web's banner)."""
+        if member is None:
+            return None
+        round_ = self.existing_round()
+        if round_ is None or not round_.is_open(self.clock.now()):
+            return None
+        return None if self.repository.has_passed(round_.id, member.id) else round_
+
     def begin(self, member: Member | None) -> Step:
         """Start or resume the member's attempt at this week's round (only roster members keep records)."""
         if member is None:  # a bootstrap admin or the operator at the console: no record to keep
@@ -163,23 +172,23 @@ class QuizFlow:
         self.repository.set_sent_choice(attempt_id, position, chosen)
         return Step(round_, attempt, position, question, ticked=chosen)
 
-    def presented(self, step: Step, chat_id: int | None = None, message_id: int | None = None,
+    def presented(self, step: Step, address: str | int | None = None, message_id: int | None = None,
                   poll_id: str | None = None) -> None:
         """Remember that a question was shown (and where), so answers and ticks can be matched to it."""
-        self.repository.record_sent(step.attempt.id, step.position, poll_id, chat_id, message_id)
+        self.repository.record_sent(step.attempt.id, step.position, poll_id, address, message_id)
 
-    def poll_answer(self, poll_id: str, telegram_id: int, chosen: list[int]) -> Answered:
+    def poll_answer(self, poll_id: str, member: Member | None, chosen: list[int]) -> Answered:
         """Answer a quiz poll (a poll answer names no chat: the poll id says whose question it was).
 
         A forwarded poll keeps its id: only the member it was sent to answers it (NotYourQuiz otherwise).
         """
         sent = self.repository.sent_by_poll(poll_id)
-        member = self.repository.member_by_telegram(telegram_id)
         if sent is None or member is None:
             raise NotYourQuiz()
         return self.answer(member, *sent, chosen)
 
-    def poll_chat(self, poll_id: str) -> int | None:
-        """Return the chat a quiz poll was sent to."""
+    def poll_address(self, poll_id: str) -> str | None:
+        """Return where a quiz poll was sent (its chat)."""
         sent = self.repository.sent_by_poll(poll_id)
-        return self.repository.sent_question(*sent).chat_id if sent else None
+        address = self.repository.sent_question(*sent).address if sent else None
+        return None if address is None else str(address)  # the column kept its old INTEGER affinity

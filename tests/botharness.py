@@ -27,7 +27,7 @@ STUDY_LIST = (
 def bind(repository: Repository, staff_no: str, user_id: int) -> None:
     """Bind a member's Telegram account (user id = private chat id), as a used code would."""
     member = repository.find_members(staff_no)[0]
-    repository.bind_telegram(member.id, user_id, user_id, f"account-{user_id}")
+    repository.bind_account(member.id, "telegram", str(user_id), str(user_id), "code", f"account-{user_id}")
 
 
 def bot_services(folder, shared, api: FakeBotAPI, roster: str, clock: Clock | None = None) -> Services:

@@ -41,13 +41,13 @@ async def test_registration_with_a_code_then_reuse_and_wrong_codes(bot, services
     teacher = bot.api.user(1001, "张老师")
     [reply] = await bot.text(teacher, "/start abcd 234 xyz")
     assert "注册成功！张老师（城关一小，教师）" in reply
-    assert services.repository.member_by_telegram(1001).staff_no == "T001"
+    assert services.repository.member_by_account("telegram", str(1001)).staff_no == "T001"
     stranger = bot.api.user(2002, "路人")
     [reused] = await bot.text(stranger, "/start ABCD234XYZ")
     assert "该邀请码已被使用" in reused
     [wrong] = await bot.text(stranger, "/start WRONG00000")
     assert "邀请码不正确" in wrong
-    assert services.repository.member_by_telegram(2002) is None
+    assert services.repository.member_by_account("telegram", str(2002)) is None
 
 
 async def test_failed_codes_are_rate_limited(bot, services):
@@ -58,7 +58,7 @@ async def test_failed_codes_are_rate_limited(bot, services):
         assert "邀请码不正确" in reply
     [blocked] = await bot.text(guesser, "/start GOODCODE22")
     assert "错误次数过多" in blocked
-    assert services.repository.member_by_telegram(3003) is None
+    assert services.repository.member_by_account("telegram", str(3003)) is None
 
 
 async def test_unknown_users_only_learn_how_to_register(bot):
@@ -79,7 +79,7 @@ async def test_article_lookup_by_command_and_by_text(bot, services):
     [usage] = await bot.text(teacher, "/article")
     assert usage.startswith("用法：/article")
     assert services.journal.flush(10)  # the log is written behind the replies
-    logged = services.repository.question_log(services.repository.member_by_telegram(1001).id)
+    logged = services.repository.question_log(services.repository.member_by_account("telegram", str(1001)).id)
     assert [entry.outcome for entry in logged] == ["refused", "article"]
     assert logged[1].cited == ["《中华人民共和国教师法》第八条"]
 
@@ -156,7 +156,9 @@ async def test_a_bootstrap_admin_uploads_the_first_roster(bot, services):
     services.settings.admins = [9009]
     founder = bot.api.user(9009, "信息中心")
     roster = "姓名,工号,单位,角色\n吴老师,T010,实验幼儿园,教师\n".encode()
-    [report] = await bot.upload(founder, "名册.csv", roster)
+    [asked] = await bot.upload(founder, "名册.csv", roster)
+    assert "新单位“实验幼儿园”" in asked and "文件说明中写“新单位”" in asked  # the roster names a unit not held yet
+    [report] = await bot.upload(founder, "名册.csv", roster, caption="新单位")
     assert "新增 1 人" in report
     [quiz] = await bot.text(founder, "/quiz")
     assert "测验记录需要对应名册中的人员" in quiz
@@ -173,7 +175,7 @@ async def test_network_errors_are_retried_and_a_blocked_user_is_marked_unreachab
     assert "每年九月十日为教师节" in reply
     bot.api.block_user(1001)
     assert await bot.text(teacher, "教师法第六条") == []
-    assert not services.repository.member_by_telegram(1001).reachable
+    assert not services.repository.member_by_account("telegram", str(1001)).reachable
 
 
 async def test_a_unit_admin_cannot_take_over_people_of_other_units(bot, services):

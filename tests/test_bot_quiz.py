@@ -15,10 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.outreach import Outreach
+from bot.scheduler import Scheduler, push_round, should_resume_push
+from bot.scheduler import send_reminders as scheduled_reminders
 from bot.services import Services
-from bot.telegram import jobs
 from bot.telegram.app import build_app
-from bot.telegram.push import PUSH_CONCURRENCY, Pusher, resume_push, run_push, send_reminders
+from bot.telegram.channel import PUSH_CONCURRENCY, TelegramChannel
+from knowledge import outreach
 from knowledge import messages as M
 from knowledge.members import parse_roster
 from knowledge.quizbank import import_bank
@@ -74,6 +77,35 @@ async def bot(api, services):
         yield harness
 
 
+def Pusher(telegram_bot, services: Services, **options) -> Outreach:
+    """The outbox's dispatcher over Telegram alone, as the running service builds it."""
+    return Outreach(services, {"telegram": TelegramChannel(telegram_bot)}, ["telegram"], **options)
+
+
+async def run_push(services: Services, pusher: Outreach):
+    result = await push_round(services, pusher)
+    return result.report if result else None
+
+
+async def resume_push(services: Services, pusher: Outreach):
+    """What the scheduler does at start-up: finish an interrupted push, or make up a missed one."""
+    if should_resume_push(services, services.clock.now()):
+        return await run_push(services, pusher)
+    return None
+
+
+async def send_reminders(telegram_bot, services: Services) -> int:
+    return await scheduled_reminders(services, Pusher(telegram_bot, services))
+
+
+def round_counts(services: Services, round_) -> dict[str, int]:
+    return services.repository.delivery_counts(outreach.ROUND, str(round_.id))
+
+
+def push_of(pusher: Outreach, services: Services, round_):
+    return pusher.deliver(outreach.round_batch(services.repository, services.clock, round_))
+
+
 def flow(bot: BotHarness):
     return bot.application.bot_data["services"].quizflow
 
@@ -120,7 +152,7 @@ async def answer(bot: BotHarness, services: Services, user, calls: list[Call], g
     asked = question_call(calls, user.id)
     assert asked is not None, [c.method for c in calls]
     round_ = flow(bot).existing_round()
-    attempt = services.repository.open_attempt(round_.id, services.repository.member_by_telegram(user.id).id)
+    attempt = services.repository.open_attempt(round_.id, services.repository.member_by_account("telegram", str(user.id)).id)
     question = services.repository.attempt_question(attempt.id, attempt.next_position)
     wrong = [next(i for i in range(len(question.options)) if i not in question.answer)]
     chosen = question.answer if good else wrong
@@ -161,17 +193,17 @@ async def test_a_push_reaches_every_bound_member_once_with_a_start_button(bot, s
     round_ = flow(bot).existing_round()
     assert round_.week == iso_week(this_wednesday_noon().date())
     assert round_.questions == 5 and len(round_.question_ids) == 20  # each attempt draws 5 from a pool of 20
-    assert report.sent == len(IDS) and [m.staff_no for m in report.unbound] == [UNBOUND]
+    assert report.sent == len(IDS) and [u.member.staff_no for u in report.unbound] == [UNBOUND]
     for staff_no, chat_id in IDS.items():
         [invitation] = invitations(bot.api, chat_id)
         assert invitation.params["text"].startswith(f"{member(services, staff_no).name}您好，本周学法测验已开始，共 5 题")
         [[button]] = invitation.params["reply_markup"]["inline_keyboard"]
         assert (button["text"], button["callback_data"]) == ("开始答题", "quiz:")
-    assert services.repository.delivery_counts(round_.id) == {"sent": len(IDS), "failed": 1}
-    assert services.repository.delivery(round_.id, member(services, UNBOUND).id).error == "unbound"
+    assert round_counts(services, round_) == {"sent": len(IDS), "unreachable": 1}
+    assert services.repository.delivery("round", str(round_.id), member(services, UNBOUND).id).error == "no-account"
     # The unit admin hears who could not be reached.
-    [told] = [t for t in bot.api.sent_messages(IDS["A001"]) if "无法送达" in t]
-    assert told.startswith("【城关一小】本周测验有 1 人无法送达") and "孙老师" in told
+    [told] = [t for t in bot.api.sent_messages(IDS["A001"]) if "收不到推送" in t]
+    assert told.startswith("【城关一小】本周测验有 1 人收不到推送") and "孙老师" in told
     # Pushing again (a second run, a restart) sends nothing new and tells nobody again.
     before = len(bot.api.calls_to("sendMessage"))
     again = await run_push(services, Pusher(bot.application.bot, services))
@@ -186,26 +218,26 @@ async def test_a_member_who_blocked_the_bot_is_marked_and_their_admin_told(bot, 
     bot.api.block_user(IDS["T002"])
     report = await run_push(services, Pusher(bot.application.bot, services))
     round_ = flow(bot).existing_round()
-    assert [m.staff_no for m in report.blocked] == ["T002"] and report.sent == len(IDS) - 1
-    assert services.repository.delivery(round_.id, member(services, "T002").id).status == "blocked"
+    assert [u.member.staff_no for u in report.blocked] == ["T002"] and report.sent == len(IDS) - 1
+    assert services.repository.delivery("round", str(round_.id), member(services, "T002").id).status == "blocked"
     assert member(services, "T002").reachable is False
-    [told] = [t for t in bot.api.sent_messages(IDS["A001"]) if "无法送达" in t]
-    assert "本周测验有 2 人无法送达" in told and "钱老师" in told and "孙老师" in told
-    assert not [t for t in bot.api.sent_messages(IDS["A101"]) if "无法送达" in t]  # nobody missing there
+    [told] = [t for t in bot.api.sent_messages(IDS["A001"]) if "收不到推送" in t]
+    assert "本周测验有 2 人收不到推送" in told and "钱老师" in told and "孙老师" in told
+    assert not [t for t in bot.api.sent_messages(IDS["A101"]) if "收不到推送" in t]  # nobody missing there
     # Unblocking and a later run: delivered, reachable again, nobody told twice.
     bot.api.unblock_user(IDS["T002"])
     services.repository.db.execute(
-        "UPDATE deliveries SET status = 'pending' WHERE member_id = ?", [member(services, "T002").id]
+        "UPDATE outbox SET status = 'pending' WHERE kind = 'round' AND member_id = ?", [member(services, "T002").id]
     )  # an admin re-queued them
     again = await run_push(services, Pusher(bot.application.bot, services))
     assert again.sent == 1 and member(services, "T002").reachable is True
-    assert len([t for t in bot.api.sent_messages(IDS["A001"]) if "无法送达" in t]) == 1
+    assert len([t for t in bot.api.sent_messages(IDS["A001"]) if "收不到推送" in t]) == 1
 
 
 async def crash_mid_push(bot: BotHarness, services: Services, after: int) -> None:
     """Kill a push hard after `after` invitations, with sends in flight that never reached Telegram."""
     round_ = flow(bot).current_round()
-    task = asyncio.create_task(Pusher(bot.application.bot, services).push(round_))
+    task = asyncio.create_task(push_of(Pusher(bot.application.bot, services), services, round_))
     await bot.api.wait_for_async(lambda c: c.ok and c.method == "sendMessage", timeout=10, count=after)
     bot.api.fail_next("sendMessage", "timeout", n=PUSH_CONCURRENCY, delay=2)  # the link goes dead
     await asyncio.sleep(0.6)  # every worker is now stuck in a send
@@ -228,15 +260,16 @@ async def test_a_restart_after_a_crash_mid_push_neither_skips_nor_repeats(bot, s
     add_members(services, 40)
     await crash_mid_push(bot, services, after=12)
     round_ = flow(bot).existing_round()
-    counts = services.repository.delivery_counts(round_.id)
+    counts = round_counts(services, round_)
     assert counts.get("sending") and counts.get("pending") and counts["sent"] >= 12, counts
     # The restart's job finds the interrupted push and finishes it.
     report = await resume_push(services, Pusher(bot.application.bot, services))
-    bound = [m.chat_id for m in services.repository.members() if m.chat_id]
+    bound = [IDS.get(m.staff_no) or 50_000 + int(m.staff_no[1:]) for m in services.repository.members()
+             if m.channels]
     assert report is not None and report.sent == len(bound) - counts["sent"]
     chats = [c.params["chat_id"] for c in invitations(bot.api)]
     assert sorted(chats) == sorted(bound) and len(bound) == len(IDS) + 40
-    assert services.repository.delivery_counts(round_.id) == {"sent": len(bound), "failed": 1}
+    assert round_counts(services, round_) == {"sent": len(bound), "unreachable": 1}
     assert await resume_push(services, Pusher(bot.application.bot, services)) is None  # nothing left to do
 
 
@@ -244,30 +277,33 @@ async def test_a_graceful_stop_finishes_sends_in_flight_and_a_new_pusher_the_res
     add_members(services, 40)
     round_ = flow(bot).current_round()
     pusher = Pusher(bot.application.bot, services)
-    task = asyncio.create_task(pusher.push(round_))
+    task = asyncio.create_task(push_of(pusher, services, round_))
     await bot.api.wait_for_async(lambda c: c.ok and c.method == "sendMessage", timeout=10, count=10)
     pusher.stop()
     first = await task
     assert first.stopped and first.left > 0
-    counts = services.repository.delivery_counts(round_.id)
+    counts = round_counts(services, round_)
     assert "sending" not in counts and counts["sent"] == first.sent == len(invitations(bot.api))
-    second = await Pusher(bot.application.bot, services).push(round_)
+    second = await push_of(Pusher(bot.application.bot, services), services, round_)
     assert not second.stopped and first.sent + second.sent == len(IDS) + 40
     chats = [c.params["chat_id"] for c in invitations(bot.api)]
     assert len(chats) == len(set(chats)) == len(IDS) + 40
 
 
-async def test_a_bot_stopped_mid_push_stops_gracefully_and_the_restart_finishes(api, services):
+async def test_a_scheduler_stopped_mid_push_stops_gracefully_and_the_restart_finishes(api, services):
     add_members(services, 40)
+    save_schedule(services.repository, Schedule(enabled=True))  # Wednesday noon: this week's push is due
     application = build_app(services.settings, services)
     async with BotHarness(api, application):
-        application.job_queue.run_once(jobs.push_job, 0, name="push")
+        scheduler = Scheduler(services, Pusher(application.bot, services))
+        running = asyncio.create_task(scheduler.run())
         await api.wait_for_async(lambda c: c.ok and c.method == "sendMessage", timeout=10, count=10)
         stopping = asyncio.get_running_loop().time()
-    # Leaving the harness stops the Application, and PTB waits for the running push job.
+        scheduler.stop()  # what SIGTERM does: the sends in flight finish and are recorded
+        await running
     assert asyncio.get_running_loop().time() - stopping < 2
     round_ = services.quizflow.existing_round()
-    counts = services.repository.delivery_counts(round_.id)
+    counts = round_counts(services, round_)
     assert "sending" not in counts and counts["pending"] > 0 and counts["sent"] == len(invitations(api)), counts
     restarted = build_app(services.settings, services)
     async with BotHarness(api, restarted):
@@ -320,7 +356,13 @@ async def test_answers_by_poll_and_by_buttons_then_the_result_with_explanations(
     assert text.startswith("测验完成：答对 5/5 题，得分 100。\n恭喜通过！本周最高分 100。")
     for question in questions:
         assert question.explanation[:20] in text
-    assert "answer AB" not in text and "答案 AB。" in text  # the multiple-choice answer, by letters
+    # The options are gone by now: each question is repeated with the right option's words, not a bare letter.
+    from bot.render import answer_text
+
+    assert "answer AB" not in text
+    for question in questions:
+        assert f"{question.stem}\n正确答案：{answer_text(question)}。" in text
+    assert re.search(r"．遵守宪法、法律和职业道德；[A-D]．为人师表。", text)  # a multiple-choice answer names both
     assert "reply_markup" not in result.params or not result.params["reply_markup"]  # passed: no retake button
     [attempt] = services.repository.attempts(round_.id, member(services, "T001").id)
     assert (attempt.correct, attempt.score, attempt.passed) == (5, 1.0, True)
@@ -447,7 +489,7 @@ async def test_a_failed_reminder_is_tried_again_and_a_blocked_one_is_not(bot, se
     await send_reminders(bot.application.bot, services)
     round_ = flow(bot).existing_round()
     recorded = {r[0] for r in services.repository.db.execute(
-        "SELECT member_id FROM reminders WHERE round_id = ? AND kind = 'member'", [round_.id]
+        "SELECT member_id FROM outbox WHERE subject = ? AND kind = 'reminder' AND status != 'failed'", [str(round_.id)]
     ).fetchall()}
     first = services.repository.members()[0]  # members are reminded in unit and staff-number order
     assert first.staff_no == "B001"
@@ -467,22 +509,23 @@ async def test_no_reminders_without_a_round_this_week(bot, services):
 # --- the schedule at start-up -------------------------------------------------------------
 
 
-async def test_jobs_follow_the_stored_schedule(bot, services):
-    application = bot.application
-    # Weekly quizzes are off: only retention runs (nightly), whatever the schedule.
-    assert [job.name for job in application.job_queue.jobs() if job.name in jobs.JOB_NAMES] == ["prune"]
+async def test_the_scheduler_follows_the_stored_schedule(bot, services):
+    scheduler = Scheduler(services, Pusher(bot.application.bot, services))
+    due = {job.name: job.due for job in scheduler.jobs}
+    now = services.clock.now()  # Wednesday noon
+    # Weekly quizzes are off: only retention (nightly) and the reviewers' queue run, whatever the schedule.
+    assert [name for name, when in due.items() if when(now) is not None] == ["prune", "review-digest", "review-answers"]
+    assert due["prune"](now).astimezone(SHANGHAI).strftime("%H:%M") == "03:30"
     save_schedule(services.repository, Schedule(
         push_weekday=1, push_time="09:00", reminder_weekday=5, reminder_time="16:00",
         deadline_weekday=7, deadline_time="22:00", digest_weekday=7, digest_time="20:15",
     ))
-    jobs.schedule_jobs(application, services)
-    scheduled = {job.name: job for job in application.job_queue.jobs()}
-    assert set(scheduled) >= {"push", "reminder", "digest", "resume-push"}
-    # PTB counts days from 0 = Sunday: ISO 1 must land on a Monday, ISO 7 on a Sunday.
+    # The last due time of each weekly job: this Monday's push, last Friday's reminder, last Sunday's digest.
     for name, weekday, clock in (("push", 1, "09:00"), ("reminder", 5, "16:00"), ("digest", 7, "20:15")):
-        when = scheduled[name].next_t.astimezone(SHANGHAI)
+        when = due[name](now).astimezone(SHANGHAI)
         assert (when.isoweekday(), when.strftime("%H:%M")) == (weekday, clock), name
-    # Registering again (a restart) replaces the jobs instead of doubling them.
-    jobs.schedule_jobs(application, services)
-    names = [job.name for job in application.job_queue.jobs() if job.name in jobs.JOB_NAMES]
-    assert sorted(names) == sorted(["push", "reminder", "digest", "resume-push", "prune"])
+        assert timedelta(0) <= now - when < timedelta(days=7)
+    # A tick runs what is due and has not run: the push (still this week), not last week's reminder or digest.
+    ran = await scheduler.tick()
+    assert ran == ["prune", "push", "review-digest", "review-answers"] and len(invitations(bot.api)) == len(IDS)
+    assert await scheduler.tick() == []  # the same due times never run twice

@@ -62,12 +62,16 @@ async def test_admins_log_group_study_sessions(bot, services):  # noqa: F811
 
 
 async def test_the_weekly_digest_reaches_bureau_admins_and_leaders(bot, services):  # noqa: F811
-    from bot.telegram.digest import send_digest
+    from bot.outreach import Outreach
+    from bot.scheduler import send_digest
+    from bot.telegram.channel import TelegramChannel
 
     await register(bot, services, 1001, "T001")
     await register(bot, services, 3003, "B001")
     await register(bot, services, 7007, "L001")
-    sent = await send_digest(bot.application.bot, services)
+    outreach = Outreach(services, {"telegram": TelegramChannel(bot.application.bot)})
+    sent = await send_digest(services, outreach)
+    assert await send_digest(services, outreach) == 0  # once a week, however often the job runs
     assert sent == 2
     documents = bot.api.calls_to("sendDocument")
     assert sorted(call.params["chat_id"] for call in documents) == [3003, 7007]
@@ -89,7 +93,7 @@ async def test_records_come_with_the_workbook_for_the_annual_assessment(bot, ser
     await bot.text(leader, "/records T001 2026")
     [document] = bot.api.calls_to("sendDocument")
     name, data = document.files["document"]
-    assert name == "学法记录-张老师-2026.xlsx" and document.params["chat_id"] == 7007
+    assert name == "学法记录-T001-2026.xlsx" and document.params["chat_id"] == 7007
     summary = openpyxl.load_workbook(io.BytesIO(data))["汇总"]
     assert [summary.cell(3, c).value for c in (1, 2, 3)] == ["张老师", "T001", "城关一小"]
     admin = await register(bot, services, 5005, "A001")

@@ -120,19 +120,28 @@ def test_import_rejects_a_bank_with_a_bad_row_unless_told_to_skip(db, tmp_path):
 
 
 def test_push_dry_run_lists_members_and_writes_nothing(db):
-    tables = ("rounds", "deliveries", "quiz_questions", "attempts", "schedule")
+    tables = ("rounds", "outbox", "quiz_questions", "attempts", "schedule")
     before = {table: count(db, table) for table in tables}
     result = run("quiz", "push", "--dry-run")
     assert result.exit_code == 0, result.output
     assert re.match(r"^\d{4}-W\d\d 测验将推送给 4 人（已送达 0 人）：", result.output)
-    assert "T001\t张老师\t城关一小\t已绑定" in result.output and "T003\t孙老师\t城关一小\t未绑定" in result.output
+    assert "T001\t张老师\t城关一小\tTelegram" in result.output and "T003\t孙老师\t城关一小\t未绑定" in result.output
     assert {table: count(db, table) for table in tables} == before
 
 
-def test_push_without_a_token_fails_before_writing(db):
+def test_push_without_a_push_channel_opens_the_round_and_names_whom_it_cannot_reach(db, monkeypatch):
+    # A bureau in mainland China runs the web alone: the round still opens, and the output says who
+    # hears nothing and why (a web sign-in is not a push channel).
+    monkeypatch.setenv("XUEFA_WEB_URL", "https://xuefa.example.edu.cn")
+    repository = Repository(db)
+    repository.note_account(repository.find_members("T003")[0].id, "web")
+    repository.close()
     result = run("quiz", "push")
-    assert result.exit_code == 1 and M.QUIZ_PUSH_NO_TOKEN in result.output
-    assert count(db, "rounds") == 0
+    assert result.exit_code == 0, result.output
+    assert count(db, "rounds") == 1
+    assert "未配置推送渠道" in result.output and "送达 0 人" in result.output
+    assert "T003\t孙老师\t城关一小\t" + M.UNREACHED_WEB_ONLY in result.output
+    assert "T001\t张老师\t城关一小\t" + M.UNREACHED_NO_ACCOUNT in result.output
 
 
 def test_push_through_the_bot_api_then_rounds(db, monkeypatch):
@@ -141,11 +150,12 @@ def test_push_through_the_bot_api_then_rounds(db, monkeypatch):
         monkeypatch.setenv("XUEFA_TELEGRAM_BASE_URL", api.base_url)
         result = run("quiz", "push")
         assert result.exit_code == 0, result.output
-        assert re.search(r"测验推送完成：送达 3 人，已屏蔽 0 人，未注册 1 人，失败 0 人", result.output)
+        assert "测验推送完成：送达 3 人（Telegram 3 人），收不到推送 1 人，发送失败 0 人" in result.output
+        assert "T003\t孙老师\t城关一小\t" + M.UNREACHED_NO_ACCOUNT in result.output
         invitations = [c for c in api.calls_to("sendMessage") if c.params["text"].endswith("或发送 /quiz。")]
         assert sorted(c.params["chat_id"] for c in invitations) == sorted(BOUND.values())
         # The unit admin learns who is not registered.
-        assert any("孙老师" in text and "无法送达" in text for text in api.sent_messages(BOUND["A001"]))
+        assert any("孙老师" in text and "收不到推送" in text for text in api.sent_messages(BOUND["A001"]))
         again = run("quiz", "push")
         assert "送达 0 人" in again.output
         assert len([c for c in api.calls_to("sendMessage") if c.params["text"].endswith("或发送 /quiz。")]) == 3

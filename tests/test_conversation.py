@@ -43,9 +43,11 @@ def talk(tmp_path, shared_laws):
 
 
 def caller(talk: Conversation, staff_no: str | None, telegram_id: int | None = None) -> Caller:
+    account = str(telegram_id) if telegram_id is not None else None
     if staff_no is None:
-        return Caller(None, telegram_id, telegram_id)
-    return Caller(Actor.of(talk.services.repository.find_members(staff_no)[0]), telegram_id, telegram_id)
+        return Caller(None, "telegram", account, account, may_bind=True)
+    member = talk.services.repository.find_members(staff_no)[0]
+    return Caller(Actor.of(member), "telegram", account, account, may_bind=True)
 
 
 def say(talk: Conversation, who: Caller, line: str) -> str:
@@ -67,7 +69,7 @@ def test_a_code_binds_the_account_and_the_caller_becomes_that_member(talk):
     repository.replace_invite_codes([(member.id, talk.services.keyring.code("GOODCODE22"), "2999-01-01T00:00:00+00:00")])
     stranger = caller(talk, None, 4004)
     assert "注册成功！张伟（城关一小，教师）" in say(talk, stranger, "/start goodcode22")
-    assert stranger.actor.member.staff_no == "T001" and repository.member_by_telegram(4004).staff_no == "T001"
+    assert stranger.actor.member.staff_no == "T001" and repository.member_by_account("telegram", str(4004)).staff_no == "T001"
 
 
 def test_a_command_a_role_is_not_offered_is_refused_without_its_usage(talk):

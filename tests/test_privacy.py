@@ -40,11 +40,11 @@ def school():
         repo.record_answer(attempt.id, 0, question, [0 if right else 1], right, "2026-01-27T03:01:00+00:00")
         repo.finish_attempt(attempt.id, int(right), float(right), right, "2026-01-27T03:02:00+00:00")
     a1 = repo.find_members("A1")[0]
-    repo.bind_telegram(a1.id, 1001, 1001, "account-hash-of-1001")
+    repo.bind_account(a1.id, "telegram", "1001", "1001", "code", "account-hash-of-1001")
     repo.log_question(a1.id, "telegram", "甲老师问：能不能体罚学生", "answered", [])
     repo.add_session("2026-02-10", "会前学法", "城关一小", "教师法", "", [a1.id], None)
     repo.replace_invite_codes([(a1.id, "code-digest", "2026-04-01T00:00:00+00:00")])
-    repo.record_sign_in("tg:1001", ok=True)
+    repo.record_sign_in("telegram:1001", ok=True)
     repo.add_web_session("token-hash-of-a1", a1.id, "teacher", "member", "2026-08-01T00:00:00+00:00", "微信 · Android")
     repo.set_web_password(a1.id, "argon2-hash-of-a1")
     repo.audit(None, "命令行", "record", "A1 2026")
@@ -63,7 +63,7 @@ def test_everything_held_about_a_person_is_exported(school):
     assert tables["question_log"][0]["question"] == "甲老师问：能不能体罚学生"
     assert tables["study_sessions"][0]["title"] == "会前学法"
     assert tables["invite_codes"][0]["expires_at"] == "2026-04-01T00:00:00+00:00"
-    assert [row["subject"] for row in tables["sign_in_attempts"]] == ["tg:1001"]
+    assert [row["subject"] for row in tables["sign_in_attempts"]] == ["telegram:1001"]
     assert [row["user_agent"] for row in tables["web_sessions"]] == ["微信 · Android"]
     assert tables["web_passwords"][0]["set_at"]
     assert "token-hash-of-a1" not in repr(tables) and "argon2-hash-of-a1" not in repr(tables)  # no secrets
@@ -88,8 +88,8 @@ def test_forgetting_a_person_erases_them_and_keeps_the_reports_totals(school):
     pseudonym = privacy.forget_member(school, OPERATOR, a1)
     assert pseudonym == f"DEL-{a1.id}" and school.find_members("A1") == [] and school.find_members("甲老师") == []
     gone = school.member(a1.id)
-    assert (gone.name, gone.phone, gone.telegram_id, gone.active) == ("已删除人员", "", None, False)
-    held = school.personal_data(a1.id, pseudonym, ["tg:1001", "web:A1"]).tables
+    assert (gone.name, gone.phone, gone.channels, gone.active) == ("已删除人员", "", (), False)
+    held = school.personal_data(a1.id, pseudonym, ["telegram:1001", "web:A1"]).tables
     for table in ("attempts", "answers", "question_log", "study_sessions", "invite_codes", "sign_in_attempts",
                   "web_sessions", "web_passwords"):
         assert held[table] == [], table
@@ -101,16 +101,16 @@ def test_forgetting_a_person_erases_them_and_keeps_the_reports_totals(school):
         before.totals.members, before.totals.participated, before.totals.passed
     )
     assert [(i.answered, i.correct) for i in after.items] == [(i.answered, i.correct) for i in before.items]
-    assert school.account_retired(1001, "account-hash-of-1001")
+    assert school.account_retired("telegram", "1001", "account-hash-of-1001")
 
 
 def test_deactivation_keeps_the_record_but_not_the_phone_or_the_account(school):
     a1 = school.find_members("A1")[0]
     school.deactivate_member(a1.id)
     gone = school.member(a1.id)
-    assert (gone.phone, gone.telegram_id, gone.chat_id, gone.active) == ("", None, None, False)
+    assert (gone.phone, gone.channels, gone.active) == ("", (), False)
     assert school.attempts(school.rounds()[0].id, a1.id)  # the record stays
-    assert school.account_retired(1001, "account-hash-of-1001")
+    assert school.account_retired("telegram", "1001", "account-hash-of-1001")
 
 
 def test_logs_are_pruned_after_their_retention(school):

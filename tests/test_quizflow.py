@@ -119,16 +119,17 @@ def test_only_roster_members_take_quizzes(flow):
 
 def test_a_poll_answer_counts_only_for_the_member_it_was_sent_to(flow):
     teacher = member(flow, "T001")
-    flow.repository.db.execute("UPDATE members SET telegram_id = 1001, chat_id = 1001 WHERE staff_no = 'T001'")
-    flow.repository.db.execute("UPDATE members SET telegram_id = 1002, chat_id = 1002 WHERE staff_no = 'T002'")
+    for staff_no, account in (("T001", "1001"), ("T002", "1002")):
+        who = flow.repository.find_members(staff_no)[0]
+        flow.repository.bind_account(who.id, "telegram", account, account)
     step = flow.begin(teacher)
-    flow.presented(step, chat_id=1001, message_id=5, poll_id="poll-1")
+    flow.presented(step, address=1001, message_id=5, poll_id="poll-1")
     with pytest.raises(NotYourQuiz):
-        flow.poll_answer("poll-1", 1002, [0])  # a forwarded poll answered by someone else
+        flow.poll_answer("poll-1", flow.repository.member_by_account("telegram", "1002"), [0])  # a forwarded poll answered by someone else
     with pytest.raises(NotYourQuiz):
-        flow.poll_answer("no-such-poll", 1001, [0])
-    answered = flow.poll_answer("poll-1", 1001, choice(step, True))
+        flow.poll_answer("no-such-poll", flow.repository.member_by_account("telegram", "1001"), [0])
+    answered = flow.poll_answer("poll-1", flow.repository.member_by_account("telegram", "1001"), choice(step, True))
     assert answered.correct and answered.step.position == 1
-    assert flow.poll_chat("poll-1") == 1001
+    assert flow.poll_address("poll-1") == "1001"
     with pytest.raises(QuizStale):
-        flow.poll_answer("poll-1", 1001, [0])
+        flow.poll_answer("poll-1", flow.repository.member_by_account("telegram", "1001"), [0])

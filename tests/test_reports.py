@@ -51,10 +51,11 @@ def school(repo):
     db.execute("UPDATE members SET joined_at = '2025-12-01T00:00:00+00:00'")
     db.execute("UPDATE members SET joined_at = '2026-01-20T02:00:00+00:00' WHERE staff_no = 'A3'")
     db.execute("UPDATE members SET active = 0, deactivated_at = '2026-01-13T02:00:00+00:00' WHERE staff_no = 'A4'")
-    db.execute("UPDATE members SET reachable = 0 WHERE staff_no = 'B1'")
     # The leader joins after the quarter: not counted for its rounds.
     db.execute("UPDATE members SET joined_at = '2026-06-01T00:00:00+00:00' WHERE staff_no = 'L1'")
-    db.execute("UPDATE members SET telegram_id = id + 1000, chat_id = id + 1000")
+    db.execute("INSERT INTO accounts (member_id, channel, external_id, address, bound_at) "
+               "SELECT id, 'telegram', id + 1000, id + 1000, joined_at FROM members")
+    db.execute("UPDATE accounts SET reachable = 0 WHERE member_id = (SELECT id FROM members WHERE staff_no = 'B1')")
     question = repo.save_question(QuizQuestion("truefalse", "测试题", ["正确", "错误"], [0], "出处"))
     round_ids = {}
     for week, deadline in ROUNDS.items():

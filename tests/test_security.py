@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.cli.main import Context
 from knowledge import messages as M
-from knowledge.access import Actor, telegram_actor
+from knowledge.access import Actor, resolve_actor
 from knowledge.clock import Clock
 from knowledge.invites import BindError, bind_account, issue_codes
 from knowledge.keys import Keyring
@@ -117,15 +117,15 @@ def test_invite_codes_are_keyed_hashes_that_expire(tmp_path):
     assert stored[1] == "2026-03-31T00:00:00+00:00"
     clock.pin(datetime(2026, 3, 31, 0, 0, 1, tzinfo=timezone.utc))
     with pytest.raises(BindError, match=M.BIND_EXPIRED_CODE):
-        bind_account(repository, keyring, 1001, 1001, issued.code)
+        bind_account(repository, keyring, "telegram", "1001", "1001", issued.code)
     # A bound member gets a new code only when asked to rebind.
     clock.pin(datetime(2026, 3, 2, tzinfo=timezone.utc))
     [fresh] = issue_codes(repository, keyring, repository.members())
-    bind_account(repository, keyring, 1001, 1001, fresh.code)
+    bind_account(repository, keyring, "telegram", "1001", "1001", fresh.code)
     assert issue_codes(repository, keyring, repository.members()) == []
     [again] = issue_codes(repository, keyring, repository.members(), rebind=True)
-    bound = bind_account(repository, keyring, 2002, 2002, again.code)
-    assert bound.member.telegram_id == 2002 and bound.replaced_chat_id == 1001  # the old account is told
+    bound = bind_account(repository, keyring, "telegram", "2002", "2002", again.code)
+    assert bound.member.channels == ("telegram",) and bound.replaced_address == "1001"  # the old account is told
 
 
 def test_someone_already_on_the_web_gets_a_code_only_on_purpose(cli_env, tmp_path):
@@ -153,21 +153,22 @@ def test_codes_expire_after_the_days_asked_for_on_the_command_line(cli_env):
 def test_bootstrap_admins_stop_once_a_bureau_admin_has_bound_and_never_after_deactivation():
     repository = Repository()
     keyring = Keyring.ephemeral()
+    BOOT = ("9009", "9010")  # XUEFA_ADMINS
     repository.import_roster([
         RosterRow(2, "B001", "王局", "县教育局", "bureau_admin"), RosterRow(3, "T001", "张老师", "城关一小", "teacher"),
     ])
-    assert telegram_actor(repository, keyring, [9009], 9009, "信息中心").role == "bureau_admin"
-    assert telegram_actor(repository, keyring, [9009], 7777, "路人") is None
+    assert resolve_actor(repository, keyring, "telegram", "9009", "信息中心", bootstrap=BOOT).role == "bureau_admin"
+    assert resolve_actor(repository, keyring, "telegram", "7777", "路人", bootstrap=BOOT) is None
     # The bootstrap admin is also on the roster as a teacher: binding makes them that member.
     teacher = repository.find_members("T001")[0]
-    repository.bind_telegram(teacher.id, 9009, 9009, keyring.account(9009))
-    assert telegram_actor(repository, keyring, [9009], 9009, "信息中心") == Actor.of(repository.member(teacher.id))
+    repository.bind_account(teacher.id, "telegram", "9009", "9009", "code", keyring.account("telegram", "9009"))
+    assert resolve_actor(repository, keyring, "telegram", "9009", "信息中心", bootstrap=BOOT) == Actor.of(repository.member(teacher.id))
     repository.deactivate_member(teacher.id)  # deactivated: never an admin again, not even a bootstrap one
-    assert telegram_actor(repository, keyring, [9009], 9009, "信息中心") is None
-    assert telegram_actor(repository, keyring, [9010], 9010, "另一位").role == "bureau_admin"
+    assert resolve_actor(repository, keyring, "telegram", "9009", "信息中心", bootstrap=BOOT) is None
+    assert resolve_actor(repository, keyring, "telegram", "9010", "另一位", bootstrap=BOOT).role == "bureau_admin"
     boss = repository.find_members("B001")[0]
-    repository.bind_telegram(boss.id, 3003, 3003, keyring.account(3003))
-    assert telegram_actor(repository, keyring, [9010], 9010, "另一位") is None  # a bureau admin has bound
+    repository.bind_account(boss.id, "telegram", "3003", "3003", "code", keyring.account("telegram", "3003"))
+    assert resolve_actor(repository, keyring, "telegram", "9010", "另一位", bootstrap=BOOT) is None  # a bureau admin has bound
 
 
 def test_the_key_file_is_created_private_and_reused(tmp_path):

@@ -111,14 +111,14 @@ def take_on_telegram(services, staff_no: str, telegram_id: int, right: int) -> N
     """Take this week's quiz as the Telegram handlers do: each question a poll, answered as a poll answer."""
     repository, flow = services.repository, services.quizflow
     member = repository.find_members(staff_no)[0]
-    repository.bind_telegram(member.id, telegram_id, telegram_id, services.keyring.account(telegram_id))
+    repository.bind_account(member.id, "telegram", str(telegram_id), str(telegram_id))
     step = flow.begin(member)
     while step.result is None:
         poll = f"poll-{telegram_id}-{step.position}"
-        flow.presented(step, chat_id=telegram_id, message_id=step.position + 1, poll_id=poll)
+        flow.presented(step, address=telegram_id, message_id=step.position + 1, poll_id=poll)
         question = step.question
         wrong = [next(i for i in range(len(question.options)) if i not in question.answer)]
-        step = flow.poll_answer(poll, telegram_id, question.answer if step.position < right else wrong).step
+        step = flow.poll_answer(poll, repository.member(member.id), question.answer if step.position < right else wrong).step
 
 
 @pytest.fixture(scope="module")

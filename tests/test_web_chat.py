@@ -143,12 +143,12 @@ def test_the_quiz_is_taken_to_the_end_with_retakes(teacher, services):
 def test_an_attempt_started_on_telegram_continues_on_the_web_and_counts_once(teacher, services):
     flow, repository = services.quizflow, services.repository
     member = repository.find_members("T001")[0]
-    repository.bind_telegram(member.id, 9001, 9001, "account-9001")
+    repository.bind_account(member.id, "telegram", "9001", "9001")
     # Telegram: /quiz sends the first question as a poll, the member answers it there.
     step = flow.begin(member)
-    flow.presented(step, chat_id=9001, message_id=1, poll_id="poll-0")
-    answered = flow.poll_answer("poll-0", 9001, step.question.answer)
-    flow.presented(answered.step, chat_id=9001, message_id=2, poll_id="poll-1")
+    flow.presented(step, address=9001, message_id=1, poll_id="poll-0")
+    answered = flow.poll_answer("poll-0", flow.repository.member_by_account("telegram", "9001"), step.question.answer)
+    flow.presented(answered.step, address=9001, message_id=2, poll_id="poll-1")
     # The web shows the same attempt at its second question; an answer there makes Telegram's poll stale.
     page = teacher.page("/quiz")
     assert f'name="attempt" value="{step.attempt.id}"' in page and 'name="position" value="1"' in page
@@ -157,12 +157,12 @@ def test_an_attempt_started_on_telegram_continues_on_the_web_and_counts_once(tea
                                           "option": [str(i) for i in second.answer]}).text
     assert M.QUIZ_RIGHT in after and 'name="position" value="2"' in after
     with pytest.raises(QuizStale):
-        flow.poll_answer("poll-1", 9001, [0])
+        flow.poll_answer("poll-1", flow.repository.member_by_account("telegram", "9001"), [0])
     assert repository.attempt(step.attempt.id).answered[1] == sorted(second.answer)
     # And the other way round: the web's question answered on Telegram is stale on the web.
     third = flow.begin(member)
-    flow.presented(third, chat_id=9001, message_id=3, poll_id="poll-2")
-    flow.poll_answer("poll-2", 9001, third.question.answer)
+    flow.presented(third, address=9001, message_id=3, poll_id="poll-2")
+    flow.poll_answer("poll-2", flow.repository.member_by_account("telegram", "9001"), third.question.answer)
     stale = teacher.post("/quiz/answer", {"attempt": str(step.attempt.id), "position": "2", "option": ["0"]})
     assert stale.status_code == 409 and M.QUIZ_STALE in stale.text
     assert len(repository.attempts(third.round.id, member.id)) == 1

@@ -92,7 +92,8 @@ def warn(message: str) -> None:
 
 def register() -> None:
     """Attach every topic's commands to the root group."""
-    from bot.cli import backup, chat, laws, privacy, quiz, reports, roster, search, studylists, web  # noqa: F401 - their commands
+    # noqa: F401 - imported for their commands
+    from bot.cli import backup, chat, laws, privacy, quiz, reports, review, roster, search, studylists, web  # noqa: F401
 
 
 register()

@@ -13,6 +13,7 @@ from bot.cli.main import CLIError, Context, cli, pass_context
 from bot.render import LETTERS
 from knowledge import access
 from knowledge import messages as M
+from knowledge.outreach import ROUND
 from knowledge.quizbank import import_bank
 from knowledge.rounds import Schedule, choose_questions, load_schedule, save_schedule
 
@@ -47,48 +48,44 @@ def push(ctx: Context, dry_run: bool) -> None:
     if dry_run:  # writes nothing: no round is created, no delivery queued
         week = services.quizflow.week()
         existing = ctx.repository.round_for_week(week)
-        done = ctx.repository.delivery_counts(existing.id).get("sent", 0) if existing else 0
+        done = ctx.repository.delivery_counts(ROUND, str(existing.id)).get("sent", 0) if existing else 0
         members = ctx.repository.members()
         click.echo(M.QUIZ_DRY_RUN.format(week=week, n=len(members), done=done))
         for member in members:
-            state = M.MEMBER_STATE_BOUND if member.chat_id else M.MEMBER_STATE_UNBOUND
+            state = "、".join(M.CHANNEL_LABELS.get(c, c) for c in member.channels) or M.MEMBER_STATE_UNBOUND
             click.echo(f"{member.staff_no}\t{member.name}\t{member.unit}\t{state}")
         return
-    if ctx.settings.telegram_token is None:  # before anything is written
-        raise CLIError(M.QUIZ_PUSH_NO_TOKEN)
-    round_ = services.quizflow.current_round()
-    report = asyncio.run(_push(ctx))
-    counts = ctx.repository.delivery_counts(round_.id)
+    result = asyncio.run(_push(ctx))
+    if result is None:
+        raise CLIError(M.QUIZ_NO_ROUND_THIS_WEEK)
+    round_, report = result.round, result.report
+    if not ctx.settings.push_configured:
+        click.echo(M.QUIZ_PUSH_NO_CHANNEL.format(week=round_.week), err=True)
+    channels = "、".join(f"{M.CHANNEL_LABELS.get(name, name)} {n} 人" for name, n in sorted(report.by_channel.items()))
     click.echo(M.QUIZ_PUSHED.format(
-        week=round_.week, sent=report.sent, blocked=len(report.blocked), unbound=len(report.unbound),
+        week=round_.week, sent=report.sent, channels=channels or "—", unreached=len(report.unreached),
         failed=len(report.failed),
     ))
+    for item in [*report.unreached, *report.failed]:
+        member = item.member
+        click.echo(f"{member.staff_no}\t{member.name}\t{member.unit}\t{item.reason}")
     # This run's figures above; the round's standing totals below (a second run sends only to the rest).
+    counts = ctx.repository.delivery_counts(ROUND, str(round_.id))
     click.echo(M.QUIZ_PUSH_TOTALS.format(
-        sent=counts.get("sent", 0), blocked=counts.get("blocked", 0), failed=counts.get("failed", 0),
-        pending=counts.get("pending", 0) + counts.get("sending", 0),
+        sent=counts.get("sent", 0), blocked=counts.get("blocked", 0) + counts.get("unreachable", 0),
+        failed=counts.get("failed", 0), pending=counts.get("pending", 0) + counts.get("sending", 0),
     ))
 
 
 async def _push(ctx: Context):
-    from bot.telegram.push import Pusher, run_push
+    from bot.outreach import close_channels, open_channels, outreach_for
+    from bot.scheduler import push_round
 
-    async with push_bot(ctx.settings) as bot:
-        return await run_push(ctx.services, Pusher(bot, ctx.services))
-
-
-def push_bot(settings):
-    """Return a Bot API client paced like the running bot, not yet opened."""
-    from telegram.ext import ExtBot
-
-    from bot.telegram.app import rate_limiter
-
-    return ExtBot(
-        settings.telegram_token.get_secret_value(),
-        base_url=settings.telegram_base_url,
-        base_file_url=settings.file_base_url,
-        rate_limiter=rate_limiter(),
-    )
+    channels = await open_channels(ctx.services)
+    try:
+        return await push_round(ctx.services, outreach_for(ctx.services, channels))
+    finally:
+        await close_channels(channels)
 
 
 @quiz.command("rounds", help=M.HELP_QUIZ_ROUNDS)
@@ -96,7 +93,7 @@ def push_bot(settings):
 def rounds(ctx: Context) -> None:
     repository = ctx.repository
     for round_ in repository.rounds():
-        counts = repository.delivery_counts(round_.id)
+        counts = repository.delivery_counts(ROUND, str(round_.id))
         passed = len(repository.passed_members(round_.id))
         click.echo(M.QUIZ_ROUND_LINE.format(
             week=round_.week, list=round_.study_list_id, deadline=ctx.clock.local_text(round_.deadline),

@@ -25,7 +25,7 @@ from bot.reply import Html
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.telegram import handlers, quiz
-from bot.telegram.jobs import schedule_jobs
+from bot.telegram.send import CHANNEL
 from knowledge.access import Actor
 
 log = logging.getLogger(__name__)
@@ -82,16 +82,15 @@ def rate_limiter() -> AIORateLimiter:
 
 
 async def post_init(application: Application) -> None:
-    """Register the command menus and the weekly jobs once the bot is connected."""
+    """Register the command menus once the bot is connected (the weekly jobs are bot.scheduler's)."""
     services: Services = application.bot_data["services"]
-    staff = [
-        (Actor.of(member), member.chat_id)
-        for member in services.repository.members()
-        if member.chat_id and member.role != "teacher"
+    staff = [member for member in services.repository.members() if member.role != "teacher"]
+    chats = services.repository.accounts_of([member.id for member in staff])
+    pairs = [
+        (Actor.of(member), int(account.destination))
+        for member in staff for account in chats.get(member.id, []) if account.channel == CHANNEL
     ]
-    await handlers.set_menus(application.bot, staff)
-    if application.job_queue is not None:
-        schedule_jobs(application, services)
+    await handlers.set_menus(application.bot, pairs)
 
 
 async def post_shutdown(application: Application) -> None:
@@ -134,16 +133,7 @@ def build_app(settings: Settings, services: Services | None = None) -> Applicati
 
 
 def run_bot(settings: Settings) -> None:
-    """Run the bot until interrupted: polling, or a webhook when XUEFA_WEBHOOK_URL is set."""
-    application = build_app(settings)
-    if settings.webhook_url:
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    """Run the bot and the scheduler until interrupted: polling, or a webhook when XUEFA_WEBHOOK_URL is set."""
+    from bot.runner import run_service
+
+    run_service(build_services(settings), None, with_bot=True)

@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.reply import Reply
-from bot.telegram.send import addressed_to_bot, answer, caller_of, conversation_of, keyboard, services_of
+from bot.telegram.send import CHANNEL, addressed_to_bot, answer, caller_of, conversation_of, keyboard, services_of
 from knowledge import access
 from knowledge import messages as M
 from knowledge.access import Actor
@@ -75,15 +75,19 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if name in PRIVATE_COMMANDS and message.chat.type != ChatType.PRIVATE:
         await answer(context, message.chat_id, _say(M.PRIVATE_ONLY))
         return
+    if name == "start" and context.args and update.effective_chat.type != ChatType.PRIVATE:
+        # A code binds the chat it is typed in: a group would receive a member's reminders and reports.
+        await answer(context, message.chat_id, _say(M.START_PRIVATE_ONLY))
+        return
     args = " ".join(context.args or [])
     caller = caller_of(update, context)
     before = caller.actor
     # Off the event loop: an answer may wait seconds on an LLM or a busy database, and the jobs must keep running.
     reply = await asyncio.to_thread(conversation_of(context).handle_command, caller, name, args)
     await answer(context, message.chat_id, reply)
-    for chat_id, text in reply.notices:
+    for address, text in reply.notices:
         try:
-            await answer(context, chat_id, _say(text))
+            await answer(context, int(address), _say(text))
         except TelegramError as exc:  # the old account may have blocked the bot or be gone
             log.warning("could not tell a replaced account: %s", exc)
     if caller.actor is not None and caller.actor != before:  # just bound: give them their role's menu
@@ -108,7 +112,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     caller = caller_of(update, context)
     reply = await asyncio.to_thread(conversation_of(context).handle_action, caller, query.data or "")
     navigating = (query.data or "").split(":")[0] in ("list", "law", "nav")
-    texts = reply.messages()
+    texts = await asyncio.to_thread(reply.messages)  # splitting is CPU work: off the event loop
     if navigating and len(texts) == 1 and query.message is not None:
         try:
             await query.edit_message_text(texts[0], parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))
@@ -154,9 +158,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
         repository = services_of(context).repository
-        member = await asyncio.to_thread(repository.member_by_telegram, update.effective_user.id)
+        member = await asyncio.to_thread(repository.member_by_account, CHANNEL, str(update.effective_user.id))
         if member is not None:
-            await asyncio.to_thread(repository.set_reachable, member.id, False)
+            await asyncio.to_thread(repository.set_account_reachable, member.id, CHANNEL, False)
         log.warning("a user blocked the bot (update %s)", update.update_id)
         return
     # The update holds message texts and names: log which update failed, never what it said.

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 from bot.render import article_after_answer, feedback, question_heading, question_reply, quiz_intro, result_reply
 from bot.reply import Html, Reply, fit, units
 from bot.services import Services
-from bot.telegram.send import answer, caller_of, keyboard, send_reply, services_of, with_retries
+from bot.telegram.send import CHANNEL, answer, caller_of, keyboard, send_reply, services_of, with_retries
 from knowledge import messages as M
 from knowledge.quizflow import Answered, NotYourQuiz, QuizStale, Step
 from knowledge.quizzes import EXPLANATION_MAX, STEM_MAX
@@ -97,15 +97,16 @@ async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     services = services_of(context)
     flow = services.quizflow
     try:
-        answered = await asyncio.to_thread(flow.poll_answer, vote.poll_id, vote.user.id, list(vote.option_ids))
+        voter = await asyncio.to_thread(services.repository.member_by_account, CHANNEL, str(vote.user.id))
+        answered = await asyncio.to_thread(flow.poll_answer, vote.poll_id, voter, list(vote.option_ids))
     except NotYourQuiz:
         return  # a forwarded poll answered by someone else, or an unknown poll: not theirs to answer
     except QuizStale:
-        chat_id = await asyncio.to_thread(flow.poll_chat, vote.poll_id)
-        if chat_id is not None:
-            await answer(context, chat_id, _say(M.QUIZ_STALE))
+        address = await asyncio.to_thread(flow.poll_address, vote.poll_id)
+        if address is not None:
+            await answer(context, int(address), _say(M.QUIZ_STALE))
         return
-    chat_id = await asyncio.to_thread(flow.poll_chat, vote.poll_id)
+    chat_id = int(await asyncio.to_thread(flow.poll_address, vote.poll_id))
     # The poll itself shows right or wrong and the explanation; the article follows, then what comes next.
     article = article_after_answer(Html(), answered)
     if article:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
@@ -15,9 +14,9 @@ from bot.conversation import Caller, Conversation
 from bot.reply import Reply, fit
 from bot.services import Services
 from knowledge import access
-from knowledge.members import Member
 
 log = logging.getLogger(__name__)
+CHANNEL = "telegram"  # this channel's name in the accounts table
 SEND_ATTEMPTS = 3
 SHORT_WAIT = 3.0  # seconds of RetryAfter a handler sleeps through; longer waits are scheduled
 CAPTION_MAX = 1024  # Bot API: captions are 0-1024 characters (UTF-16 units) after entities parsing
@@ -38,10 +37,14 @@ def caller_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Caller:
     user, chat = update.effective_user, update.effective_chat
     services = services_of(context)
     actor = (
-        access.telegram_actor(services.repository, services.keyring, services.settings.admins, user.id, user.full_name)
+        access.resolve_actor(services.repository, services.keyring, CHANNEL, str(user.id), user.full_name,
+                             bootstrap=[str(i) for i in services.settings.admins])
         if user else None
     )
-    return Caller(actor, user.id if user else None, chat.id if chat else None)
+    # Only a private chat is a place to send a member's notices: a group is never bound as one.
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    return Caller(actor, CHANNEL, str(user.id) if user else None, str(chat.id) if chat else None,
+                  may_bind=private)
 
 
 def addressed_to_bot(message: Message, username: str) -> bool:
@@ -98,7 +101,8 @@ async def send_steps(bot, steps: list[Step], patient: bool = True) -> None:
 
 async def send_reply(bot, chat_id: int, reply: Reply, reply_to: int | None = None, patient: bool = True) -> None:
     """Send a reply as HTML messages under Telegram's size limit, buttons on the last one, then its files."""
-    await send_steps(bot, reply_steps(chat_id, reply, reply_to), patient)
+    # Splitting a long reply is CPU work: off the event loop, so nobody else waits on it.
+    await send_steps(bot, await asyncio.to_thread(reply_steps, chat_id, reply, reply_to), patient)
 
 
 async def answer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
@@ -146,31 +150,3 @@ async def with_retries(send, /, patient: bool = True, **kwargs):
                 raise  # a malformed request fails the same way every time
             await asyncio.sleep(0.5 * attempt)
     return await send(**kwargs)
-
-
-@dataclass
-class Sent:
-    """What became of a message to a member: 'sent', 'blocked' (they blocked the bot) or 'failed'."""
-
-    outcome: str
-    error: str = ""
-
-
-async def send_to_member(bot, services: Services, member: Member, reply: Reply) -> Sent:
-    """Send a reply to a member's private chat, keeping their reachability true to what Telegram says.
-
-    A member who blocked the bot (Forbidden) is marked unreachable; one who was unreachable and
-    now receives a message is marked reachable again.
-    """
-    repository = services.repository
-    try:
-        await send_reply(bot, member.chat_id, reply)
-    except Forbidden as exc:
-        await asyncio.to_thread(repository.set_reachable, member.id, False)
-        return Sent("blocked", str(exc))
-    except TelegramError as exc:
-        log.warning("could not message member %s: %s", member.id, exc)
-        return Sent("failed", str(exc))
-    if not member.reachable:
-        await asyncio.to_thread(repository.set_reachable, member.id, True)
-    return Sent("sent")

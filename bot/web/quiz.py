@@ -32,7 +32,7 @@ class Said:
 def _present(flow: QuizFlow, step: Step) -> None:
     """Record that a question is shown on the web, once per showing after any other channel's."""
     sent = flow.repository.sent_question(step.attempt.id, step.position)
-    if sent is None or sent.chat_id is not None or sent.poll_id is not None:
+    if sent is None or sent.address is not None or sent.poll_id is not None:
         flow.presented(step)
 
 
@@ -73,7 +73,7 @@ def _standing(visit: Visit) -> tuple[list[str], bool]:
     if round_ is None:
         return [M.WEB_QUIZ_NOT_STARTED], False
     lines = [M.WEB_QUIZ_STATUS.format(
-        week=round_.week, n=len(round_.question_ids), pass_mark=round(round_.pass_mark * 100),
+        week=round_.week, n=round_.questions or len(round_.question_ids), pass_mark=round(round_.pass_mark * 100),
         deadline=services.clock.local_text(round_.deadline),
     )]
     if not round_.is_open(services.clock.now()):

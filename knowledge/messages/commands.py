@@ -70,7 +70,7 @@ RUN_NOTHING_TO_SERVE = (
     "没有可以服务的渠道：未设置 XUEFA_TELEGRAM_TOKEN（Telegram 机器人）或 XUEFA_WEB_PORT（网页版），"
     "也没有可交互的终端。请设置其中之一后再启动；在终端中对话请用 docker run -it 或 xuefa chat。"
 )
-QUIZ_PUSH_TOTALS = "本周累计：已送达 {sent} 人，已屏蔽 {blocked} 人，发送失败 {failed} 人，待发送 {pending} 人"
+QUIZ_PUSH_TOTALS = "本周累计：已送达 {sent} 人，收不到推送 {blocked} 人，发送失败 {failed} 人，待发送 {pending} 人"
 SETTING_WEBHOOK_SECRET = (
     "设置了 XUEFA_WEBHOOK_URL 就必须同时设置 XUEFA_WEBHOOK_SECRET（16 位以上的字母、数字、_ 或 -），"
     "否则任何人都能向机器人伪造消息"
@@ -108,7 +108,7 @@ PRIVACY_PSEUDONYM_NAME = "已删除人员"
 PRIVACY_NOTHING_HELD = "（无）"
 PRIVACY_SHEETS = {
     "members": "名册信息", "invite_codes": "邀请码", "attempts": "测验作答", "answers": "答题明细",
-    "question_log": "提问记录", "study_sessions": "集体学法", "deliveries": "推送记录", "reminders": "提醒记录",
+    "question_log": "提问记录", "study_sessions": "集体学法", "accounts": "绑定账号", "outbox": "通知记录",
     "sign_in_attempts": "登录尝试", "audit_log": "审计记录", "web_sessions": "网页登录",
     "web_passwords": "网页密码",
 }
@@ -132,7 +132,7 @@ AUDIT_ACTIONS = {
     "report": "查看统计", "record": "查看学习记录", "records": "导出单位学习记录", "codes": "生成邀请码",
     "export": "导出个人数据", "forget": "删除个人数据", "roster": "导入名册", "roster_list": "列出名册",
     "bank": "导入题库", "digest": "发送每周简报", "refused": "被拒绝的请求", "sign_in_failed": "登录失败",
-    "stats_export": "导出统计文件",
+    "stats_export": "导出统计文件", "units": "导入单位层级",
 }
 ROSTER_AUDIT = "{unit}：新增 {added}，更新 {updated}，停用 {deactivated}，跳过 {skipped} 行"
 DIGEST_AUDIT = "发送给 {n} 人"

@@ -46,6 +46,9 @@ class Database:
 
     def __init__(self, path: str | Path | None = None, clock: Clock | None = None):
         self.clock = clock or Clock()
+        # The channels this deployment runs (telegram, web, wecom, ...), set by the services at start-up:
+        # a member is reachable when reachable on one of them. None: any channel counts (a bare store).
+        self.live_channels: frozenset[str] | None = None
         self.path = str(path) if path else ":memory:"
         self._lock = threading.RLock()  # serialises this process's writes, whatever thread they come from
         self._local = threading.local()
@@ -64,7 +67,17 @@ class Database:
         # isolation_level None: no implicit transactions; transaction() and sqlite-utils begin and commit.
         conn = sqlite3.connect(target, check_same_thread=False, timeout=BUSY_TIMEOUT, isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
+        # SQL reads "is this channel one the deployment runs" through live_channel(channel), so every
+        # query (rosters, reports, the push) says reachable the same way, on every thread's connection.
+        conn.create_function("live_channel", 1, self._live, deterministic=False)
+        # Deleted rows are overwritten, not left in free pages: forgetting a person forgets them on disk
+        # too, whatever default the SQLite build has (issue 17).
+        conn.execute("PRAGMA secure_delete = ON")
         return conn
+
+    def _live(self, channel: str) -> int:
+        live = self.live_channels
+        return int(live is None or channel in live)
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -34,7 +34,7 @@ class SentQuestion:
     """Where a question of an attempt was shown (chat, message, poll) and the options ticked on it."""
 
     poll_id: str | None
-    chat_id: int | None
+    address: str | None  # where it was shown: a chat on a channel; None on the web
     message_id: int | None
     chosen: list[int] = field(default_factory=list)
 
@@ -325,9 +325,15 @@ class QuizStore(Database):
         rows = self.records("SELECT DISTINCT member_id FROM attempts WHERE round_id = ? AND passed = 1", [round_id])
         return {row["member_id"] for row in rows}
 
+    def has_passed(self, round_id: int, member_id: int) -> bool:
+        """Tell whether one member has passed a round."""
+        return bool(self.scalar(
+            "SELECT passed FROM round_results WHERE round_id = ? AND member_id = ?", [round_id, member_id]
+        ))
+
     # --- sent questions (poll and message ids) ------------------------------------------
 
-    def record_sent(self, attempt_id: int, position: int, poll_id: str | None, chat_id: int | None,
+    def record_sent(self, attempt_id: int, position: int, poll_id: str | None, address: str | None,
                     message_id: int | None) -> None:
         """Remember which poll or message carries a question of an attempt (poll answers carry no chat).
 
@@ -336,9 +342,9 @@ class QuizStore(Database):
         """
         with self.transaction():
             self.db.execute(
-                "INSERT INTO sent_questions (attempt_id, position, poll_id, chat_id, message_id, sent_at) "
+                "INSERT INTO sent_questions (attempt_id, position, poll_id, address, message_id, sent_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [attempt_id, position, poll_id, chat_id, message_id, self.now()],
+                [attempt_id, position, poll_id, None if address is None else str(address), message_id, self.now()],
             )
 
     def sent_by_poll(self, poll_id: str) -> tuple[int, int] | None:
@@ -349,7 +355,7 @@ class QuizStore(Database):
     def sent_question(self, attempt_id: int, position: int) -> SentQuestion | None:
         """Return what was last sent for a question of an attempt (chat, message, poll, ticked options)."""
         row = self.record(
-            "SELECT poll_id, chat_id, message_id, chosen FROM sent_questions WHERE attempt_id = ? AND position = ? "
+            "SELECT poll_id, address, message_id, chosen FROM sent_questions WHERE attempt_id = ? AND position = ? "
             "ORDER BY id DESC LIMIT 1",
             [attempt_id, position],
         )

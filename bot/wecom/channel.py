@@ -1,0 +1,95 @@
+"""The WeCom push channel: a channel-neutral Notice becomes an application message.
+
+A notice with a link is a text card (title, text as the description, a button into the web app);
+a notice with a document goes as text with the link (no file upload: the web app serves files).
+Per address the outcome is what the bot.channels port expects: sent; blocked for an invaliduser
+or unlicenseduser (not a member any more, outside the app's visible range, no licence); failed
+for anything transient (network, HTTP 5xx, errcode, pacing that would wait too long), so the
+ledger tries again later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.channels import Notice, Sent
+from bot.wecom.client import SendResult, WeComClient, WeComError
+from bot.wecom.limits import DUPLICATE_CHECK_DEFAULT, MESSAGE_BATCH, TEXTCARD_DESCRIPTION_BYTES, trim_bytes
+
+log = logging.getLogger(__name__)
+DEFAULT_BUTTON = "详情"
+_OUTCOMES = {
+    "sent": Sent("sent"),
+    "invalid": Sent("blocked", "invaliduser"),
+    "unlicensed": Sent("blocked", "unlicenseduser"),
+    "deferred": Sent("failed", "paced: the member's message limit is reached"),
+}
+
+
+def absolute(web_url: str, link: str) -> str:
+    """Make a web-app path absolute with XUEFA_WEB_URL ("/quiz" → "https://host/quiz")."""
+    if link.startswith(("http://", "https://")):
+        return link
+    return web_url.rstrip("/") + "/" + link.lstrip("/")
+
+
+def card_description(text: str) -> str:
+    """The textcard description: WeCom reads it as a little HTML (<div class="gray">…), so angle
+    brackets in our plain text become full-width ones; then cut to 512 bytes on a character."""
+    return trim_bytes(text.replace("<", "＜").replace(">", "＞"), TEXTCARD_DESCRIPTION_BYTES)
+
+
+class WeComChannel:
+    """bot.channels.Channel for WeCom. `web_url` is XUEFA_WEB_URL (links are made absolute)."""
+
+    name = "wecom"
+    batch_size = MESSAGE_BATCH
+
+    def __init__(self, client: WeComClient, web_url: str, *, duplicate_check_interval: int = DUPLICATE_CHECK_DEFAULT):
+        if not web_url.startswith(("http://", "https://")):
+            raise ValueError("web_url must be the web app's absolute address (XUEFA_WEB_URL)")
+        self.client = client
+        self.web_url = web_url
+        self.duplicate_check_interval = duplicate_check_interval
+
+    async def send(self, addresses: Sequence[str], notice: Notice) -> dict[str, Sent]:
+        addresses = list(dict.fromkeys(addresses))
+        if not addresses:
+            return {}
+        link = absolute(self.web_url, notice.link or "/")
+        try:
+            if notice.document is not None or not notice.link:
+                result = await self.client.send_text(
+                    addresses, _text_of(notice, link), duplicate_check_interval=self.duplicate_check_interval
+                )
+            else:
+                result = await self.client.send_textcard(
+                    addresses,
+                    notice.title,
+                    card_description(notice.text),
+                    link,
+                    notice.button or DEFAULT_BUTTON,
+                    duplicate_check_interval=self.duplicate_check_interval,
+                )
+        except WeComError as exc:
+            log.warning("WeCom send of %s to %d members failed: %s", notice.kind, len(addresses), exc)
+            return {address: Sent("failed", str(exc)) for address in addresses}
+        return _outcomes(result, addresses)
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def _text_of(notice: Notice, link: str) -> str:
+    lines = [notice.title, notice.text]
+    if notice.document is not None:
+        lines.append(f"{notice.document[0]}：{link}")
+    elif notice.link:
+        lines.append(link)
+    return "\n".join(line for line in lines if line)
+
+
+def _outcomes(result: SendResult, addresses: list[str]) -> dict[str, Sent]:
+    failed = Sent("failed", result.error or "no outcome")
+    return {address: _OUTCOMES.get(result.outcomes.get(address, ""), failed) for address in addresses}

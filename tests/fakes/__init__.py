@@ -1,0 +1,1 @@
+"""Fake servers of outside platforms, written from their documentation."""
