@@ -263,6 +263,6 @@ def test_restoring_a_first_release_backup_migrates_it(tmp_path):
     done = backups.restore(old, live, tmp_path / "saved")
     assert (done.version_before, done.version_after) == (FIRST_RELEASE, code_version())
     repo = Repository(live)
-    assert repo.member_by_telegram(42).staff_no == "T001"
+    assert repo.member_by_account("telegram", "42").staff_no == "T001"  # the first release's binding, as an account
     repo.close()
     assert read_facts(old).version == FIRST_RELEASE  # the backup itself is never written to
