@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -266,3 +266,27 @@ def test_restoring_a_first_release_backup_migrates_it(tmp_path):
     assert repo.member_by_account("telegram", "42").staff_no == "T001"  # the first release's binding, as an account
     repo.close()
     assert read_facts(old).version == FIRST_RELEASE  # the backup itself is never written to
+
+
+async def test_the_running_service_takes_one_backup_a_night_and_keeps_n(tmp_path, shared):
+    from bot.outreach import Outreach
+    from bot.scheduler import Scheduler
+    from tests.webharness import web_services
+
+    services = web_services(tmp_path, shared, backup_keep=2, backup_at="02:30")
+    try:
+        scheduler = Scheduler(services, Outreach(services, {}))
+        folder = services.settings.backup_path
+        assert "backup" in await scheduler.tick()  # Wednesday noon: this night's 02:30 backup was missed
+        [first] = backups.copies(folder)
+        assert read_facts(first).intact and read_facts(first).version == code_version()
+        assert "backup" not in await scheduler.tick()  # the same night's backup is taken once
+        scheduler.done.clear()  # a restart the same day: the night's copy is there already
+        await scheduler.tick()
+        assert backups.copies(folder) == [first]
+        for _ in range(3):  # three more nights: only the newest two copies stay
+            services.clock.pin(services.clock.now() + timedelta(days=1))
+            assert "backup" in await scheduler.tick()
+        assert len(backups.copies(folder)) == 2 and first not in backups.copies(folder)
+    finally:
+        services.close()
