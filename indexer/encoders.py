@@ -9,6 +9,7 @@ import os
 import re
 import threading
 import time
+import zipfile
 from pathlib import Path
 from typing import Protocol
 
@@ -145,7 +146,7 @@ class EmbeddingCache:
             try:
                 with np.load(path) as data:
                     keys, matrix = data["keys"], data["vectors"]
-            except (OSError, ValueError, KeyError, EOFError) as exc:  # written atomically, so only a foreign file
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # written atomically, so only a foreign file
                 log.warning("ignoring unreadable embedding cache %s: %s", path, exc)
                 continue
             if matrix.shape[1:] == (self.dim,):
