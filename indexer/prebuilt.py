@@ -33,7 +33,10 @@ def _path() -> Path:
 def vectors(encoder_name: str, dim: int, keys: set[str] | None = None) -> dict[str, np.ndarray]:
     """Return the shipped vectors by text key (only those of ``keys`` if given), if they were made
     with this encoder; else nothing. Only the rows asked for are turned back into floats."""
-    path = _path()
+    return _read(_path(), encoder_name, dim, keys)
+
+
+def _read(path: Path, encoder_name: str, dim: int, keys: set[str] | None) -> dict[str, np.ndarray]:
     if not path.exists():
         return {}
     with np.load(path) as data:
@@ -121,6 +124,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path.home() / ".cache" / "xuefa-prebuilt",
                         help="checkpoint folder: a stopped run resumes from it")
     parser.add_argument("--seed", type=Path, nargs="*", default=[], help="index folders whose embedding caches to reuse")
+    parser.add_argument("--seed-shipped", type=Path, nargs="*", default=[],
+                        help="earlier shipped files (8 bits) to reuse, e.g. an older store-vectors.npz")
     parser.add_argument("--write-only", action="store_true", help="write the file from what is embedded so far")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -134,6 +139,8 @@ def main() -> None:
         other = EmbeddingCache(encoder.name, encoder.dim)
         other.load(folder)
         cache.add_keyed({k: v for k, v in other.vectors.items() if k in wanted})
+    for path in args.seed_shipped:
+        cache.add_keyed({k: v for k, v in _read(path, encoder.name, encoder.dim, wanted).items()})
     cache.flush(args.work)
     missing = cache.missing(texts)
     print(f"{len(texts)} paragraph texts, {len(missing)} to embed", flush=True)
