@@ -1,6 +1,7 @@
 """Fit the abstention model on generated questions and choose its operating point.
 
     .venv/bin/python bench/calibrate.py [--cache DIR] [--write] [--report bench/questions/heldout3.jsonl ...]
+        [--also reviewed.jsonl]   # refit with the reviewed pairs (xuefa review export-eval reviewed.jsonl)
 
 Training data, none of it from a set we report as held out:
   * answerable: the labelled questions of ../shared/eval/dev.jsonl, bench/questions/heldout.jsonl and
@@ -140,13 +141,15 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="embedding cache folder to reuse")
     parser.add_argument("--write", action="store_true", help="store the model in indexer/index.py")
     parser.add_argument("--report", type=Path, nargs="*", default=[], help="question sets to draw the curve for")
+    parser.add_argument("--also", type=Path, nargs="*", default=[],
+                        help="more labelled sets to fit on: reviewed answers from `xuefa review export-eval`")
     args = parser.parse_args()
     repository, index = shared_index(args.laws, args.cache)
     titles = repository.law_titles()
     catalog = LawCatalog(titles)
     rows: list[tuple[tuple[list[float], bool], int, float, str, int]] = []  # (features, ruled out), label, weight, kind, group
     group = 0
-    for path in TUNING:
+    for path in [*TUNING, *args.also]:
         for q in read_questions(path):
             group += 1
             if q.type == UNANSWERABLE or not q.gold:

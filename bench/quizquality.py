@@ -34,6 +34,7 @@ from knowledge.quizgen import (  # noqa: E402
     GENERATORS,
     TRIES,
     WHICH_ARTICLE_CAP,
+    draw_focused,
     Context,
     LawPool,
     body_class,
@@ -46,6 +47,7 @@ from knowledge.quizgen import (  # noqa: E402
     split_sentences,
 )
 from knowledge.quizzes import QuizQuestion, quoted_texts, validate  # noqa: E402
+from knowledge.rounds import FOCUS_SHARE, POOL_FACTOR, draw_attempt  # noqa: E402
 from knowledge.sources import load_files  # noqa: E402
 from knowledge.studylists import parse_study_lists  # noqa: E402
 
@@ -108,6 +110,7 @@ class Scope:
     weights: list[float]
     titles: list[str]
     recent: list[set[int]] = field(default_factory=list)
+    inside: list[bool] = field(default_factory=list)  # the article lies in a focus chapter or range
 
 
 class _ParsedLaws:
@@ -140,12 +143,13 @@ def load(laws_dir: Path, lists_path: Path | None) -> tuple[list[Law], list[Scope
         return laws, [Scope("all", articles, [1.0] * len(articles), sorted(by_title))]
     scopes = []
     for study_list in parse_study_lists(lists_path, _ParsedLaws(laws)):
-        articles, weights = [], []
+        articles, weights, inside = [], [], []
         for entry in study_list.laws:
             for article in by_title[entry.title].articles:
                 articles.append(article)
                 weights.append((4.0 if entry.focus.covers(article) else 0.5) if entry.focus else 1.0)
-        scopes.append(Scope(study_list.id, articles, weights, [e.title for e in study_list.laws]))
+                inside.append(bool(entry.focus) and entry.focus.covers(article))
+        scopes.append(Scope(study_list.id, articles, weights, [e.title for e in study_list.laws], inside=inside))
     return laws, scopes
 
 
@@ -169,7 +173,13 @@ class Rounds:
     def draw(self, scope: Scope, size: int, rng: random.Random, strategy: str, cap: float) -> list[QuizQuestion]:
         asked = set().union(*scope.recent[-RECENT_ROUNDS:]) if scope.recent else set()
         weights = [w * (0.05 if a.id in asked else 1.0) for a, w in zip(scope.articles, scope.weights)]
-        if strategy == "draw":
+        if strategy == "draw" and any(scope.inside) and cap == WHICH_ARTICLE_CAP:
+            chosen = draw_focused(  # as knowledge.rounds.choose_questions: FOCUS_SHARE from the focus
+                scope.articles, rng, size, scope.inside, FOCUS_SHARE, weights=weights,
+                law_articles={title: self.by_law[title] for title in scope.titles},
+                other_titles=scope.titles, pools=self.pools,
+            )  # fmt: skip
+        elif strategy == "draw":
             chosen = draw(
                 scope.articles, rng, size, cap, weights=weights,
                 law_articles={title: self.by_law[title] for title in scope.titles},
@@ -385,9 +395,34 @@ def main() -> None:
         f"\nwhich-article (第几条) share of the draw: {_share(sum(which), len(flat))}; "
         f"rounds with 2 or more: {sum(w >= 2 for w in which)}/{len(which)}; placeholder distractors: {placeholders}"
     )
+    print_focus(scopes, rounds, drawn, args.round_size, random.Random(args.seed))
     print(f"{time.perf_counter() - started:.1f}s")
     if args.examples:
         print_examples(flat, args.examples)
+
+
+def print_focus(scopes: list[Scope], rounds: Rounds, drawn: list[list[QuizQuestion]], size: int, rng) -> None:
+    """Print, for each list with a focus, the share of questions inside it: of the rounds drawn above, of
+    one round's pool (POOL_FACTOR x the round) and of 20 attempts drawn from that pool."""
+    for n, scope in enumerate(scopes):
+        if not any(scope.inside):
+            continue
+        focus = {a.id for a, f in zip(scope.articles, scope.inside) if f}
+        asked = [q for i, questions in enumerate(drawn) if i % len(scopes) == n for q in questions]
+        pool = draw_focused(
+            scope.articles, rng, size * POOL_FACTOR, scope.inside, FOCUS_SHARE, weights=scope.weights,
+            law_articles={title: rounds.by_law[title] for title in scope.titles}, other_titles=scope.titles,
+            pools=rounds.pools,
+        )  # fmt: skip
+        for i, q in enumerate(pool):
+            q.id = i + 1
+        attempts = [draw_attempt(pool, size, set(), rng, focus) for _ in range(20)]
+        worst = min(sum(q.article_id in focus for q in a) / len(a) for a in attempts) if attempts else 0.0
+        print(
+            f"focus share {scope.name}: rounds {_share(sum(q.article_id in focus for q in asked), len(asked))}; "
+            f"a pool of {len(pool)} {_share(sum(q.article_id in focus for q in pool), len(pool))}; "
+            f"20 attempts of {size}: the lowest {worst:.0%} (target {FOCUS_SHARE:.0%})"
+        )
 
 
 def print_examples(questions: list[QuizQuestion], k: int) -> None:

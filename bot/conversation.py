@@ -10,11 +10,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from bot import browse
+from bot import browse, reviewchat
 from bot.render import (
     Button,
     Reply,
-    answer_reply,
     article_after_answer,
     article_heading,
     article_parts,
@@ -26,7 +25,7 @@ from bot.render import (
 )
 from bot.reply import Formatter
 from bot.services import Services
-from knowledge import access
+from knowledge import access, limits
 from knowledge import messages as M
 from knowledge.access import Actor
 from knowledge.citations import parse_citation, resolve
@@ -86,6 +85,12 @@ class Conversation:
             "qa": self._quiz_answer,
             "qt": self._quiz_toggle,
             "qs": self._quiz_submit,
+            "fb": lambda caller, rest: reviewchat.feedback(self, caller, rest),
+        }
+        # Reviewers (法治副校长) are teachers on the roster: these are offered by their reviewer scope.
+        self.review_commands = {
+            "review": lambda caller, args: reviewchat.review_command(self, caller, args),
+            "answer": lambda caller, args: reviewchat.answer_command(self, caller, args),
         }
 
     # --- entry points ---------------------------------------------------------
@@ -96,6 +101,8 @@ class Conversation:
             return self.start(caller, args)
         if caller.actor is None:
             return self.say(M.WELCOME_UNKNOWN)
+        if name in self.review_commands:
+            return self.review_commands[name](caller, args)
         handler = self.commands.get(name)
         if handler is None:
             return self.say(M.UNKNOWN_COMMAND.format(name=name), *self._help_texts(caller.actor))
@@ -112,12 +119,18 @@ class Conversation:
         if caller.actor is None:
             return self.say(M.WELCOME_UNKNOWN)
         stripped = text.strip()
+        reason = limits.too_long("question", stripped)
+        if reason is not None:
+            return self.say(reason)
         try:
             citation = parse_citation(stripped)
         except CitationError:
             citation = None
         if citation is not None and citation.law:
             return self.article(caller, stripped)
+        remark = reviewchat.remark(self, caller, stripped)
+        if remark is not None:
+            return remark
         return self.question(caller, stripped)
 
     def handle_action(self, caller: Caller, data: str) -> Reply:
@@ -163,8 +176,11 @@ class Conversation:
         return reply
 
     def help(self, caller: Caller, args: str = "") -> Reply:
-        """Explain what the caller can do, by role."""
-        return self.say(*self._help_texts(caller.actor))
+        """Explain what the caller can do, by role (and, for a 法治副校长, the reviewer's commands)."""
+        texts = self._help_texts(caller.actor)
+        if reviewchat.review.is_reviewer(self.services.repository, caller.actor):
+            texts.append(M.REVIEW_USAGE_CHAT)
+        return self.say(*texts)
 
     @staticmethod
     def _help_texts(actor: Actor | None) -> list[str]:
@@ -190,15 +206,15 @@ class Conversation:
         return reply
 
     def question(self, caller: Caller, text: str) -> Reply:
-        """Answer a question from the laws and log it for the study record."""
-        result = self.services.ask(text)
-        self._log(caller, text, result.outcome, [p.article for p in result.passages])
-        return answer_reply(self.fmt, result)
+        """Answer a question (a reviewed answer first, else from the laws), log it, queue what xuefa could not."""
+        return reviewchat.question(self, caller, text)
 
     def search(self, caller: Caller, args: str) -> Reply:
         """List the articles best matching some keywords."""
         if not args:
             return self.say(M.USAGE_SEARCH)
+        if (reason := limits.too_long("question", args)) is not None:
+            return self.say(reason)
         result = self.services.ask(args, compose=False)  # a list of articles: no generated summary to pay for
         self._log(caller, args, "search", [p.article for p in result.passages])
         if result.notice and not result.passages:
@@ -223,7 +239,7 @@ class Conversation:
         services = self.services
         words = args.split()
         # "/stats 城关一小" names a unit; anything else first is a period (and a bad one says so).
-        is_unit = bool(words) and " ".join(words) in services.repository.units()
+        is_unit = bool(words) and " ".join(words) in services.repository.unit_names()
         period_text = words[0] if words and not is_unit else None
         unit = " ".join(words[1:] if period_text else words) or None
         try:
@@ -250,7 +266,7 @@ class Conversation:
         services, actor = self.services, caller.actor
         try:
             period = parse_period(words[1] if len(words) > 1 else "本年", services.clock.today())
-            if words[0] in services.repository.units():  # /records 城关一小 2026: everyone of a unit
+            if words[0] in services.repository.unit_names():  # /records 城关一小 2026: everyone of its units
                 found = unit_records(services.repository, actor, words[0], period, services.clock)
                 title = M.RECORDS_TITLE_UNIT.format(unit=words[0], period=period.text, n=len(found))
                 reply = self.say(title)
@@ -260,7 +276,7 @@ class Conversation:
                 found = [study_record(services.repository, actor, member, period, services.clock)]
                 title = records_title(found[0])
                 reply = Reply(parts=record_parts(self.fmt, found[0], show_phone=access.shows_phones(actor)))
-                who = member.name
+                who = member.staff_no  # a file name travels (chats, downloads folders): no person's name in it
         except access.AccessDenied:
             raise
         except XuefaError as exc:
@@ -277,7 +293,7 @@ class Conversation:
         repository = self.services.repository
         try:
             if not args:
-                sessions = repository.sessions(unit=access.sessions_view_scope(caller.actor))[:20]
+                sessions = repository.sessions(units=access.sessions_view_units(repository, caller.actor))[:20]
                 lines = [M.SESSION_LINE.format(**vars(item), unit_name=item.unit or "—") for item in sessions]
                 usage = [M.USAGE_SESSION] if caller.actor.is_admin else []
                 return self.say(M.SESSIONS_HEAD.format(n=len(sessions)), *(lines or [M.SESSIONS_NONE]), *usage)

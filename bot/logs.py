@@ -6,6 +6,10 @@ import logging
 import sys
 
 
+# Libraries whose DEBUG level logs message payloads (updates, API parameters and results, forms).
+PAYLOAD_LOGGERS = ("telegram", "apscheduler", "multipart", "python_multipart", "uvicorn.error", "websockets")
+
+
 class RedactSecrets(logging.Filter):
     """Replace secrets (the bot token, the webhook secret, API keys) in every log line, tracebacks included.
 
@@ -42,6 +46,10 @@ def configure(verbose: bool) -> None:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # PTB's debug lines dump whole updates and Bot API calls: names, phones, questions, invite codes
+    # (issue 17). Its INFO and above say what happens without what anyone wrote; -v stops there.
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def redact(secrets: list[str]) -> None:

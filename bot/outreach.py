@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import importlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.channels import Channel, Sent
 from bot.services import Services
-from bot.settings import ADAPTERS
+from bot.settings import ADAPTERS, GROUP_ADAPTERS
 from knowledge import outreach
 from knowledge.members import Account, Member
 from knowledge.notices import Notice
-from knowledge.outreach import BLOCKED, NO_ACCOUNT, WEB_ONLY, Batch
+from knowledge.outreach import BLOCKED, NO_ACCOUNT, WEB_ONLY, Batch, GroupNotice
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 3  # a delivery that failed this often is left for the unit admin
@@ -223,8 +224,6 @@ class Outreach:
 
 async def open_channels(services: Services, telegram_bot=None) -> dict[str, Channel]:
     """Open every push channel configured, in the order of preference (the running bot's client for Telegram)."""
-    import importlib
-
     channels: dict[str, Channel] = {}
     for name in services.settings.push_configured:
         module = importlib.import_module(ADAPTERS[name])
@@ -245,6 +244,32 @@ async def close_channels(channels: Mapping[str, Channel]) -> None:
 def outreach_for(services: Services, channels: Mapping[str, Channel], **kwargs) -> Outreach:
     """Return an Outreach over these channels in the deployment's order of preference."""
     return Outreach(services, channels, services.settings.push_configured, **kwargs)
+
+
+async def deliver_to_groups(services: Services, notices: Sequence[GroupNotice]) -> int:
+    """Send each unit's group notice once (a failed one again next run, up to MAX_TRIES); return how many went."""
+    repository = services.repository
+    sent = 0
+    for item in notices:
+        group = item.group
+        name = GROUP_ADAPTERS.get(group.channel)
+        if name is None:
+            continue
+        if not await asyncio.to_thread(
+                repository.claim_group_notice, item.kind, item.subject, group.unit_id, group.channel, MAX_TRIES):
+            continue
+        try:
+            result = await importlib.import_module(name).send_to_group(
+                services.settings, group.address, group.secret, item.notice)
+        except Exception as exc:  # noqa: BLE001 - one group's failure must not stop the others
+            result = Sent("failed", type(exc).__name__)
+        status = "sent" if result.outcome == "sent" else "failed"
+        if status == "failed":
+            log.warning("group notice to %s on %s failed: %s", group.unit, group.channel, result.error)
+        await asyncio.to_thread(repository.mark_group_notice, item.kind, item.subject, group.unit_id,
+                                group.channel, status, result.error)
+        sent += status == "sent"
+    return sent
 
 
 async def deliver_all(outreach_: Outreach, batches: Sequence[Batch]) -> list[OutreachReport]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.reply import Button, Formatter, Reply
 from knowledge import messages as M
-from knowledge.answers import OUTSIDE, UNSURE, Answer, Passage
+from knowledge.answers import CURRENT_LIST, OTHER_LIST, OUTSIDE, STORE, UNSURE, Answer, Passage
 from knowledge.clock import Clock
 from knowledge.models import Article, Law, StudyList, short_title
 from knowledge.quizflow import Answered, Step
@@ -13,6 +13,7 @@ from knowledge.reports import Report, StudyRecord, percent_text
 from knowledge.rounds import AttemptResult, is_correct
 
 QUOTE_CHUNK = 3000  # a quote longer than this is split so every message stays under Telegram's limit
+EXCERPT_MAX = 260  # characters of an excerpt: room for a lead-in and its item
 FEEDBACK_ARTICLE_MAX = 500  # an article longer than this is quoted by the paragraphs a question tested
 
 
@@ -87,11 +88,19 @@ def answer_reply(fmt: Formatter, answer: Answer, full: int = 1) -> Reply:
         reply.parts.append(fmt.bold(M.ANSWER_UNSURE) + ("\n" + terms if terms else ""))
         reply.parts += [part for p in answer.passages for part in _passage_parts(fmt, p, whole=False)]
     else:
-        reply.parts.append(fmt.esc(M.ANSWER_INTRO))
+        only_cited = bool(answer.cited) and len(answer.cited) == len(answer.passages)
+        reply.parts.append(fmt.esc(M.ANSWER_INTRO_CITED if only_cited else _INTROS.get(answer.scope, M.ANSWER_INTRO)))
         for n, passage in enumerate(answer.passages):
-            reply.parts += _passage_parts(fmt, passage, whole=n < full)
+            scope = answer.scope_of(passage.article)
+            tagged = only_cited and answer.current is not None or scope != answer.scope
+            tag = M.ANSWER_SCOPE_TAG[scope] if answer.scope and tagged else None
+            reply.parts += _passage_parts(fmt, passage, whole=n < full, tag=tag)
         if answer.related:
             reply.parts.append(fmt.esc(M.ANSWER_RELATED + "、".join(_citation(a) for a in answer.related)))
+        if answer.outside:  # store articles beside the list's answer, said to be off the list
+            reply.parts.append(fmt.bold(M.ANSWER_BESIDE))
+            reply.parts += [part for p in answer.outside for part in _passage_parts(fmt, p, whole=False)]
+            shown = answer.passages + answer.outside
     reply.parts.append(fmt.italic(M.ANSWER_DISCLAIMER))
     reply.buttons = [[Button(M.BUTTON_FULL_TEXT.format(label=_short_label(p.article)), f"art:{p.article.id}")] for p in shown]
     if shown:
@@ -99,20 +108,53 @@ def answer_reply(fmt: Formatter, answer: Answer, full: int = 1) -> Reply:
     return reply
 
 
+def feedback_buttons(token: str, queued: bool) -> list[list[Button]]:
+    """Return the buttons under every answer: 有帮助 / 没有解决, and 请法治副校长解答 unless already queued."""
+    rows = [[Button(M.FEEDBACK_HELPFUL, f"fb:y:{token}"), Button(M.FEEDBACK_NOT_SOLVED, f"fb:n:{token}")]]
+    if not queued:
+        rows.append([Button(M.FEEDBACK_ASK_REVIEWER, f"fb:a:{token}")])
+    return rows
+
+
+def reviewed_reply(fmt: Formatter, question: str, answer: str, articles: list[Article]) -> Reply:
+    """Render a reviewed answer: marked 经法治副校长解答, the reviewer's words, then each cited article verbatim."""
+    reply = Reply(parts=[fmt.bold(M.REVIEWED_MARK) + "\n" + fmt.esc(answer)])
+    reply.parts.append(fmt.italic(M.REVIEWED_QUESTION.format(question=question)))
+    if articles:
+        reply.parts.append(fmt.esc(M.REVIEWED_CITED))
+    for article in articles:
+        reply.parts += article_parts(fmt, article)
+    reply.parts.append(fmt.italic(M.ANSWER_DISCLAIMER))
+    reply.buttons = [[Button(M.BUTTON_RELATED, f"rel:{articles[0].id}")]] if articles else []
+    return reply
+
+
+_INTROS = {CURRENT_LIST: M.ANSWER_INTRO_CURRENT, OTHER_LIST: M.ANSWER_INTRO_OTHER, STORE: M.ANSWER_INTRO_STORE}
+
+
 def _citation(article: Article) -> str:
     return M.ARTICLE_CITATION.format(title=short_title(article.law_title), label=article.label)
 
 
-def _passage_parts(fmt: Formatter, passage: Passage, whole: bool) -> list[str]:
+def _passage_parts(fmt: Formatter, passage: Passage, whole: bool, tag: str | None = None) -> list[str]:
     article = passage.article
+    heading = article_heading(fmt, article) + (fmt.esc(" " + tag) if tag else "")
     if whole:
         parts = quote_article(fmt, article, passage.highlights)
-        parts[0] = article_heading(fmt, article) + "\n" + parts[0]
+        parts[0] = heading + "\n" + parts[0]
         return parts
-    excerpt = "……".join(passage.highlights) if passage.highlights else article.paragraphs[0]
-    if len(excerpt) > 200:
-        excerpt = excerpt[:200] + "……"
-    return [article_heading(fmt, article) + "\n" + fmt.quote(fmt.esc(excerpt))]
+    excerpt = "……".join(passage.highlights) if passage.highlights else _opening(article)
+    if len(excerpt) > EXCERPT_MAX:
+        excerpt = excerpt[:EXCERPT_MAX] + "……"
+    return [heading + "\n" + fmt.quote(fmt.esc(excerpt))]
+
+
+def _opening(article: Article) -> str:
+    """Return an article's first paragraph, with its first item when it is a lead-in (下列权利：)."""
+    paragraphs = article.paragraphs
+    if len(paragraphs) > 1 and paragraphs[0].rstrip().endswith(("：", ":")):
+        return paragraphs[0] + "……" + paragraphs[1]
+    return paragraphs[0]
 
 
 def _short_label(article: Article) -> str:
@@ -179,9 +221,12 @@ def report_parts(fmt: Formatter, report: Report, not_yet_limit: int = 30, hard_l
         ),
     ]
     parts = ["\n".join(lines)]
-    if report.unit is None and report.units:
-        ranking = [fmt.bold(M.STATS_RANKING)]
-        for n, unit in enumerate(report.units, 1):
+    ranked = report.units if report.unit is None or len(report.units) > 1 else []
+    for title, stats in ((M.STATS_ROLLUP, report.rollup), (M.STATS_RANKING, ranked)):
+        if not stats:
+            continue
+        ranking = [fmt.bold(title)]
+        for n, unit in enumerate(stats, 1):
             ranking.append(
                 fmt.esc(
                     M.STATS_UNIT_LINE.format(
@@ -265,6 +310,13 @@ def answer_label(question: QuizQuestion) -> str:
     return "".join(LETTERS[i] for i in question.answer)
 
 
+def answer_text(question: QuizQuestion) -> str:
+    """Name the correct answer with its words: C．教育行政部门 (每个正确选项), or 正确/错误."""
+    if question.kind == "truefalse":
+        return question.options[question.answer[0]]
+    return "；".join(f"{LETTERS[i]}．{question.options[i]}" for i in question.answer)
+
+
 def quiz_intro(step: Step, clock: Clock) -> str:
     """Return the line that opens an attempt."""
     return M.QUIZ_INTRO.format(
@@ -341,8 +393,10 @@ def result_reply(fmt: Formatter, result: AttemptResult) -> Reply:
     ]
     for position, question in enumerate(result.questions):
         mark = "✓" if is_correct(attempt.answered.get(position, []), question) else "✗"
-        answer = answer_label(question)
-        lines.append(fmt.esc(f"{mark} {position + 1}. {M.QUIZ_ANSWER_IS.format(answer=answer)} {question.explanation}"))
+        # The options are gone from the screen by now: the stem and the right option's words, not a bare letter.
+        lines.append(fmt.esc(M.QUIZ_RESULT_ITEM.format(
+            mark=mark, n=position + 1, stem=question.stem, answer=answer_text(question), explanation=question.explanation
+        )))
     buttons = [] if attempt.passed else [[Button(M.QUIZ_RETAKE, "quiz:")]]
     # One part per question: a long round is split between messages, never cut inside a tag.
     return Reply(parts=lines, buttons=buttons)

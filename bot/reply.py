@@ -69,41 +69,61 @@ def split_html(text: str, limit: int) -> list[str]:
     A tag open at a cut is closed at the end of the piece and opened again (as written) at the
     start of the next, so every piece is balanced on its own: a long <blockquote> stays a quote
     on both sides. Cuts fall at the last line break when one lies in the second half of the piece.
+
+    Linear in the text: the piece's size and its last line break are kept as tokens arrive, and
+    a cut carries over at most the tail after that break (issue 17: it was quadratic per piece).
     """
     if units(text) <= limit:
         return [text]
     pieces: list[str] = []
-    tokens: list[str] = []  # the current piece, token by token
-    before: list[tuple[tuple[str, str], ...]] = []  # the open tags before each token of the piece
+    piece = _Piece()
     stack: list[tuple[str, str]] = []  # open tags after the last token: (name, opening tag as written)
-
-    def size(items: list[str]) -> int:
-        return sum(units(t) for t in items)
-
-    def close(tags) -> str:
-        return "".join(f"</{name}>" for name, _ in reversed(tags))
-
-    def cut() -> None:
-        nonlocal tokens, before
-        breaks = [i for i, token in enumerate(tokens) if token == "\n" and size(tokens[:i]) > limit // 2]
-        at = breaks[-1] if breaks else len(tokens)
-        state = list(before[at]) if at < len(tokens) else list(stack)
-        pieces.append("".join(tokens[:at]) + close(state))
-        skip = at + 1 if at < len(tokens) else at  # the line break at the cut is not carried over
-        tail, tail_before = tokens[skip:], before[skip:]
-        tokens = [opening for _, opening in state] + tail
-        before = [tuple(state[:n]) for n in range(len(state))] + tail_before
 
     for token in _TOKEN.findall(text):
         after = _wind(stack, token)
-        if tokens and size(tokens) + units(token) + units(close(after)) > limit:
-            cut()
-        before.append(tuple(stack))
-        tokens.append(token)
+        if piece.tokens and piece.size + units(token) + units(_close(after)) > limit:
+            finished, piece = piece.cut(limit, stack)
+            pieces.append(finished)
+        piece.add(token, tuple(stack))
         stack[:] = after
-    if tokens:
-        pieces.append("".join(tokens) + close(stack))
-    return [piece for piece in pieces if piece.strip()]
+    if piece.tokens:
+        pieces.append("".join(piece.tokens) + _close(stack))
+    return [item for item in pieces if item.strip()]
+
+
+def _close(tags) -> str:
+    return "".join(f"</{name}>" for name, _ in reversed(tags))
+
+
+class _Piece:
+    """The piece being filled: its tokens, the tags open before each, its size and its last line break."""
+
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+        self.before: list[tuple[tuple[str, str], ...]] = []
+        self.size = 0
+        self.newline = -1  # index of the last "\n" token
+        self.newline_at = 0  # the size of the piece before it
+
+    def add(self, token: str, open_before: tuple[tuple[str, str], ...]) -> None:
+        if token == "\n":
+            self.newline, self.newline_at = len(self.tokens), self.size
+        self.tokens.append(token)
+        self.before.append(open_before)
+        self.size += units(token)
+
+    def cut(self, limit: int, stack: list[tuple[str, str]]) -> tuple[str, _Piece]:
+        """Return the finished piece and the next one, which starts with the tail after the cut."""
+        at = self.newline if self.newline >= 0 and self.newline_at > limit // 2 else len(self.tokens)
+        state = list(self.before[at]) if at < len(self.tokens) else list(stack)
+        finished = "".join(self.tokens[:at]) + _close(state)
+        skip = at + 1 if at < len(self.tokens) else at  # the line break at the cut is not carried over
+        following = _Piece()
+        for n, (_, opening) in enumerate(state):
+            following.add(opening, tuple(state[:n]))
+        for token, open_before in zip(self.tokens[skip:], self.before[skip:]):
+            following.add(token, open_before)
+        return finished, following
 
 
 def _wind(stack: list[tuple[str, str]], token: str) -> list[tuple[str, str]]:

@@ -10,19 +10,21 @@ what it missed (within a job's catch-up window) and never sends anything twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from bot.outreach import Outreach, OutreachReport, deliver_all
+from bot.outreach import Outreach, OutreachReport, deliver_all, deliver_to_groups
 from bot.render import report_parts
 from bot.reply import Plain
 from bot.services import Services
-from knowledge import access, outreach
+from knowledge import access, outreach, review
 from knowledge import messages as M
 from knowledge.notices import Notice
+from knowledge.outreach import Batch
 from knowledge.privacy import prune
 from knowledge.reports import build_report, parse_period
 from knowledge.reports.xlsx import write_xlsx
@@ -31,7 +33,9 @@ from knowledge.rounds import QuizError, Round, load_schedule
 log = logging.getLogger(__name__)
 TICK = 30.0  # seconds between looks at the clock: a job runs at most this late
 PRUNE_AT = time(3, 30)  # nightly, in the bureau's zone: logs past their retention go
-WEEKLY_CATCH_UP = timedelta(hours=24)  # a reminder or digest missed by a restart is sent up to a day late
+WEEKLY_CATCH_UP = timedelta(hours=24)
+REVIEW_DIGEST_AT = time(8, 0)  # reviewers get one summary a day, in the morning
+REVIEW_ANSWERS_EVERY = timedelta(minutes=2)  # an asker hears of a reviewer's answer within minutes  # a reminder or digest missed by a restart is sent up to a day late
 
 
 @dataclass
@@ -58,6 +62,9 @@ async def push_round(services: Services, outreach_: Outreach) -> PushResult | No
     batch = await asyncio.to_thread(outreach.round_batch, services.repository, services.clock, round_)
     report = await outreach_.deliver(batch)
     result = PushResult(round_, report)
+    groups = await asyncio.to_thread(
+        outreach.group_notices, services.repository, services.clock, round_, outreach.GROUP_ROUND)
+    await deliver_to_groups(services, groups)
     if not report.stopped and outreach_.channels:
         missing = await asyncio.to_thread(_unreached_members, services, round_)
         batches = outreach.unreachable_batches(services.repository, round_, missing)
@@ -83,6 +90,8 @@ async def send_reminders(services: Services, outreach_: Outreach) -> int:
     # Built after the reminders: they may have found members who blocked a channel.
     digests = await asyncio.to_thread(outreach.unit_digest_batches, repository, clock, round_)
     await deliver_all(outreach_, digests)
+    groups = await asyncio.to_thread(outreach.group_notices, repository, clock, round_, outreach.GROUP_REMINDER)
+    await deliver_to_groups(services, groups)  # counts, never names: everyone in the group reads it
     return report.sent
 
 
@@ -108,6 +117,39 @@ async def send_digest(services: Services, outreach_: Outreach) -> int:
         access.audit, services.repository, access.digest_actor(), "digest", M.DIGEST_AUDIT.format(n=report.sent)
     )
     return report.sent
+
+
+def personal_batches(services: Services, notices: list[tuple[int, Notice]], subject: Callable[[Notice], str]) -> list[Batch]:
+    """Turn the core's (member, notice) pairs into one batch each, under the notice's ledger key."""
+    batches = []
+    for member_id, notice in notices:
+        member = services.repository.member(member_id)
+        if member is not None and member.active:
+            batches.append(Batch(notice.kind, subject(notice), [member], lambda _m, n=notice: n))
+    return batches
+
+
+async def send_reviewer_digest(services: Services, outreach_: Outreach) -> int:
+    """Daily: move entries left waiting too long on to the bureau, then one summary per reviewer."""
+    repository, clock, days = services.repository, services.clock, services.settings.review_escalate_days
+    await asyncio.to_thread(review.escalate, repository, clock, days)
+    notices = await asyncio.to_thread(review.reviewer_digest, repository, clock, days)
+    day = clock.today().isoformat()
+    reports = await deliver_all(outreach_, personal_batches(services, notices, lambda _n: day))
+    return sum(r.sent for r in reports)
+
+
+async def send_review_answers(services: Services, outreach_: Outreach) -> int:
+    """Often: tell askers their question was answered (经法治副校长解答), on their channel, once."""
+    notices = await asyncio.to_thread(review.asker_notices, services.repository)
+    if not notices:
+        return 0
+
+    def subject(notice: Notice) -> str:  # one ledger row per answer and asker
+        return hashlib.sha1(notice.text.encode("utf-8")).hexdigest()[:20]
+
+    reports = await deliver_all(outreach_, personal_batches(services, notices, subject))
+    return sum(r.sent for r in reports)
 
 
 def should_resume_push(services: Services, now: datetime) -> bool:
@@ -230,6 +272,16 @@ def daily(services: Services, at: time):
     return due
 
 
+def every(period: timedelta):
+    """Return a due-time function for a job that runs every period (on the clock's period boundaries)."""
+    seconds = period.total_seconds()
+
+    def due(now: datetime) -> datetime:
+        return datetime.fromtimestamp(now.timestamp() // seconds * seconds, now.tzinfo)
+
+    return due
+
+
 def default_jobs(services: Services, outreach_: Outreach) -> list[Job]:
     """The weekly push, reminders and digest, and nightly retention (also at start-up)."""
 
@@ -244,6 +296,9 @@ def default_jobs(services: Services, outreach_: Outreach) -> list[Job]:
         Job("push", weekly(services, "push"), push, catch_up=timedelta(days=7), at_start=True),
         Job("reminder", weekly(services, "reminder"), lambda: send_reminders(services, outreach_)),
         Job("digest", weekly(services, "digest", lambda s: s.digest_enabled), lambda: send_digest(services, outreach_)),
+        Job("review-digest", daily(services, REVIEW_DIGEST_AT), lambda: send_reviewer_digest(services, outreach_)),
+        Job("review-answers", every(REVIEW_ANSWERS_EVERY), lambda: send_review_answers(services, outreach_),
+            catch_up=REVIEW_ANSWERS_EVERY, at_start=True),
     ]
 
 

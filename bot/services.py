@@ -14,6 +14,7 @@ from knowledge.clock import Clock
 from knowledge.keys import Keyring
 from knowledge.models import StudyList
 from knowledge.quizflow import QuizFlow
+from knowledge.reviewed import Match, ReviewedLayer
 from knowledge.store import Repository
 from knowledge.studylists import current_list
 from knowledge.writebehind import WriteBehind
@@ -40,6 +41,8 @@ class Services:
     _converter: Callable[[str], str] | None = field(default=None, repr=False)
     _catalog_marker: tuple | None = field(default=None, repr=False)
     _index_stamp: float | None = field(default=None, repr=False)
+    _reviewed: ReviewedLayer | None = field(default=None, repr=False)
+    _reviewed_encoder: object = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.repository.clock = self.clock  # the store stamps its rows with the same clock
@@ -86,12 +89,23 @@ class Services:
         if self._index_stamp is not None or self.index is None:
             self.reload_index()
         threshold = getattr(self.index, "threshold", 0.0)
+        current = self.current_list()
         result = answer(
-            question, self.index, self.repository, self.catalog, threshold=threshold, to_simplified=self.to_simplified
+            question, self.index, self.repository, self.catalog, threshold=threshold, to_simplified=self.to_simplified,
+            current={law.title for law in current.laws} if current is not None else None,
         )
         if compose and self.llm is not None and result.passages and not result.abstained:
             self.llm.compose(result, self.catalog)
         return result
+
+    def reviewed_match(self, question: str) -> Match | None:
+        """Return the reviewed answer (法治副校长) close enough to a question, searched before the articles."""
+        encoders = getattr(self.index, "encoders", None)
+        encoder = encoders[0] if encoders else None
+        if self._reviewed is None or encoder is not self._reviewed_encoder:
+            encode = (lambda texts: encoder.encode(texts, query=True)) if encoder is not None else None
+            self._reviewed, self._reviewed_encoder = ReviewedLayer(self.repository, encode), encoder
+        return self._reviewed.match(question)
 
     def close(self) -> None:
         """Write what is still queued, then release the database."""

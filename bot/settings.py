@@ -25,6 +25,9 @@ PUSH_CHANNELS = ("wecom", "dingtalk", "telegram")  # the default preference: the
 # Each channel's adapter module, with `async open_channel(settings, bot=None) -> bot.channels.Channel`.
 # A new channel is one more adapter package, one more entry here, and its settings below.
 ADAPTERS = {"telegram": "bot.telegram.channel", "wecom": "bot.wecom.channel", "dingtalk": "bot.dingtalk.channel"}
+# Channels with group robots for a unit's staff group, each module with
+# `async send_to_group(settings, address, secret, notice) -> bot.channels.Sent`.
+GROUP_ADAPTERS = {"wecom": "bot.wecom.groups", "dingtalk": "bot.dingtalk.groups"}
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")  # Bot API: 1-256 of these; we ask for 16 at least
 
 
@@ -57,6 +60,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=20.0, gt=0)
     question_log_days: int = Field(default=QUESTION_LOG_DAYS, ge=1, le=3650)
     sign_in_days: int = Field(default=SIGN_IN_DAYS, ge=1, le=3650)
+    review_escalate_days: int = Field(default=3, ge=1, le=90)  # a unit's entry waiting longer goes to the bureau
     # The web channel (bot.web): `xuefa web`, or beside the bot in `xuefa run` when the port is set.
     web_port: int | None = Field(default=None, ge=1, le=65535)
     web_host: str = "127.0.0.1"  # behind a reverse proxy that terminates HTTPS; 0.0.0.0 only when told

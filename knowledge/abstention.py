@@ -25,14 +25,17 @@ QUANTITY_ASKS = {
     "money": r"多少钱|多少元|几块钱|几块|多少万|金额|收多少|交多少|罚多少|赔多少|补助多少|补贴多少|发多少|贷多少|能贷|多少费|费用多少|什么价|多少合适",
     "rate": r"比例|百分之几|百分比|税率|费率|利率|几成|多少个点|上线率",
     "age": r"多少岁|几岁|多大年龄|年龄上限|年龄限制|多大才|满多少",
-    "duration": r"多少天|几天|多久|多长时间|几个月|多少个月|几年|多少年|几小时|几个小时|多少小时|多少分钟|几分钟|几周|哪天|什么时候|何时|几号|期限是多少|时效是多长",
+    "duration": r"多少天|几天|几日|多少日|多久|多长时间|多长|几个月|多少个月|几年|多少年|几小时|几个小时|多少小时|多少个小时|"
+    r"几个钟头|多少分钟|几分钟|几周|几个星期|多少周|几个工作日|多少个工作日|哪天|什么时候|何时|几号|期限是多少|时效是多长|"
+    r"每周几次|一周几次|每周至少|至少每周|每天至少|至少每天|每年至少|至少每年",
     "count": r"几次|多少次|多少人|几个人|多少个|几节|多少节|几门|多少门|几篇|多少篇|几级|多少级|多少分|几分|几名|多少名|几针|多少学时|几项|多少项",
 }
 QUANTITY_STATED = {
     "money": rf"(?:{_NUM})\s*(?:元|万元|倍)|价款",
     "rate": rf"百分之|(?:{_NUM})\s*%|比例|(?:{_NUM})\s*成",
     "age": r"周岁|(?:{n})\s*岁".format(n=_NUM),
-    "duration": rf"(?:{_NUM})\s*(?:日|天|个月|年|小时|分钟|周|个工作日)|[0-9一二三四五六七八九十]+月[0-9一二三四五六七八九十]+日",
+    "duration": rf"(?:{_NUM})\s*(?:日|天|个月|年|小时|分钟|周|个工作日|学时|课时)|[0-9一二三四五六七八九十]+月[0-9一二三四五六七八九十]+日|"
+    r"每(?:个)?(?:学年|学期|年|季度|月|周|星期|天|日)|(?:至少|不少于|不得少于)[^，。；]{0,6}(?:次|小时|课时)",
     "count": rf"(?:{_NUM})\s*(?:人|次|名|个|节|门|篇|级|项|分|针|学时)|(?:{_NUM})\s*分之",
 }
 _ASKS = {kind: re.compile(pattern) for kind, pattern in QUANTITY_ASKS.items()}
@@ -57,6 +60,7 @@ OUT_OF_SCOPE = re.compile(
 )
 
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
+_CONSEQUENCE = re.compile(r"判|刑|坐牢|拘留|关几天|处罚|罚|吊销|禁止|不得")
 # Characters that carry no subject matter in a question: a bigram with one of them is not evidence.
 _FUNCTION = set("的了吗呢吧啊呀嘛么是在有我你他她它们这那个什怎哪谁几多少能可以会要不没就还都也和与或把被给让对向从到吧得着过一些")
 
@@ -111,10 +115,15 @@ def asked_quantities(question: str) -> list[str]:
     return [kind for kind, pattern in _ASKS.items() if pattern.search(question)]
 
 
-def evidence(question: str, hits: list, texts: list[str], terms: list[str], concepts: list[str] = ()) -> Evidence:
+def evidence(
+    question: str, hits: list, texts: list[str], terms: list[str], concepts: list[str] = (), penalties: list[bool] = ()
+) -> Evidence:
     """Compute the features for a question from its hits (best first) and their articles' texts.
 
-    ``terms`` are all its legal terms, ``concepts`` those of them its situation points to.
+    ``terms`` are all its legal terms, ``concepts`` those of them its situation points to;
+    ``penalties`` tells which articles are penalty articles: the years and days of a sentence or a
+    ban (处三年以下有期徒刑) state no time limit a question asks for (没收后多久要还), unless the question
+    asks about the consequence itself (会判多久).
     """
     cosines = sorted((h.dense for h in hits if h.dense is not None), reverse=True) or [0.0]
     fused = [h.score for h in hits] or [0.0]
@@ -124,7 +133,10 @@ def evidence(question: str, hits: list, texts: list[str], terms: list[str], conc
     found3 = {g for g in grams if g in top3}
     covered = [t for t in terms if t in top3]
     asks = asked_quantities(question)
-    missing = [kind for kind in asks if not _STATED[kind].search(top3)]
+    rules3 = top3
+    if penalties and not _CONSEQUENCE.search(question):
+        rules3 = "\n".join(t for t, penalty in zip(texts[:3], list(penalties)[:3]) if not penalty)
+    missing = [kind for kind in asks if not _STATED[kind].search(rules3 if kind == "duration" else top3)]
     scope = [m.group(0) for m in OUT_OF_SCOPE.finditer(question) if m.group(0) not in top3]
     values = {
         "cos1": cosines[0],

@@ -19,6 +19,7 @@ from knowledge.members import Member
 
 if TYPE_CHECKING:
     from knowledge.store import Repository
+    from knowledge.units import UnitTree
 
 TEACHER, UNIT_ADMIN, BUREAU_ADMIN, LEADER = "teacher", "unit_admin", "bureau_admin", "leader"
 OPERATOR = "operator"  # the CLI and the console at the server
@@ -121,17 +122,64 @@ def resolve_actor(
     return None
 
 
+# --- units: an admin's scope is their unit and everything below it ------------------------
+
+
+def scope_units(repository: Repository, actor: Actor) -> frozenset[str]:
+    """Return the units whose figures and people the actor may see.
+
+    Bureau admins, leaders and the operator: every unit. A unit admin: their unit and every unit
+    below it (a central school's admin sees its village schools). Anyone else: none.
+    """
+    tree = repository.unit_tree()
+    if actor.sees_all_units:
+        return frozenset(tree.names)
+    if actor.role == UNIT_ADMIN and actor.unit:
+        return tree.below(actor.unit)
+    return frozenset()
+
+
+def unit_chain(repository: Repository, unit: str) -> tuple[str, ...]:
+    """Return a unit and its ancestors up to the top: (学校, 中心学校, 县), for routing upwards."""
+    return repository.unit_tree().chain(unit)
+
+
+def report_units(repository: Repository, actor: Actor, unit: str | None) -> tuple[str | None, frozenset[str] | None]:
+    """Return the unit a report is about (None: all units) and the units it covers (None: every unit).
+
+    A unit covers itself and everything below it. A unit admin reports on their unit (the default)
+    or on any unit below it; a unit outside their scope is refused, an unknown one named as such.
+    """
+    tree = repository.unit_tree()
+    if actor.sees_all_units:
+        if unit is None:
+            return None, None
+    elif actor.role == UNIT_ADMIN:
+        unit = unit or actor.unit
+        if unit not in tree.below(actor.unit):
+            raise AccessDenied(M.ACCESS_OTHER_UNIT.format(unit=actor.unit))
+    else:
+        raise AccessDenied(M.ACCESS_REPORTS)
+    if unit not in tree:
+        raise XuefaError(M.UNIT_UNKNOWN.format(unit=unit))
+    return unit, tree.below(unit)
+
+
 # --- reports and records ----------------------------------------------------------------
 
 
-def report_scope(actor: Actor, unit: str | None) -> str | None:
-    """Return the unit the actor may report on (None = all units), or raise AccessDenied."""
+def report_scope(actor: Actor, unit: str | None, tree: UnitTree | None = None) -> str | None:
+    """Return the unit the actor may report on (None = all units), or raise AccessDenied.
+
+    Without the unit tree a unit admin may name only their own unit; with it, any unit below.
+    """
     if actor.sees_all_units:
         return unit
     if actor.role == UNIT_ADMIN:
-        if unit and unit != actor.unit:
+        allowed = tree.below(actor.unit) if tree is not None else {actor.unit}
+        if unit and unit not in allowed:
             raise AccessDenied(M.ACCESS_OTHER_UNIT.format(unit=actor.unit))
-        return actor.unit
+        return unit or actor.unit
     raise AccessDenied(M.ACCESS_REPORTS)
 
 
@@ -140,18 +188,20 @@ def shows_phones(actor: Actor) -> bool:
     return actor.is_admin
 
 
-def may_read_record(actor: Actor, member: Member) -> bool:
-    """Tell whether the actor may read a member's study record."""
+def may_read_record(actor: Actor, member: Member, tree: UnitTree | None = None) -> bool:
+    """Tell whether the actor may read a member's study record (a unit admin: anyone of their units)."""
     if actor.member_id is not None and actor.member_id == member.id:
         return True
     if actor.sees_all_units:
         return True
-    return actor.role == UNIT_ADMIN and member.unit == actor.unit
+    if actor.role != UNIT_ADMIN:
+        return False
+    return member.unit in tree.below(actor.unit) if tree is not None else member.unit == actor.unit
 
 
-def check_record(actor: Actor, member: Member) -> None:
+def check_record(actor: Actor, member: Member, tree: UnitTree | None = None) -> None:
     """Raise AccessDenied unless the actor may read the member's record, saying what the actor's scope is."""
-    if not may_read_record(actor, member):
+    if not may_read_record(actor, member, tree):
         raise AccessDenied(_record_scope_message(actor))
 
 
@@ -168,7 +218,8 @@ def find_member(repository: Repository, actor: Actor, query: str) -> Member:
     look-up never tells a unit admin who works where.
     """
     query = query.strip()
-    found = [m for m in repository.find_members(query) if may_read_record(actor, m)]
+    tree = repository.unit_tree()
+    found = [m for m in repository.find_members(query) if may_read_record(actor, m, tree)]
     if not found:
         if actor.role == UNIT_ADMIN:
             raise NotFound(M.MEMBER_NOT_FOUND_IN_UNIT.format(query=query, unit=actor.unit))
@@ -214,6 +265,12 @@ def session_scope(actor: Actor) -> str | None:
     Leaders read sessions but do not log them: leaders are read-only throughout.
     """
     return _admin_scope(actor, M.ADMIN_ONLY)
+
+
+def sessions_view_units(repository: Repository, actor: Actor) -> frozenset[str] | None:
+    """Return the units whose group sessions the actor may list (None = all), or raise AccessDenied."""
+    unit = sessions_view_scope(actor)
+    return None if unit is None else repository.unit_tree().below(unit)
 
 
 def sessions_view_scope(actor: Actor) -> str | None:

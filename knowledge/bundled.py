@@ -14,7 +14,7 @@ from pathlib import Path
 
 from knowledge import messages as M
 from knowledge.errors import SourceError
-from knowledge.models import CURRENT, Article, Law, normalize_heading
+from knowledge.models import AMENDED, CURRENT, Article, Law, normalize_heading
 from knowledge.numerals import CN_DIGITS, ArticleNo, cn_to_int
 from knowledge.sources import ParsedLaw, infer_kind
 
@@ -128,10 +128,16 @@ def bundled_law(corpus: BundledCorpus, row: BundledLaw) -> ParsedLaw | None:
 def bundled_laws(corpus: BundledCorpus, titles: list[str] | None = None, status: str | None = CURRENT) -> list[ParsedLaw]:
     """Read laws from the bundled corpus, the newest version of each title.
 
-    A title asked for by name that has no version with the wanted status is taken in its
-    newest version anyway, its status kept, so 刑法 (marked 已被修改 there) can be studied.
+    With status 现行有效 a law whose newest consolidated text is marked 已被修改 (刑法: its 2020
+    text, changed since by 修正案（十二）) is taken too, since it is still in force: the later
+    amendments the corpus holds are applied where they restate an article or a 款 verbatim, and the
+    law's status says which version this is and what was applied (amendments.py). A title asked for
+    by name that has no version with the wanted status is taken in its newest version anyway.
     """
     rows = corpus.laws(titles, status)
+    if status == CURRENT:
+        found = {row.title for row in rows}
+        rows += [row for row in corpus.laws(titles, AMENDED) if row.title not in found]
     if titles is not None:
         found = {row.title for row in rows}
         missing = [title for title in titles if title not in found]
@@ -144,5 +150,25 @@ def bundled_laws(corpus: BundledCorpus, titles: list[str] | None = None, status:
         done.add(row.title)
         result = bundled_law(corpus, row)
         if result is not None:
+            if row.status == AMENDED:
+                apply_amendments(corpus, result.law)
             parsed.append(result)
     return parsed
+
+
+def apply_amendments(corpus: BundledCorpus, law: Law) -> None:
+    """Apply the corpus's amendments (修正案) later than the law's text, where each restates an article."""
+    from knowledge.amendments import amend
+
+    prefix = law.short_title + "修正案"
+    later = [
+        row for row in corpus.laws(None, CURRENT)
+        if short_title_of(row.title).startswith(prefix) and (row.version or "") > (law.amended or "")
+    ]
+    later.sort(key=lambda row: row.version or "")
+    amend(law, [(row.title, row.version or "", [a.text or "" for a in corpus.articles(row.law_id)]) for row in later])
+
+
+def short_title_of(title: str) -> str:
+    """Return a bundled title without 中华人民共和国."""
+    return Law(title=title).short_title

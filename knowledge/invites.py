@@ -21,6 +21,7 @@ from knowledge.members import Member
 
 if TYPE_CHECKING:
     from knowledge.store import Repository
+    from knowledge.store.members import Claim
 
 # No 0/O, 1/I/L: codes are typed from paper as often as tapped from a link.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -32,7 +33,16 @@ WINDOW = timedelta(hours=1)
 
 
 class BindError(XuefaError):
-    """A code that cannot be redeemed, with the reason for the person who typed it."""
+    """A code that cannot be redeemed, with the reason for the person who typed it.
+
+    locks names the subjects this failure locked out (for the audit log), locked those that
+    were locked already, so that nothing was checked.
+    """
+
+    def __init__(self, message: str, locks: list[str] | None = None, locked: list[str] | None = None):
+        super().__init__(message)
+        self.locks = locks or []
+        self.locked = locked or []
 
 
 @dataclass
@@ -60,14 +70,15 @@ def new_code() -> str:
 
 def issue_codes(
     repository: Repository, keyring: Keyring, members: list[Member], days: int = DEFAULT_EXPIRY_DAYS,
-    rebind: bool = False,
+    rebind: bool = False, telegram_only: bool = False,
 ) -> list[IssuedCode]:
     """Issue a code to each active member without an account (with rebind, to those with one too).
 
     An account is a bound Telegram account or the use of the web (a password, a live session): a
     code signs in on the web and resets an admin's password, so a slip printed for someone already
     in would let whoever holds it take the account over. Such people get one only on purpose.
-    A new code replaces the member's unused ones. Nothing is stored but keyed hashes.
+    A new code replaces the member's unused ones. Nothing is stored but keyed hashes. A
+    telegram_only code (the web's account page) binds Telegram and never signs in on the web.
     """
     if not 1 <= days <= MAX_EXPIRY_DAYS:
         raise XuefaError(M.CODES_BAD_EXPIRY.format(days=days, high=MAX_EXPIRY_DAYS))
@@ -79,7 +90,9 @@ def issue_codes(
         has_account = bool(member.channels) or member.id in on_web
         if member.active and (rebind or not has_account):
             issued.append(IssuedCode(member, new_code(), expires_at, rebinding=has_account))
-    repository.replace_invite_codes([(item.member.id, keyring.code(item.code), expires_at) for item in issued])
+    repository.replace_invite_codes(
+        [(item.member.id, keyring.code(item.code), expires_at) for item in issued], telegram_only=telegram_only
+    )
     return issued
 
 
@@ -103,9 +116,16 @@ def record_attempt(repository: Repository, subjects: list[tuple[str, int]], ok: 
         repository.record_sign_in(subject, ok=ok)
 
 
-def _fail(repository: Repository, subjects: list[tuple[str, int]], message: str) -> BindError:
-    record_attempt(repository, subjects, ok=False)
-    return BindError(message)
+def claim(repository: Repository, subjects: list[tuple[str, int]]) -> Claim:
+    """Count an attempt against its subjects before checking it, atomically; BindError when one is locked.
+
+    Counted first, as failed, and marked good (settle_sign_in) only once it proved right: however
+    many attempts arrive at once, no more than the limit are ever checked.
+    """
+    claimed = repository.claim_sign_in(subjects, iso(repository.clock.now() - WINDOW))
+    if claimed.locked:
+        raise BindError(M.BIND_TOO_MANY, locked=claimed.locked)
+    return claimed
 
 
 def redeem(
@@ -118,23 +138,28 @@ def redeem(
     a staff number typed on the web sign-in page, a client address. staff_no, when given, must
     be the code's member (the web asks for both; a wrong pair is a wrong code).
     """
-    _check_rate(repository, subjects)
+    claimed = claim(repository, subjects)
     digest = keyring.code(code)
     invite = repository.invite(digest)
-    if invite is None:
-        raise _fail(repository, subjects, M.BIND_WRONG_CODE)
-    member = repository.member(invite.member_id)
-    if staff_no is not None and (member is None or member.staff_no != staff_no.strip().upper()):
-        raise _fail(repository, subjects, M.BIND_WRONG_CODE)
-    if invite.used_at is not None:
-        raise _fail(repository, subjects, M.BIND_USED_CODE)
-    if invite.expires_at is not None and invite.expires_at <= repository.now():
-        raise _fail(repository, subjects, M.BIND_EXPIRED_CODE)
-    if member is None or not member.active:
-        raise _fail(repository, subjects, M.BIND_INACTIVE)
-    if not repository.use_code(digest, used_on):
-        raise _fail(repository, subjects, M.BIND_USED_CODE)  # another attempt won the race
-    record_attempt(repository, subjects, ok=True)
+    member = repository.member(invite.member_id) if invite is not None else None
+    reason = None
+    if invite is None or (staff_no is not None and (member is None or member.staff_no != staff_no.strip().upper())):
+        reason = M.BIND_WRONG_CODE
+    elif used_on != "telegram" and invite.telegram_only:
+        reason = M.BIND_WRONG_CODE  # a code from the account page: Telegram only (issue 17)
+    elif invite.used_at is not None:
+        reason = M.BIND_USED_CODE
+    elif invite.replaced_at is not None:
+        reason = M.BIND_REPLACED_CODE
+    elif invite.expires_at is not None and invite.expires_at <= repository.now():
+        reason = M.BIND_EXPIRED_CODE
+    elif member is None or not member.active:
+        reason = M.BIND_INACTIVE
+    elif not repository.use_code(digest, used_on):
+        reason = M.BIND_USED_CODE  # another attempt won the race
+    if reason is not None:
+        raise BindError(reason, locks=claimed.locks)  # the attempt stays counted as failed
+    repository.settle_sign_in(claimed.ids)
     return member
 
 

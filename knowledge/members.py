@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from knowledge import limits
 from knowledge import messages as M
 from knowledge.errors import ValidationError, XuefaError
 from knowledge.tables import read_table
@@ -18,10 +19,30 @@ if TYPE_CHECKING:
 ROLES = ("teacher", "unit_admin", "bureau_admin", "leader")
 _ROLE_WORDS = {label: role for role, label in M.ROLE_LABELS.items()} | {role: role for role in ROLES}
 _ROLE_WORDS |= {"老师": "teacher", "管理员": "unit_admin", "校管理员": "unit_admin", "局领导": "leader"}
+# A 法治副校长 (or 法律顾问) is on the roster with a teacher's rights and reviews their own unit's questions.
+REVIEWER_WORDS = (M.ROLE_REVIEWER, "法律顾问", "reviewer")
+_ROLE_WORDS |= {word: "teacher" for word in REVIEWER_WORDS}
 _STAFF_NO = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _PHONE_NUMBER = re.compile(r"^1\d{10}$")
 _NAME, _STAFF, _UNIT, _ROLE = M.ROSTER_COLUMNS
 _PHONE = M.ROSTER_PHONE_COLUMN
+_PARENT = M.ROSTER_PARENT_COLUMN
+# The header words other systems (HR, 教育管理系统, a hand-made sheet) use for our columns.
+ROSTER_SYNONYMS = {
+    "名字": _NAME, "姓名（必填）": _NAME, "教师姓名": _NAME, "人员姓名": _NAME,
+    "编号": _STAFF, "职工号": _STAFF, "教职工号": _STAFF, "工作证号": _STAFF, "人员编号": _STAFF, "教师编号": _STAFF,
+    "学校": _UNIT, "所在单位": _UNIT, "单位名称": _UNIT, "工作单位": _UNIT, "所在学校": _UNIT, "学校名称": _UNIT,
+    "身份": _ROLE, "用户角色": _ROLE, "人员类别": _ROLE,
+    "电话": _PHONE, "手机号": _PHONE, "手机号码": _PHONE, "联系电话": _PHONE, "电话号码": _PHONE,
+    "上级": _PARENT, "所属学区": _PARENT, "学区": _PARENT, "中心学校": _PARENT, "所属中心学校": _PARENT,
+}
+
+
+def is_roster(header: list[str]) -> bool:
+    """Tell whether a sheet's header names a roster (in our words or the synonyms)."""
+    from knowledge.tables import canonical_header
+
+    return set(M.ROSTER_COLUMNS) <= set(canonical_header(header, ROSTER_SYNONYMS))
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
@@ -106,6 +127,8 @@ class RosterRow:
     unit: str
     role: str
     phone: str = ""
+    parent: str = ""  # 上级单位, when the roster names one
+    reviewer: bool = False  # roster role 法治副校长: reviewer of their own unit
 
 
 @dataclass
@@ -138,24 +161,42 @@ class RosterReport:
 
 def parse_roster(
     path: Path, *, unit: str | None = None, skip_invalid: bool = False, repository: Repository | None = None,
-    rows: list[tuple[int, list[str]]] | None = None,
+    rows: list[tuple[int, list[str]]] | None = None, units: frozenset[str] | None = None,
 ) -> tuple[list[RosterRow], list[tuple[int, str]]]:
-    """Read and validate a roster (姓名, 工号, 单位, 角色, 手机).
+    """Read and validate a roster (姓名, 工号, 单位, 角色; optional 手机, 上级单位).
 
-    unit is the scope of a unit admin's upload (access.roster_scope): every row must be of that
-    unit, may not name a bureau admin or a leader, and, with a repository, may not touch a 工号
-    that belongs to someone outside the unit. Such rows are refused without saying who they are.
+    unit is the unit of a unit admin's upload (access.roster_scope) and units the scope below it
+    (access.scope_units; just the unit when not given): every row must be of a unit in the scope
+    (or a new one whose 上级单位 is), may not name a bureau admin or a leader, and, with a
+    repository, may not touch a 工号 that belongs to someone outside the scope. Such rows are
+    refused without saying who they are.
     """
-    table = read_table(path, M.ROSTER_COLUMNS, [M.ROSTER_PHONE_COLUMN], rows)
+    table = read_table(path, M.ROSTER_COLUMNS, [_PHONE, _PARENT], rows, ROSTER_SYNONYMS, M.ROSTER_MISSING_COLUMNS)
     found: list[RosterRow] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
+    parents: dict[str, tuple[str, int]] = {}
+    scope = (units or frozenset({unit})) if unit is not None else None
+    checked = []
     for number, values in table.rows:
-        reason = _check_row(values, seen, unit) or _check_existing(values, unit, repository)
+        reason = _check_row(values, seen, unit, scope) or _check_parent(values, parents, unit)
         if reason:
             problems.append((number, reason))
             continue
         seen[values[_STAFF].upper()] = number
+        if values.get(_PARENT):
+            parents.setdefault(values[_UNIT], (values[_PARENT], number))
+        checked.append((number, values))
+    if problems and not skip_invalid:
+        # Refused on what the file says alone: who holds which 工号 elsewhere is asked only of a file
+        # that would otherwise be imported, so a refused file answers another unit's 工号 and an
+        # unknown one alike and no probe comes for free (issue 17).
+        raise ValidationError(str(path), problems)
+    for number, values in checked:
+        reason = _check_existing(values, unit, scope, repository)
+        if reason:
+            problems.append((number, reason))
+            continue
         found.append(
             RosterRow(
                 number,
@@ -164,8 +205,11 @@ def parse_roster(
                 values[_UNIT],
                 _ROLE_WORDS[values[_ROLE]],
                 values.get(_PHONE, ""),
+                values.get(_PARENT, ""),
+                reviewer=values[_ROLE] in REVIEWER_WORDS,
             )
         )
+    problems.sort()
     if problems and not skip_invalid:
         raise ValidationError(str(path), problems)
     if not found and not problems:
@@ -173,15 +217,39 @@ def parse_roster(
     return found, problems
 
 
-def _check_existing(values: dict[str, str], unit: str | None, repository: Repository | None) -> str | None:
-    if repository is None or unit is None:
+def _check_parent(values: dict[str, str], parents: dict[str, tuple[str, int]], unit: str | None) -> str | None:
+    parent = values.get(_PARENT, "")
+    if not parent:
+        return None
+    if unsafe_text(parent):
+        return M.ROSTER_TEXT_UNSAFE.format(column=_PARENT)
+    if parent == values[_UNIT]:
+        return M.UNIT_OWN_PARENT.format(unit=parent)
+    if unit is not None and values[_UNIT] == unit:
+        return M.ROSTER_PARENT_FORBIDDEN.format(unit=unit)
+    earlier = parents.get(values[_UNIT])
+    if earlier and earlier[0] != parent:
+        return M.UNIT_PARENT_CONFLICT.format(unit=values[_UNIT], row=earlier[1], parent=parent, other=earlier[0])
+    return None
+
+
+def _check_existing(
+    values: dict[str, str], unit: str | None, scope: frozenset[str] | None, repository: Repository | None
+) -> str | None:
+    if repository is None or scope is None:
         return None
     staff_no = values[_STAFF].upper()
     for existing in repository.find_members(staff_no):
-        if existing.staff_no == staff_no and (existing.unit != unit or existing.role in ("bureau_admin", "leader")):
+        outside = existing.unit not in scope or existing.role in ("bureau_admin", "leader")
+        if existing.staff_no == staff_no and outside:
             # Same words whoever it is: an upload must not teach a unit admin who works where.
             return M.ROSTER_NOT_YOURS.format(value=values[_STAFF], unit=unit)
     return None
+
+
+def roster_units(rows: list[RosterRow]) -> list[str]:
+    """Return every unit the rows name, as a unit or a 上级单位, in order of appearance."""
+    return list(dict.fromkeys(name for row in rows for name in (row.parent, row.unit) if name))
 
 
 def unsafe_text(text: str) -> bool:
@@ -193,12 +261,17 @@ def unsafe_text(text: str) -> bool:
     return text[:1] in FORMULA_STARTS or any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in text)
 
 
-def _check_row(values: dict[str, str], seen: dict[str, int], unit: str | None) -> str | None:
+def _check_row(
+    values: dict[str, str], seen: dict[str, int], unit: str | None, scope: frozenset[str] | None
+) -> str | None:
     staff_no = values[_STAFF].upper()
     phone = values.get(_PHONE, "").replace(" ", "").replace("-", "")
     values[_PHONE] = phone
     if not values[_NAME]:
         return M.ROSTER_NAME_EMPTY
+    too_long = limits.too_long("name", values[_NAME]) or limits.too_long("unit", values[_UNIT])
+    if too_long:
+        return too_long
     if unsafe_text(values[_NAME]):
         return M.ROSTER_TEXT_UNSAFE.format(column=_NAME)
     if not staff_no:
@@ -215,8 +288,8 @@ def _check_row(values: dict[str, str], seen: dict[str, int], unit: str | None) -
         return M.ROSTER_ROLE_BAD.format(value=values[_ROLE])
     if phone and not _PHONE_NUMBER.match(phone):
         return M.ROSTER_PHONE_BAD.format(value=values.get(_PHONE))
-    if unit is not None:
-        if values[_UNIT] != unit:
+    if unit is not None and scope is not None:
+        if values[_UNIT] not in scope and values.get(_PARENT, "") not in scope:
             return M.ROSTER_OTHER_UNIT.format(value=values[_UNIT], unit=unit)
         if _ROLE_WORDS[values[_ROLE]] in ("bureau_admin", "leader"):
             return M.ROSTER_ROLE_FORBIDDEN.format(value=values[_ROLE])

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from knowledge.numerals import CN_DIGITS, ArticleNo
 
 CURRENT = "现行有效"
+AMENDED = "已被修改"  # the corpus's mark for a consolidated text changed by a later amendment
 PRC_PREFIX = "中华人民共和国"
 ITEM_RE = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 

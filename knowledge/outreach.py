@@ -20,8 +20,10 @@ from knowledge.rounds import Round
 
 if TYPE_CHECKING:
     from knowledge.store import Repository
+    from knowledge.store.groups import UnitGroup
 
 ROUND, REMINDER, UNIT_DIGEST, UNREACHABLE, DIGEST = "round", "reminder", "unit_digest", "unreachable", "digest"
+GROUP_ROUND, GROUP_REMINDER = "group_round", "group_reminder"
 QUIZ_LINK = "/quiz"
 DASHBOARD_LINK = "/dashboard"
 DIGEST_NAMES_PER_PART = 80  # names per block of a unit digest, so a long list splits between messages
@@ -80,16 +82,18 @@ def reminder_batch(repository: Repository, clock: Clock, round_: Round) -> Batch
 
 
 def unit_digest_batches(repository: Repository, clock: Clock, round_: Round) -> list[Batch]:
-    """Tell each unit's admins who in the unit has not passed yet (names and 工号, never to others)."""
+    """Tell each unit's admins who in the unit or below it has not passed yet (names and 工号, never to others)."""
     deadline = clock.local_text(round_.deadline)
     passed = repository.passed_members(round_.id)
     members = repository.members()
     batches = []
+    tree = repository.unit_tree()
     for unit in repository.units():
         admins = [m for m in members if access.oversees_unit(m, unit)]
         if not admins:
             continue
-        missing = [m for m in members if m.unit == unit and m.id not in passed and access.invited_to_rounds(m)]
+        scope = tree.below(unit)  # a central school's admins chase its schools too
+        missing = [m for m in members if m.unit in scope and m.id not in passed and access.invited_to_rounds(m)]
         text = "\n\n".join(unit_digest(unit, missing, deadline))
         notice = Notice(UNIT_DIGEST, M.NOTICE_UNIT_DIGEST_TITLE, text, DASHBOARD_LINK, M.NOTICE_OPEN)
         batches.append(Batch(UNIT_DIGEST, str(round_.id), admins, lambda _m, n=notice: n))
@@ -122,6 +126,35 @@ def unreachable_batches(repository: Repository, round_: Round, unreached: list[M
         notice = Notice(UNREACHABLE, M.NOTICE_UNREACHABLE_TITLE, text, DASHBOARD_LINK, M.NOTICE_OPEN)
         batches.append(Batch(UNREACHABLE, str(round_.id), admins, lambda _m, n=notice: n))
     return batches
+
+
+@dataclass(frozen=True)
+class GroupNotice:
+    """A notice for a unit's staff group: counts only, never a name (everyone in the group reads it)."""
+
+    group: UnitGroup
+    kind: str
+    subject: str
+    notice: Notice
+
+
+def group_notices(repository: Repository, clock: Clock, round_: Round, kind: str) -> list[GroupNotice]:
+    """The week's notice to every unit's staff group: the round is out, or how many have not passed yet."""
+    deadline = clock.local_text(round_.deadline)
+    passed = repository.passed_members(round_.id)
+    members = repository.members()
+    notices = []
+    for group in repository.unit_groups():
+        if kind == GROUP_ROUND:
+            text = M.GROUP_ROUND.format(unit=group.unit, n=round_.questions, deadline=deadline)
+        else:
+            missing = sum(1 for m in members if m.unit == group.unit and m.id not in passed
+                          and access.invited_to_rounds(m))
+            text = (M.GROUP_REMINDER.format(unit=group.unit, n=missing, deadline=deadline) if missing
+                    else M.GROUP_ALL_PASSED.format(unit=group.unit))
+        notice = Notice(kind, M.NOTICE_ROUND_TITLE, text, QUIZ_LINK, M.QUIZ_START_BUTTON)
+        notices.append(GroupNotice(group, kind, str(round_.id), notice))
+    return notices
 
 
 def digest_batch(repository: Repository, week: str, notice: Notice) -> Batch:

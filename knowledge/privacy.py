@@ -7,6 +7,7 @@ export and every erasure is written to the audit log, under the pseudonym once t
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -41,7 +42,7 @@ def _check_operator(actor: Actor) -> None:
 
 def _subjects(repository: Repository, member: Member) -> list[str]:
     """Return how sign-in attempts name this person: their accounts on channels, their staff number on the web."""
-    subjects = [f"web:{member.staff_no}"]
+    subjects = [f"web:{member.staff_no}", f"web:{member.staff_no}@"]  # "@": per 工号 and address
     for account in repository.accounts_of([member.id]).get(member.id, []):
         if account.source != "sign-in":  # a web account is the staff number above
             subjects.append(access.account_subject(account.channel, account.external_id))
@@ -59,9 +60,43 @@ def forget_member(repository: Repository, actor: Actor, member: Member) -> str:
     """Erase a person's personal data, keeping the anonymous counts past reports are made of; return the pseudonym."""
     _check_operator(actor)
     pseudonym = M.PRIVACY_PSEUDONYM_STAFF.format(id=member.id)
-    repository.forget_member(member.id, member.staff_no, pseudonym, M.PRIVACY_PSEUDONYM_NAME, _subjects(repository, member))
+    # A name of one character would match inside other words; a phone only as written on the roster.
+    said = tuple(words for words in (member.name, member.phone or "") if len(words) >= 2)
+    repository.forget_member(member.id, member.staff_no, pseudonym, M.PRIVACY_PSEUDONYM_NAME, _subjects(repository, member), said)
     access.audit(repository, actor, "forget", pseudonym)
     return pseudonym
+
+
+def exports_holding(folder: Path, member: Member) -> list[Path]:
+    """Return the files in an exports folder that hold a person: their name, 工号 or phone, in any sheet or text.
+
+    A workbook is searched in its unpacked XML parts (names are stored as written, in UTF-8), a
+    JSON or CSV file as text; a file name counts too.
+    """
+    needles = [words for words in (member.name, member.staff_no, member.phone or "") if len(words) >= 2]
+    found = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if path.is_file() and (any(words in path.name for words in needles) or _holds(path, needles)):
+            found.append(path)
+    return found
+
+
+def _holds(path: Path, needles: list[str]) -> bool:
+    encoded = [words.encode("utf-8") for words in needles]
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                for info in archive.infolist():
+                    if info.file_size <= 200_000_000 and info.filename.endswith(".xml"):
+                        data = archive.read(info)
+                        if any(words in data for words in encoded):
+                            return True
+            return False
+        data = path.read_bytes()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    text = data.decode("utf-8", "replace")  # JSON exports are written with ensure_ascii=False
+    return any(words in text for words in needles)
 
 
 def prune(repository: Repository, retention: Retention) -> tuple[int, int]:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from knowledge import limits
 from knowledge import messages as M
 from knowledge.citations import LawCatalog, find_citations, parse_citation, resolve
 from knowledge.errors import CitationError, SourceError, ValidationError
@@ -181,6 +182,11 @@ def _row_question(fields: dict[str, str], check_citation: CitationCheck) -> tupl
         origin=BANK,
         fixed=re.sub(r"\s+", "", fields.get("fixed", "")).upper() in _FIXED_WORDS,
     )
+    lengths = [("stem", question.stem), ("explanation", explanation), ("citation", source)]
+    lengths += [("option", option) for option in options]
+    too_long = [reason for name, text in lengths if (reason := limits.too_long(name, text))]
+    if too_long:
+        return question, reasons + too_long[:1]  # nothing else is checked on an over-long text
     # An answer that could not be read is reported once, not again as "no correct answer".
     reasons += [r for r in validate(question) if not (reasons and r == M.QUIZ_ANSWER_NONE)]
     if source:

@@ -15,7 +15,7 @@ from knowledge import messages as M
 from knowledge.clock import Clock, iso
 from knowledge.errors import XuefaError
 from knowledge.models import StudyList
-from knowledge.quizgen import CAPPED, WHICH_ARTICLE_CAP, draw
+from knowledge.quizgen import CAPPED, WHICH_ARTICLE_CAP, draw_focused
 from knowledge.quizzes import QuizQuestion
 
 if TYPE_CHECKING:
@@ -26,6 +26,10 @@ _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 RECENT_ROUNDS = 8  # articles asked in this many recent rounds are avoided
 POOL_FACTOR = 4  # a round's pool holds this many times the quiz length: every attempt draws anew
 INTEREST_DAYS = 90
+# When a study list names focus chapters or ranges, at least this share of a pool and of every
+# attempt is asked about them (issue 18: a Q4 pool had 6 of 20 inside; the rest asked about marriage).
+# Laws of the list without a focus of their own share the remaining part.
+FOCUS_SHARE = 0.8
 
 
 class QuizError(XuefaError):
@@ -229,9 +233,24 @@ def choose_questions(
         chosen += picked
         asked = {q.article_id for q in picked if q.article_id is not None}
         weights = [0.0 if article.id in asked else w for article, w in zip(articles, weights)]
-    chosen += draw(articles, rng, n - len(chosen), weights=weights, law_articles=by_law, other_titles=titles)
+    inside = [bool(focus.get(a.law_title)) and focus[a.law_title].covers(a) for a in articles]
+    chosen += draw_focused(
+        articles, rng, n - len(chosen), inside, FOCUS_SHARE, weights=weights, law_articles=by_law, other_titles=titles
+    )
     rng.shuffle(chosen)
     return chosen[:n]
+
+
+def focus_article_ids(repository: Repository, study_list: StudyList | None) -> set[int]:
+    """Return the ids of the articles inside the list's focus chapters and ranges (empty without a focus)."""
+    if study_list is None:
+        return set()
+    focused = [entry for entry in study_list.laws if entry.focus]
+    if not focused:
+        return set()
+    focus = {entry.title: entry.focus for entry in focused}
+    articles = repository.articles(law_ids=repository.law_ids(list(focus)))
+    return {a.id for a in articles if a.law_title in focus and focus[a.law_title].covers(a)}
 
 
 def start_or_resume(
@@ -251,11 +270,14 @@ def start_or_resume(
     rng = rng or random.Random()
     pool = repository.pool(round_.id)
     last = repository.last_attempt_questions(round_.id, member_id)
-    picked = draw_attempt(pool, round_.questions or len(pool), last, rng)
+    study_list = next((s for s in repository.study_lists() if s.id == round_.study_list_id), None)
+    picked = draw_attempt(pool, round_.questions or len(pool), last, rng, focus_article_ids(repository, study_list))
     return repository.start_attempt(round_.id, member_id, [(q.id, q.shuffle_order(rng)) for q in picked], iso(now))
 
 
-def draw_attempt(pool: list[QuizQuestion], n: int, last: set[int], rng: random.Random) -> list[QuizQuestion]:
+def draw_attempt(
+    pool: list[QuizQuestion], n: int, last: set[int], rng: random.Random, focus: set[int] | frozenset[int] = frozenset()
+) -> list[QuizQuestion]:
     """Draw one attempt's n questions from a pool: not those of the last attempt while enough others remain.
 
     At most floor(cap * n) which-article questions, as for the pool itself; the rest keeps the
@@ -266,10 +288,18 @@ def draw_attempt(pool: list[QuizQuestion], n: int, last: set[int], rng: random.R
     usable = [q for q in pool if q.generator not in CAPPED] + capped[:allowed_capped]
     if len(usable) < n:
         usable = list(pool)  # a small pool: better a which-article question than a short quiz
-    fresh = [q for q in usable if q.id not in last]
-    stale = [q for q in usable if q.id in last]
-    picked = rng.sample(fresh, min(n, len(fresh)))
-    picked += rng.sample(stale, min(n - len(picked), len(stale)))
+    # Fresh questions (not in the last attempt) before stale ones; within each, FOCUS_SHARE of the
+    # attempt from the focus articles first. A focus too small for both keeps retakes fresh.
+    want = math.ceil(FOCUS_SHARE * n - 1e-9) if focus else 0
+    picked: list[QuizQuestion] = []
+    for group in ([q for q in usable if q.id not in last], [q for q in usable if q.id in last]):
+        inside = [q for q in group if q.article_id in focus]
+        outside = [q for q in group if q.article_id not in focus]
+        have = sum(q.article_id in focus for q in picked)
+        first = rng.sample(inside, min(max(0, want - have), len(inside), n - len(picked)))
+        picked += first
+        rest = [q for q in inside if q not in first] + outside
+        picked += rng.sample(rest, min(n - len(picked), len(rest)))
     rng.shuffle(picked)
     return picked
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from knowledge import access
+from knowledge import access, limits
 from knowledge import messages as M
 from knowledge.access import Actor
 from knowledge.errors import XuefaError
@@ -46,6 +46,8 @@ def make_session(
 ) -> Session:
     """Check a session's date and attendees against what the actor may log (a unit admin: their unit)."""
     scope = access.session_scope(actor)
+    for name, text in (("title", title), ("laws", laws), ("attendees", attendees), ("minutes", minutes)):
+        limits.check(name, text.strip())
     try:
         held_on = date.fromisoformat(held_on.strip()).isoformat()
     except ValueError:
@@ -67,8 +69,14 @@ def make_session(
 
 
 def save_session(repository: Repository, actor: Actor, session: Session) -> int:
-    """Store a checked session with its attendees; return its id."""
-    return repository.add_session(
+    """Store a checked session with its attendees and audit who logged it; return its id.
+
+    Audited here, so every channel (Telegram, the web, the command line) writes the same row.
+    """
+    session_id = repository.add_session(
         session.held_on, session.title, session.unit, session.laws, session.minutes,
         [m.id for m in session.attendees], actor.member_id,
     )
+    access.audit(repository, actor, "session", M.AUDIT_SESSION.format(
+        id=session_id, date=session.held_on, unit=session.unit or M.REPORT_ALL_UNITS, n=len(session.attendees)))
+    return session_id

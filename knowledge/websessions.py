@@ -9,8 +9,12 @@ The rules, free of any web framework; bot.web turns them into cookies and pages.
 - Admins and leaders see other people's records: after the code they must set a password
   (argon2id), and their sessions end STAFF_HOURS after sign-in, a working day, however busy.
   Later they sign in with 工号 and password; a new code from the bureau lets them set a new one.
-- Failed sign-ins count against the typed 工号 and the client address (the same table and window
-  as Telegram's wrong codes) and are written to the audit log, as are successful ones.
+- Failed sign-ins count against the pair of typed 工号 and client address (the same table and
+  window as Telegram's wrong codes), counted before they are checked, so that a burst sent at
+  once is checked no more than the limit; passwords also against the address alone. Guesses
+  from one address lock nobody out elsewhere, and a school's shared address full of typos
+  blocks no teacher with a valid code (issue 17). Failures, lockouts and successful sign-ins
+  are written to the audit log.
 - The session row holds the SHA-256 of a random token, never the token.
 """
 
@@ -25,13 +29,14 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 from knowledge import access
 from knowledge import messages as M
 from knowledge.access import Actor
 from knowledge.clock import iso
 from knowledge.errors import XuefaError
-from knowledge.invites import MAX_FAILED, BindError, locked_out, record_attempt, redeem
+from knowledge.invites import MAX_FAILED, WINDOW, BindError, claim, redeem
 from knowledge.keys import Keyring
 from knowledge.members import Member
 from knowledge.store import Repository, WebSession
@@ -40,8 +45,11 @@ TEACHER_DAYS = 180  # sliding: from the last visit
 STAFF_HOURS = 10  # absolute: from sign-in, a working day
 SETUP_MINUTES = 30  # a code sign-in of an admin or leader, until the password is set
 TOUCH_EVERY = timedelta(minutes=5)  # last-seen is written at most this often, not on every page
-ADDRESS_LIMIT = 30  # failed sign-ins an hour from one client address (a school shares one address)
-PASSWORD_MIN, PASSWORD_MAX = 8, 128
+ADDRESS_LIMIT = 30  # failed passwords an hour from one client address, whatever the 工号 (spraying)
+PASSWORD_MIN, PASSWORD_MAX = 10, 128
+# zxcvbn's score: 3 is "safely unguessable" (about 10^8 guesses and more), what an account that
+# sees other people's records needs against online guessing and a stolen hash.
+PASSWORD_SCORE = 3
 
 MEMBER, STAFF, SETUP = "member", "staff", "password"
 _STAFF_NO = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -71,8 +79,13 @@ def token_hash(token: str) -> str:
 
 
 def subjects(staff_no: str, address: str) -> list[tuple[str, int]]:
-    """Return what a web sign-in is rate-limited by: the typed 工号 and the client address."""
-    return [("web:" + staff_no.strip().upper()[:32], MAX_FAILED), ("ip:" + address, ADDRESS_LIMIT)]
+    """Return what a web code sign-in is rate-limited by: the pair of typed 工号 and client address."""
+    return [(f"web:{staff_no.strip().upper()[:32]}@{address}", MAX_FAILED)]
+
+
+def password_subjects(staff_no: str, address: str) -> list[tuple[str, int]]:
+    """Return what a password is rate-limited by: the pair, and the address alone (many 工号, one guesser)."""
+    return [*subjects(staff_no, address), ("pw-ip:" + address, ADDRESS_LIMIT)]
 
 
 def lifetime(stage: str) -> timedelta:
@@ -97,7 +110,7 @@ def sign_in_with_code(
     try:
         member = redeem(repository, keyring, code, subjects(staff_no, address), "web", staff_no=staff_no)
     except BindError as exc:
-        _audit_failure(repository, staff_no, "code", str(exc), address)
+        _audit_failure(repository, staff_no, "code", str(exc), address, exc.locks)
         raise SignInError(str(exc)) from None
     access.audit(repository, Actor.of(member), "web-sign-in", M.WEB_AUDIT_BY_CODE.format(address=address))
     return open_session(repository, member, SETUP if needs_password(member) else MEMBER, user_agent)
@@ -111,15 +124,13 @@ def sign_in_with_password(
     Whatever is wrong (no such 工号, a teacher, no password set yet, a wrong password), the answer
     is the same and takes as long, so the page tells nobody who has an account.
     """
-    limited = subjects(staff_no, address)
-    _check_rate(repository, limited, staff_no, address)
+    claimed = _claim(repository, password_subjects(staff_no, address), staff_no, address)
     member = _member(repository, staff_no)
     stored = repository.web_password(member.id) if member is not None and needs_password(member) else None
-    if not _verify(stored, password):
-        record_attempt(repository, limited, ok=False)
-        _audit_failure(repository, staff_no, "password", M.WEB_WRONG_PASSWORD, address)
+    if not _verify(stored, password):  # the slow part, after the attempt was counted
+        _audit_failure(repository, staff_no, "password", M.WEB_WRONG_PASSWORD, address, claimed.locks)
         raise SignInError(M.WEB_WRONG_PASSWORD)
-    record_attempt(repository, limited, ok=True)
+    repository.settle_sign_in(claimed.ids)
     if _hasher().check_needs_rehash(stored):  # the cost parameters were raised since it was set
         repository.set_web_password(member.id, _hasher().hash(password))
     access.audit(repository, Actor.of(member), "web-sign-in", M.WEB_AUDIT_BY_PASSWORD.format(address=address))
@@ -141,10 +152,25 @@ def open_session(repository: Repository, member: Member, stage: str, user_agent:
     return Opened(token, session, member)
 
 
-def _check_rate(repository: Repository, limited: list[tuple[str, int]], staff_no: str, address: str) -> None:
-    if locked_out(repository, limited):
-        _audit_failure(repository, staff_no, "password", M.BIND_TOO_MANY, address)
-        raise SignInError(M.BIND_TOO_MANY)
+def _claim(repository: Repository, limited: list[tuple[str, int]], staff_no: str, address: str):
+    try:
+        return claim(repository, limited)
+    except BindError as exc:
+        _audit_failure(repository, staff_no, "password", str(exc), address)
+        raise SignInError(str(exc)) from None
+
+
+def confirm_password(repository: Repository, member: Member, password: str, address: str) -> None:
+    """Check an admin's or leader's current password before something only they may do (a Telegram code).
+
+    Counted like a sign-in, against the member's 工号 and the address: a borrowed session cannot
+    guess its way through either.
+    """
+    claimed = _claim(repository, password_subjects(member.staff_no, address), member.staff_no, address)
+    if not _verify(repository.web_password(member.id), password):
+        _audit_failure(repository, member.staff_no, "password", M.WEB_PASSWORD_CURRENT_WRONG, address, claimed.locks)
+        raise SignInError(M.WEB_PASSWORD_CURRENT_WRONG)
+    repository.settle_sign_in(claimed.ids)
 
 
 def _member(repository: Repository, staff_no: str) -> Member | None:
@@ -155,11 +181,20 @@ def _member(repository: Repository, staff_no: str) -> Member | None:
     return found[0] if found else None
 
 
-def _audit_failure(repository: Repository, staff_no: str, method: str, reason: str, address: str) -> None:
+def _audit_failure(
+    repository: Repository, staff_no: str, method: str, reason: str, address: str, locks: list[str] = (),
+) -> None:
     typed = staff_no.strip().upper()
     shown = typed if _STAFF_NO.fullmatch(typed) else M.WEB_AUDIT_MALFORMED
     detail = M.WEB_AUDIT_FAILED.format(staff_no=shown, method=method, reason=reason, address=address)
-    access.audit(repository, Actor.operator(M.WEB_SIGN_IN_ACTOR), "web-sign-in-failed", detail)
+    actor = Actor.operator(M.WEB_SIGN_IN_ACTOR)
+    access.audit(repository, actor, "web-sign-in-failed", detail)
+    if locks:  # this failure starts a lockout: its own line, so the operator sees it at a glance
+        by_address = any(subject.startswith("pw-ip:") for subject in locks)
+        access.audit(repository, actor, "web-lockout", M.WEB_AUDIT_LOCKOUT.format(
+            staff_no=shown, address=address, scope=M.WEB_LOCKOUT_ADDRESS if by_address else M.WEB_LOCKOUT_PAIR,
+            minutes=int(WINDOW.total_seconds() // 60),
+        ))
 
 
 # --- the session of a request ---------------------------------------------------------------
@@ -240,6 +275,9 @@ def check_password(password: str, member: Member) -> None:
         raise XuefaError(M.WEB_PASSWORD_PERSONAL)
     if len(set(password)) < 4 or password.isdigit():
         raise XuefaError(M.WEB_PASSWORD_WEAK)
+    personal = [member.staff_no, member.name, member.unit, member.phone or "", "xuefa", "学法", "学法助手"]
+    if zxcvbn(password, user_inputs=[word for word in personal if word])["score"] < PASSWORD_SCORE:
+        raise XuefaError(M.WEB_PASSWORD_GUESSABLE)
 
 
 def set_password(

@@ -42,9 +42,13 @@ class WriteBehind:
         self._thread.start()
 
     def log_question(self, member_id: int | None, channel: str, question: str, outcome: str,
-                     cited: list[Article]) -> None:
-        """Queue a question for the log; returns at once."""
-        self._queue.put(lambda: self.repository.log_question(member_id, channel, question, outcome, cited))
+                     cited: list[Article], **reply) -> None:
+        """Queue a question for the log; returns at once (reply: token, topic, reviewed_id)."""
+        self._queue.put(lambda: self.repository.log_question(member_id, channel, question, outcome, cited, **reply))
+
+    def later(self, write: Callable[[], None]) -> None:
+        """Queue any other write that must not hold up a reply (a question entering the review queue)."""
+        self._queue.put(write)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every queued write is made; return False if the timeout came first."""

@@ -156,7 +156,9 @@ async def test_a_bootstrap_admin_uploads_the_first_roster(bot, services):
     services.settings.admins = [9009]
     founder = bot.api.user(9009, "信息中心")
     roster = "姓名,工号,单位,角色\n吴老师,T010,实验幼儿园,教师\n".encode()
-    [report] = await bot.upload(founder, "名册.csv", roster)
+    [asked] = await bot.upload(founder, "名册.csv", roster)
+    assert "新单位“实验幼儿园”" in asked and "文件说明中写“新单位”" in asked  # the roster names a unit not held yet
+    [report] = await bot.upload(founder, "名册.csv", roster, caption="新单位")
     assert "新增 1 人" in report
     [quiz] = await bot.text(founder, "/quiz")
     assert "测验记录需要对应名册中的人员" in quiz

@@ -356,7 +356,13 @@ async def test_answers_by_poll_and_by_buttons_then_the_result_with_explanations(
     assert text.startswith("测验完成：答对 5/5 题，得分 100。\n恭喜通过！本周最高分 100。")
     for question in questions:
         assert question.explanation[:20] in text
-    assert "answer AB" not in text and "答案 AB。" in text  # the multiple-choice answer, by letters
+    # The options are gone by now: each question is repeated with the right option's words, not a bare letter.
+    from bot.render import answer_text
+
+    assert "answer AB" not in text
+    for question in questions:
+        assert f"{question.stem}\n正确答案：{answer_text(question)}。" in text
+    assert re.search(r"．遵守宪法、法律和职业道德；[A-D]．为人师表。", text)  # a multiple-choice answer names both
     assert "reply_markup" not in result.params or not result.params["reply_markup"]  # passed: no retake button
     [attempt] = services.repository.attempts(round_.id, member(services, "T001").id)
     assert (attempt.correct, attempt.score, attempt.passed) == (5, 1.0, True)
@@ -507,8 +513,8 @@ async def test_the_scheduler_follows_the_stored_schedule(bot, services):
     scheduler = Scheduler(services, Pusher(bot.application.bot, services))
     due = {job.name: job.due for job in scheduler.jobs}
     now = services.clock.now()  # Wednesday noon
-    # Weekly quizzes are off: only retention runs (nightly), whatever the schedule.
-    assert [name for name, when in due.items() if when(now) is not None] == ["prune"]
+    # Weekly quizzes are off: only retention (nightly) and the reviewers' queue run, whatever the schedule.
+    assert [name for name, when in due.items() if when(now) is not None] == ["prune", "review-digest", "review-answers"]
     assert due["prune"](now).astimezone(SHANGHAI).strftime("%H:%M") == "03:30"
     save_schedule(services.repository, Schedule(
         push_weekday=1, push_time="09:00", reminder_weekday=5, reminder_time="16:00",
@@ -521,5 +527,5 @@ async def test_the_scheduler_follows_the_stored_schedule(bot, services):
         assert timedelta(0) <= now - when < timedelta(days=7)
     # A tick runs what is due and has not run: the push (still this week), not last week's reminder or digest.
     ran = await scheduler.tick()
-    assert ran == ["prune", "push"] and len(invitations(bot.api)) == len(IDS)
+    assert ran == ["prune", "push", "review-digest", "review-answers"] and len(invitations(bot.api)) == len(IDS)
     assert await scheduler.tick() == []  # the same due times never run twice

@@ -93,7 +93,7 @@ async def test_records_come_with_the_workbook_for_the_annual_assessment(bot, ser
     await bot.text(leader, "/records T001 2026")
     [document] = bot.api.calls_to("sendDocument")
     name, data = document.files["document"]
-    assert name == "学法记录-张老师-2026.xlsx" and document.params["chat_id"] == 7007
+    assert name == "学法记录-T001-2026.xlsx" and document.params["chat_id"] == 7007
     summary = openpyxl.load_workbook(io.BytesIO(data))["汇总"]
     assert [summary.cell(3, c).value for c in (1, 2, 3)] == ["张老师", "T001", "城关一小"]
     admin = await register(bot, services, 5005, "A001")

@@ -73,11 +73,34 @@ def test_bundled_import_by_short_title_and_studylist(run):
     result = run("laws", "import", "--bundled", "--title", "教师法", "--title", "刑法")
     assert result.exit_code == 0, result.output
     assert "新增 《中华人民共和国教师法》 43 条" in result.output
-    assert "《刑法》在内置法规库中的状态为“已被修改”" in result.output
+    assert "《刑法》在内置法规库中的状态为“已被修改（内置法规库的合并文本）；已按《中华人民共和国刑法修正案（十二）》" in result.output
     listing = run("laws", "list").output
-    assert "中华人民共和国刑法\t法律\t已被修改\t505条" in listing
+    assert "中华人民共和国刑法\t法律\t已被修改（内置法规库的合并文本）；" in listing
+    assert "505条\t2023-12-29" in listing
+    # 修正案（十二） restated 第三百九十条 in full: the store holds the amended text, not the 2020 one.
+    amended = run("article", "刑法第三百九十条").output
+    assert "（四）为谋取职务、职级晋升、调整行贿的；" in amended
+    assert "醉酒驾驶机动车的" in run("article", "刑法第一百三十三条之一").output
     shown = run("laws", "show", "教师法").output
     assert "第二章 权利和义务（第七条—第九条）" in shown
+
+
+def test_bundled_import_of_everything_takes_the_amended_criminal_law():
+    """`laws import --bundled` takes laws in force: 刑法 (marked 已被修改) with 修正案（十二） applied."""
+    from knowledge.bundled import BundledCorpus, bundled_laws
+
+    corpus = BundledCorpus()
+    try:
+        laws = {p.law.title: p.law for p in bundled_laws(corpus, None)}
+    finally:
+        corpus.close()
+    criminal = laws["中华人民共和国刑法"]
+    assert criminal.amended == "2023-12-29" and "修正案（十二）" in criminal.status
+    assert "第三百九十三条" in criminal.status and "未能逐字适用" not in criminal.status
+    bribery = next(a for a in criminal.articles if a.label == "第三百八十七条")
+    assert bribery.text.startswith("国家机关、国有公司、企业、事业单位、人民团体，索取、非法收受他人财物")
+    assert bribery.text.count("\n") == 1  # 第一款 replaced, 第二款 kept
+    assert "中华人民共和国环境保护法" not in laws  # 已废止 stays out
 
 
 def test_studylist_load_and_show(run, shared):

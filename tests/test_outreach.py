@@ -100,3 +100,26 @@ async def test_a_member_with_no_push_channel_is_named_with_the_reason(services, 
     # WeCom is not configured here: A001 has only a WeCom account, T002 uses only the web.
     assert reasons == {"T002": outreach.WEB_ONLY, "A001": outreach.NO_ACCOUNT}
     assert result.report.by_channel == {"telegram": 3}
+
+
+async def test_a_units_staff_group_gets_the_round_and_the_not_yet_count_once_without_names(services, tmp_path):
+    from bot.scheduler import send_reminders
+
+    with FakeWeCom(robot_keys={"robot-key-1"}) as wecom:
+        services.settings = services.settings.model_copy(
+            update={"wecom_base_url": wecom.base_url, "web_url": "https://xuefa.example.edu.cn"})
+        repository = services.repository
+        assert repository.set_unit_group("城关一小", "wecom", f"{wecom.base_url}/cgi-bin/webhook/send?key=robot-key-1")
+        assert not repository.set_unit_group("城关九小", "wecom", "x")  # no such unit
+        empty = Outreach(services, {})  # no push channel: the group robots still work
+        await push_round(services, empty)
+        await push_round(services, empty)  # a second run (a restart) sends nothing again
+        await send_reminders(services, empty)
+        await send_reminders(services, empty)
+        inbox = wecom.robot_inbox["robot-key-1"]
+    assert len(inbox) == 2
+    out, reminder = inbox[0]["content"], inbox[1]["content"]
+    assert "本周学法测验已开始" in out and "https://xuefa.example.edu.cn/quiz" in out
+    assert "本单位还有 5 人未通过" in reminder
+    names = [m.name for m in services.repository.members()]
+    assert not any(name in out or name in reminder for name in names)  # a group reads it: counts only

@@ -443,12 +443,12 @@ def test_draw_caps_which_article_questions(laws):
         assert len(questions) == n
         return sum(q.generator == "which_article" for q in questions)
 
-    assert WHICH_ARTICLE_CAP == 0.15
-    counts = [which(WHICH_ARTICLE_CAP, seed=seed) for seed in range(5)]
+    # Issue 18: a round asks what the law says, never "出自第几条" (3 of a pool of 20 were).
+    assert WHICH_ARTICLE_CAP == 0.0
+    assert [which(WHICH_ARTICLE_CAP, seed=seed) for seed in range(5)] == [0] * 5
+    counts = [which(0.15, seed=seed) for seed in range(5)]
     assert max(counts) <= math.floor(0.15 * 20) == 3
-    assert which(0.0) == 0
     assert max(which(1.0, seed=seed) for seed in range(5)) > 0  # the cap, not chance, keeps them out
-    assert which(WHICH_ARTICLE_CAP, n=5) == 0  # 15% of a five-question round is less than one question
 
 
 def test_draw_keeps_the_share_within_the_cap_when_articles_run_out(laws):

@@ -101,3 +101,63 @@ def test_a_finished_thread_leaves_no_open_connection(tmp_path):
     gc.collect()
     assert len(os.listdir("/proc/self/fd")) - before < 5  # not three descriptors per finished thread
     repo.close()
+
+
+def test_reachable_means_an_account_on_a_channel_the_deployment_runs():
+    from knowledge.members import RosterRow
+
+    repository = Repository()
+    repository.import_roster([RosterRow(2, "T001", "张老师", "城关一小", "teacher"),
+                              RosterRow(3, "T002", "钱老师", "城关一小", "teacher")])
+    web_user, telegram_user = (repository.find_members(s)[0] for s in ("T001", "T002"))
+    repository.note_account(web_user.id, "web")
+    repository.bind_account(telegram_user.id, "telegram", "1002", "1002")
+
+    def reachable() -> dict[str, bool]:
+        return {m.staff_no: m.reachable for m in repository.members()}
+
+    assert reachable() == {"T001": True, "T002": True}  # a bare store: any channel counts
+    repository.live_channels = frozenset({"web"})  # a web-only deployment
+    assert reachable() == {"T001": True, "T002": False}
+    repository.live_channels = frozenset({"web", "telegram"})
+    repository.set_account_reachable(telegram_user.id, "telegram", False)  # they blocked the bot
+    assert reachable() == {"T001": True, "T002": False}
+    people = {p.staff_no: p for p in repository.participation("2000-01-01", "2100-01-01", None)[1]}
+    assert (people["T001"].reachable, people["T001"].bound) == (True, True)
+    assert (people["T002"].reachable, people["T002"].bound) == (False, True)
+    assert repository.find_members("T002")[0].channels == ("telegram",)
+
+
+def test_telegram_bindings_pushes_and_reminders_migrate_to_accounts_and_the_outbox(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    for version, name, sql in migration_scripts():
+        if version <= 10:  # the schema before channel-neutral identity
+            conn.executescript(sql)
+            conn.execute("INSERT INTO schema_migrations VALUES (?, ?, '2026-01-01')", [version, name])
+    now = "2026-01-05T01:00:00+00:00"
+    conn.execute("INSERT INTO units (id, name, created_at) VALUES (1, '城关一小', ?)", [now])
+    conn.executemany(
+        "INSERT INTO members (id, staff_no, name, unit_id, role, telegram_id, chat_id, reachable, joined_at, bound_at, "
+        "updated_at, account_hash) VALUES (?, ?, ?, 1, 'teacher', ?, ?, ?, ?, ?, ?, ?)",
+        [(1, "T001", "张老师", 1001, 1001, 1, now, now, now, "h1"), (2, "T002", "钱老师", 1002, 1002, 0, now, now, now, "h2"),
+         (3, "T003", "孙老师", None, None, 1, now, None, now, None)],
+    )
+    conn.execute("INSERT INTO rounds (id, study_list_id, week, opens_at, deadline, pass_mark, questions, created_at) "
+                 "VALUES (7, 'Q1', '2026-W02', ?, ?, 0.8, 5, ?)", [now, now, now])
+    conn.executemany("INSERT INTO deliveries (round_id, member_id, status, tries, updated_at, error) VALUES (7, ?, ?, 1, ?, ?)",
+                     [(1, "sent", now, ""), (2, "blocked", now, "Forbidden"), (3, "failed", now, "unbound")])
+    conn.execute("INSERT INTO reminders (round_id, member_id, kind, sent_at) VALUES (7, 1, 'member', ?)", [now])
+    conn.execute("INSERT INTO sign_in_attempts (subject, at, ok) VALUES ('tg:1001', ?, 1)", [now])
+    conn.commit()
+    conn.close()
+    repository = Repository(path)
+    t1, t2, t3 = (repository.find_members(s)[0] for s in ("T001", "T002", "T003"))
+    assert (t1.channels, t1.reachable, t2.channels, t2.reachable, t3.channels) == (
+        ("telegram",), True, ("telegram",), False, ())
+    assert repository.member_by_account("telegram", "1001").staff_no == "T001"
+    assert repository.delivery_counts("round", "7") == {"sent": 1, "blocked": 1, "unreachable": 1}
+    assert repository.delivery("reminder", "7", t1.id).status == "sent"
+    assert repository.failed_sign_ins("telegram:1001", "2000-01-01") == 0
+    assert repository.scalar("SELECT count(*) FROM sign_in_attempts WHERE subject = 'telegram:1001'") == 1

@@ -62,6 +62,9 @@ def repository(shared_laws):
             id="NARROW", title="只学教师法", start="1990-01-01", end="1990-12-31",
             laws=[StudyListLaw(TEACHERS, Focus(chapters=[FOCUS_CHAPTER]))],
         ),
+        # Recency and interest alone: with a focus, FOCUS_SHARE of every round goes to its three articles.
+        StudyList(id="PLAIN", title="只学教师法，无重点", start="1991-01-01", end="1991-12-31",
+                  laws=[StudyListLaw(TEACHERS)]),
     ])
     repo.import_roster([
         RosterRow(row=2, staff_no="T001", name="张老师", unit="城关一小", role="teacher", phone=""),
@@ -176,7 +179,7 @@ def test_choose_favours_the_focus(repository):
 
 
 def test_choose_avoids_articles_of_recent_rounds(repository):
-    narrow = study_list(repository, "NARROW")
+    narrow = study_list(repository, "PLAIN")
 
     def overlap(asked: set[int]) -> int:
         return sum(
@@ -190,12 +193,12 @@ def test_choose_avoids_articles_of_recent_rounds(repository):
     repository.db.execute("DELETE FROM round_questions")  # forget the round: what would chance give?
     before = overlap(asked)
     # The last pool asked 20 of the 43 articles: a quiz of 5 still meets some of them when the others
-    # offer too few kinds of question, but far fewer than by chance.
-    assert after * 2.5 <= before, (after, before)
+    # offer too few kinds of question (fewer still with no which-article questions), but far fewer than by chance.
+    assert after * 1.8 <= before, (after, before)
 
 
 def test_choose_favours_articles_members_asked_about_or_got_wrong(repository):
-    narrow = study_list(repository, "NARROW")
+    narrow = study_list(repository, "PLAIN")
     articles = repository.articles(law_ids=repository.law_ids([TEACHERS]))
     target = quizzable(articles, "第三十三条")
     for _ in range(5):
@@ -205,7 +208,7 @@ def test_choose_favours_articles_members_asked_about_or_got_wrong(repository):
         target.id in {q.article_id for q in choose_questions(repository, narrow, 5, random.Random(seed), WEDNESDAY)}
         for seed in range(30)
     )
-    # Uniform over the 40 articles outside the focus it would come up in ~3 of 30 rounds.
+    # Uniform over the 43 articles it would come up in ~3 of 30 rounds.
     assert asked >= 10, asked
 
 

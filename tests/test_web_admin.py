@@ -145,3 +145,23 @@ def test_printed_codes_skip_people_already_on_the_web_unless_asked(site):
     assert "A001" not in printed and "T001" not in printed and "T301" in printed
     forced = admin.post("/admin/codes", {"unit": "城关一小", "days": "7", "rebind": "1"}).text
     assert {"A001", "T001"} <= set(re.findall(r"工号 (\w+)</p>", forced))
+
+
+def test_an_upload_naming_a_new_unit_asks_first_naming_the_close_ones(site):
+    services, browsers = site
+    admin = browsers["B001"]
+    typo = "姓名,工号,单位,角色\n钱老师,T501,城关1小,教师\n".encode()
+    refused = upload(admin, "r.csv", typo)
+    assert "新单位“城关1小”——与已有单位 城关一小" in refused.text and M.UNITS_CONFIRM_WEB in refused.text
+    assert not services.repository.find_members("T501") and "城关1小" not in services.repository.unit_names()
+    admin.get("/admin/upload")
+    confirmed = admin.client.post("/admin/upload", data={"csrf": admin.token, "new_units": "1"},
+                                  files={"file": ("r.csv", typo, "text/csv")})
+    assert "新增 1 人" in confirmed.text and services.repository.find_members("T501")[0].unit == "城关1小"
+
+
+def test_the_roster_template_downloads_for_admins(site):
+    _, browsers = site
+    got = browsers["A001"].get("/admin/roster-template.xlsx")
+    assert got.status_code == 200 and got.content.startswith(b"PK")
+    assert browsers["T001"].get("/admin/roster-template.xlsx").status_code == 403

@@ -26,22 +26,19 @@ def chat(ctx: Context, as_member: str | None) -> None:
 @pass_context
 def run(ctx: Context) -> None:
     settings = ctx.settings
-    if settings.web_port is not None:
-        # The web channel, and the bot beside it on the same event loop when a token is set too.
+    with_bot = settings.telegram_token is not None
+    if settings.web_port is not None or with_bot or settings.push_configured:
+        # The service: the web app (when its port is set), the bot (when its token is), WeCom and
+        # DingTalk (when configured), and the scheduler in every case, on one event loop.
+        from bot.runner import run_service
         from bot.services import build_services
-        from bot.web.serve import run_web
 
         services = build_services(settings, ctx.repository, ctx.clock)
-        with_bot = settings.telegram_token is not None
-        message = M.WEB_AND_BOT if with_bot else M.RUN_WEB_ONLY + M.WEB_LISTENING
-        click.echo(message.format(host=settings.web_host, port=settings.web_port), err=True)
-        run_web(services, settings.web_host, settings.web_port, with_bot=with_bot)
-        return
-    if settings.telegram_token is not None:
-        from bot.telegram.app import run_bot
-
-        ctx.close()  # the bot opens its own services: one connection per process
-        run_bot(settings)
+        web = (settings.web_host, settings.web_port) if settings.web_port is not None else None
+        if web is not None:
+            message = M.WEB_AND_BOT if with_bot else M.RUN_WEB_ONLY + M.WEB_LISTENING
+            click.echo(message.format(host=settings.web_host, port=settings.web_port), err=True)
+        run_service(services, web, with_bot=with_bot)
         return
     if not has_input(sys.stdin):
         # A container started without a token and without a terminal would read end-of-input at

@@ -9,6 +9,7 @@ import click
 from bot.cli.main import CLIError, Context, cli, pass_context, warn
 from bot.render import article_text, law_outline
 from knowledge import messages as M
+from knowledge import review
 from knowledge.bundled import BundledCorpus, bundled_laws
 from knowledge.citations import LawCatalog, parse_citation, resolve
 from knowledge.errors import NotFound
@@ -46,6 +47,14 @@ def import_laws(ctx: Context, paths: tuple[Path, ...], bundled: bool, titles: tu
         click.echo(describe_report(report))
     counts = {outcome: sum(r.outcome == outcome for r in reports) for outcome in ("new", "changed", "unchanged")}
     click.echo(M.IMPORT_SUMMARY.format(n=len(reports), **counts))
+    _recheck_reviewed(ctx)
+
+
+def _recheck_reviewed(ctx: Context) -> None:
+    """Send reviewed answers whose cited articles changed or went back to the reviewer queue."""
+    requeued = review.recheck(ctx.repository)
+    if requeued:
+        click.echo(M.REVIEW_RECHECKED.format(n=len(requeued)))
 
 
 def _bundled(titles: tuple[str, ...], any_status: bool):
@@ -120,6 +129,7 @@ def remove_law(ctx: Context, title: tuple[str, ...], yes: bool) -> None:
     except NotFound as exc:
         raise CLIError(str(exc)) from None
     click.echo(M.LAW_REMOVED.format(title=resolved, n=count))
+    _recheck_reviewed(ctx)
 
 
 @cli.command("article", help=M.HELP_ARTICLE)

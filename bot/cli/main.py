@@ -92,7 +92,7 @@ def warn(message: str) -> None:
 
 def register() -> None:
     """Attach every topic's commands to the root group."""
-    from bot.cli import chat, laws, privacy, quiz, reports, roster, search, studylists, web  # noqa: F401 - their commands
+    from bot.cli import chat, laws, privacy, quiz, reports, review, roster, search, studylists, web  # noqa: F401 - their commands
 
 
 register()

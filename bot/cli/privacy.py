@@ -12,7 +12,7 @@ from bot.cli.main import Context, cli, pass_context
 from knowledge import access
 from knowledge import messages as M
 from knowledge.clock import iso
-from knowledge.privacy import export_member, forget_member, prune, write_json, write_xlsx
+from knowledge.privacy import exports_holding, export_member, forget_member, prune, write_json, write_xlsx
 from knowledge.private import open_private, write_private
 
 
@@ -49,8 +49,14 @@ def forget(ctx: Context, staff_no: str, yes: bool) -> None:
     person = access.find_member(ctx.repository, ctx.actor, staff_no)
     if not yes:
         click.confirm(M.CONFIRM_FORGET.format(name=person.name, staff_no=person.staff_no), abort=True)
+    exports = ctx.settings.data_dir / "exports"
+    holding = exports_holding(exports, person)  # read before the roster forgets who they were
     pseudonym = forget_member(ctx.repository, ctx.actor, person)
+    for path in holding:  # a report, a record, an export of theirs: it goes with them
+        path.unlink(missing_ok=True)
+    access.audit(ctx.repository, ctx.actor, "forget-files", f"{pseudonym} {len(holding)}")
     click.echo(M.MEMBER_FORGOTTEN.format(name=person.name, staff_no=person.staff_no, pseudonym=pseudonym))
+    click.echo(M.FORGET_FILES.format(n=len(holding), folder=exports))
 
 
 @cli.command("prune", help=M.HELP_PRUNE)

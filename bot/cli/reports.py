@@ -36,10 +36,11 @@ def _period(ctx: Context, week: str | None, quarter: str | None, year: str | Non
 @click.option("--xlsx", type=click.Path(path_type=Path), help=M.OPT_XLSX)
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), help=M.OPT_CSV)
 @click.option("--chart", type=click.Path(path_type=Path), help=M.OPT_CHART)
+@click.option("--level", type=int, help=M.OPT_STATS_LEVEL)
 @pass_context
-def stats(ctx: Context, week, quarter, year, unit, xlsx, csv_path, chart) -> None:
+def stats(ctx: Context, week, quarter, year, unit, xlsx, csv_path, chart, level) -> None:
     period = _period(ctx, week, quarter, year)
-    report = build_report(ctx.repository, ctx.actor, period, unit, ctx.clock)
+    report = build_report(ctx.repository, ctx.actor, period, unit, ctx.clock, level=level)
     click.echo("\n\n".join(report_parts(Plain(), report, not_yet_limit=50)))
     # Every export holds names (and phones): written readable by the owner only.
     for path, write in ((xlsx, write_xlsx), (chart, render_chart)):

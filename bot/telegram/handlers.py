@@ -75,6 +75,10 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if name in PRIVATE_COMMANDS and message.chat.type != ChatType.PRIVATE:
         await answer(context, message.chat_id, _say(M.PRIVATE_ONLY))
         return
+    if name == "start" and context.args and update.effective_chat.type != ChatType.PRIVATE:
+        # A code binds the chat it is typed in: a group would receive a member's reminders and reports.
+        await answer(context, message.chat_id, _say(M.START_PRIVATE_ONLY))
+        return
     args = " ".join(context.args or [])
     caller = caller_of(update, context)
     before = caller.actor
@@ -108,7 +112,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     caller = caller_of(update, context)
     reply = await asyncio.to_thread(conversation_of(context).handle_action, caller, query.data or "")
     navigating = (query.data or "").split(":")[0] in ("list", "law", "nav")
-    texts = reply.messages()
+    texts = await asyncio.to_thread(reply.messages)  # splitting is CPU work: off the event loop
     if navigating and len(texts) == 1 and query.message is not None:
         try:
             await query.edit_message_text(texts[0], parse_mode=ParseMode.HTML, reply_markup=keyboard(reply))

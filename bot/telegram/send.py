@@ -101,7 +101,8 @@ async def send_steps(bot, steps: list[Step], patient: bool = True) -> None:
 
 async def send_reply(bot, chat_id: int, reply: Reply, reply_to: int | None = None, patient: bool = True) -> None:
     """Send a reply as HTML messages under Telegram's size limit, buttons on the last one, then its files."""
-    await send_steps(bot, reply_steps(chat_id, reply, reply_to), patient)
+    # Splitting a long reply is CPU work: off the event loop, so nobody else waits on it.
+    await send_steps(bot, await asyncio.to_thread(reply_steps, chat_id, reply, reply_to), patient)
 
 
 async def answer(context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:

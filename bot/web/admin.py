@@ -9,6 +9,7 @@ cap and imported in a worker thread. Codes, study lists and the schedule are the
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from dataclasses import fields
@@ -19,17 +20,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.render import study_list_text
-from bot.web.pages import Visit, Web
+from bot.web.pages import Visit, Web, attachment
+from bot.web.qr import qr_svg, sign_in_link
 from bot.web.security import FORM_BYTES
 from knowledge import access
 from knowledge import messages as M
 from knowledge.errors import XuefaError
 from knowledge.invites import DEFAULT_EXPIRY_DAYS, issue_codes
+from knowledge.rostertemplate import write_roster_template
 from knowledge.rounds import Schedule, load_schedule, save_schedule
 from knowledge.studylists import parse_study_lists
 from knowledge.uploads import MAX_BYTES, import_upload
 
 STUDYLIST_BYTES = 1_000_000
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNSAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]")
 
 
@@ -73,9 +77,18 @@ def upload(visit: Visit) -> Response:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        report = import_upload(services.repository, services.catalog, actor, path, caption)
+        report = import_upload(services.repository, services.catalog, actor, path, caption,
+                               new_units=bool(visit.field("new_units")), confirm=M.UNITS_CONFIRM_WEB)
     access.audit(services.repository, actor, "upload", f"{len(data)}")
     return upload_page(visit, result=report)
+
+
+def roster_template(visit: Visit) -> Response:
+    """Download the roster template (columns, examples, notes): no personal data, for any admin."""
+    access.roster_scope(visit.actor)
+    buffer = io.BytesIO()
+    write_roster_template(buffer)
+    return attachment(buffer.getvalue(), M.ROSTER_TEMPLATE_NAME, XLSX_TYPE)
 
 
 # --- invite codes -------------------------------------------------------------------------
@@ -95,18 +108,24 @@ def codes(visit: Visit) -> Response:
     actor, services = visit.actor, visit.services
     access.check_bureau_task(actor)
     repository = services.repository
-    unit = visit.field("unit")
-    if unit not in repository.units():
-        return codes_page(visit, error=M.WEB_CODES_UNKNOWN_UNIT.format(unit=unit[:50]), status=400)
+    unit, staff_no = visit.field("unit"), visit.field("staff_no").strip().upper()[:32]
     rebind = bool(visit.field("rebind"))
-    members = repository.members(unit=unit)
+    if staff_no:  # one person's new code: nobody else's slip is voided
+        members = [m for m in repository.find_members(staff_no) if m.active and m.staff_no == staff_no]
+        if not members:
+            return codes_page(visit, error=M.WEB_CODES_MEMBER_UNKNOWN.format(staff_no=staff_no), status=400)
+        unit, rebind = members[0].unit, True
+    elif unit not in repository.units():
+        return codes_page(visit, error=M.WEB_CODES_UNKNOWN_UNIT.format(unit=unit[:50]), status=400)
+    else:
+        members = repository.members(unit=unit)
     try:
         issued = issue_codes(repository, services.keyring, members, int(visit.field("days") or 0), rebind=rebind)
     except (ValueError, XuefaError) as exc:
         message = str(exc) if isinstance(exc, XuefaError) else M.CODES_BAD_EXPIRY.format(
             days=visit.field("days")[:10], high=366)
         return codes_page(visit, error=message, status=400)
-    access.audit(repository, actor, "codes", f"{unit} {len(issued)}")
+    access.audit(repository, actor, "codes", f"{staff_no or unit} {len(issued)}")
     settings, clock = services.settings, services.clock
     expires = clock.local_text(issued[0].expires_at) if issued else ""
     url = f"{settings.web_url}/login" if settings.web_url else None
@@ -115,6 +134,7 @@ def codes(visit: Visit) -> Response:
     return visit.render(
         "codes_print.html", title=M.WEB_CODES_PRINT_TITLE.format(unit=unit, n=len(issued)), issued=issued,
         hint=hint, bot=settings.bot_username,
+        qr={item.code: qr_svg(link) for item in issued if (link := sign_in_link(settings, item))},
     )
 
 
@@ -212,6 +232,7 @@ def routes(web: Web) -> list[Route]:
     return [
         Route("/admin/upload", web.page(upload_page), methods=["GET"]),
         Route("/admin/upload", web.page(upload, body=upload_body, files=1), methods=["POST"]),
+        Route("/admin/roster-template.xlsx", web.page(roster_template), methods=["GET"]),
         Route("/admin/codes", web.page(codes_page), methods=["GET"]),
         Route("/admin/codes", web.page(codes), methods=["POST"]),
         Route("/admin/studylists", web.page(studylists_page), methods=["GET"]),

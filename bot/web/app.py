@@ -13,7 +13,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.services import Services
-from bot.web import admin, auth, chat, dashboard, quiz
+from bot.web import admin, auth, chat, dashboard, quiz, review
 from bot.web.pages import Web
 from bot.web.security import SecurityHeaders
 from knowledge import messages as M
@@ -26,6 +26,7 @@ def create_app(services: Services) -> Starlette:
     web = Web(services)
     routes = [
         *auth.routes(web), *chat.routes(web), *quiz.routes(web), *dashboard.routes(web), *admin.routes(web),
+        *review.routes(web),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 

@@ -21,6 +21,7 @@ from knowledge.websessions import (
     SETUP,
     STAFF,
     SignInError,
+    confirm_password,
     end_session,
     needs_password,
     sessions_of,
@@ -43,7 +44,13 @@ def login_page(visit: Visit, error: str | None = None, status: int = 200, staff_
     """Show the two ways to sign in: 工号 + invite code, and 工号 + password for admins and leaders."""
     if visit.member is not None and error is None:
         return visit.redirect("/")
-    return visit.render("login.html", status=status, title=M.WEB_LOGIN_TITLE, error=error, staff_no=staff_no)
+    # A slip's QR code opens /login?staff_no=…&code=…: the form comes filled in, and nothing is used up
+    # until the person presses the button (a GET never signs in).
+    query = visit.request.query_params if visit.request.method == "GET" else {}
+    staff_no = staff_no or query.get("staff_no", "")[:32]
+    code = query.get("code", "")[:40]
+    return visit.render("login.html", status=status, title=M.WEB_LOGIN_TITLE, error=error, staff_no=staff_no,
+                        code=code)
 
 
 def login_with_code(visit: Visit) -> Response:
@@ -153,9 +160,20 @@ def end_one_session(visit: Visit) -> Response:
 
 
 def telegram_code(visit: Visit) -> Response:
-    """Give a member signed in on the web a fresh code for Telegram, so the bureau never issues two."""
+    """Give a member signed in on the web a fresh code for Telegram, so the bureau never issues two.
+
+    The code binds Telegram only: it never signs in on the web nor resets a password. An admin or
+    leader confirms it with their current password, so a borrowed session cannot hand their
+    account's Telegram side to someone else (issue 17).
+    """
     services = visit.services
-    [issued] = issue_codes(services.repository, services.keyring, [visit.member], TELEGRAM_CODE_DAYS, rebind=True)
+    if needs_password(visit.member):
+        try:
+            confirm_password(services.repository, visit.member, visit.field("password"), client_address(visit.request))
+        except SignInError as exc:
+            return account(visit, error=str(exc), status=400)
+    [issued] = issue_codes(services.repository, services.keyring, [visit.member], TELEGRAM_CODE_DAYS, rebind=True,
+                           telegram_only=True)
     access.audit(services.repository, visit.actor, "codes", M.WEB_TELEGRAM_TITLE)
     return account(visit, code=issued)
 

@@ -23,6 +23,7 @@ from knowledge.access import AccessDenied
 from knowledge.errors import XuefaError
 from knowledge.reports import Report, build_report, parse_period, percent_text
 from knowledge.reports.csvfile import csv_bytes
+from knowledge.reports.review import review_figures, write_review_xlsx
 from knowledge.reports.xlsx import write_xlsx
 from knowledge.sessions import make_session, save_session
 
@@ -82,12 +83,30 @@ def _dashboard_page(visit: Visit, report: Report, chosen: str, error: str | None
     return visit.render(
         "dashboard.html", status=status, title=M.WEB_DASHBOARD_TITLE, report=report, error=error, tabs=tabs,
         cards=cards, chart=trend_svg(report.trend), percent=percent_text, chosen=chosen,
-        units=visit.services.repository.units() if actor.sees_all_units else [],
-        ranking=report.units if report.unit is None else [],
+        units=_picker(visit), all_label=M.REPORT_ALL_UNITS if actor.sees_all_units else actor.unit,
+        ranking=report.units if report.unit is None or len(report.units) > 1 else [], rollup=report.rollup,
         not_yet=not_yet[:NOT_YET_ROWS], more=max(0, len(not_yet) - NOT_YET_ROWS),
         downloads=urlencode(scope), may_read_records=access.may_use(actor, "records"),
         other_period="" if chosen in PERIODS else chosen,
+        questions=review_figures(visit.services.repository, actor, report.period, visit.services.clock.tz, report.unit),
     )
+
+
+def _picker(visit: Visit) -> list[str]:
+    """Return the units the visitor may pick: every unit for the bureau, a unit admin's own and those below it."""
+    scope = access.scope_units(visit.services.repository, visit.actor)
+    return sorted(scope) if visit.actor.sees_all_units or len(scope) > 1 else []
+
+
+def download_topics(visit: Visit) -> Response:
+    """Download the most-asked topics (高频问题主题) of the period, for the annual report (普法工作总结)."""
+    chosen, unit = _query(visit)
+    services = visit.services
+    period = parse_period(PERIODS.get(chosen, chosen), services.clock.today())
+    figures = review_figures(services.repository, visit.actor, period, services.clock.tz, unit)
+    buffer = io.BytesIO()
+    write_review_xlsx(figures, buffer)
+    return attachment(buffer.getvalue(), M.REVIEW_XLSX_FILE.format(period=period.label), XLSX)
 
 
 def _unit_param(report: Report) -> dict[str, str]:
@@ -138,7 +157,7 @@ def sessions_page(visit: Visit, notice: str | None = None, error: str | None = N
                   status: int = 200) -> Response:
     """List the group sessions the visitor may see, with a form to log one if they may."""
     actor, repository = visit.actor, visit.services.repository
-    scope = access.sessions_view_scope(actor)
+    scope = access.sessions_view_units(repository, actor)
     try:
         adds_for = access.session_scope(actor)
         may_add = True
@@ -146,7 +165,7 @@ def sessions_page(visit: Visit, notice: str | None = None, error: str | None = N
         adds_for, may_add = None, False
     return visit.render(
         "sessions.html", status=status, title=M.WEB_SESSIONS_PAGE_TITLE, notice=notice, error=error,
-        sessions=repository.sessions(unit=scope)[:SESSION_ROWS], may_add=may_add,
+        sessions=repository.sessions(units=scope)[:SESSION_ROWS], may_add=may_add,
         units=repository.units() if may_add and adds_for is None else [],
         values=values or {"held_on": visit.services.clock.today().isoformat()},
     )
@@ -178,6 +197,7 @@ def routes(web: Web) -> list[Route]:
     return [
         Route("/dashboard", web.page(dashboard), methods=["GET"]),
         Route("/dashboard/report.xlsx", web.page(download_xlsx), methods=["GET"]),
+        Route("/dashboard/topics.xlsx", web.page(download_topics), methods=["GET"]),
         Route("/dashboard/report.csv", web.page(download_csv), methods=["GET"]),
         Route("/records", web.page(records_page), methods=["GET"]),
         Route("/records", web.page(records_lookup), methods=["POST"]),

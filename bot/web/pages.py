@@ -27,7 +27,7 @@ from bot.conversation import Caller, Conversation
 from bot.reply import Html, Reply
 from bot.services import Services
 from bot.web.security import CSRF_FIELD, FORM_BYTES, Cookies, TooLarge, new_csrf, read_form, same_token
-from knowledge import access
+from knowledge import access, limits, review
 from knowledge import messages as M
 from knowledge.access import AccessDenied, Actor
 from knowledge.errors import NotFound, XuefaError
@@ -96,8 +96,11 @@ def _allowed(check: Callable[[], object]) -> bool:
     return True
 
 
-def navigation(actor: Actor) -> list[NavItem]:
-    """Return the pages the actor is offered, each asked of the same policy the page itself asks."""
+def navigation(actor: Actor, reviewer: bool = False) -> list[NavItem]:
+    """Return the pages the actor is offered, each asked of the same policy the page itself asks.
+
+    reviewer: the actor reviews for a unit or the bureau (knowledge.review), offered /review.
+    """
     items = [
         NavItem("/chat", M.WEB_NAV_CHAT), NavItem("/browse", M.WEB_NAV_LIST), NavItem("/quiz", M.WEB_NAV_QUIZ),
         NavItem("/me", M.WEB_NAV_ME),
@@ -116,6 +119,8 @@ def navigation(actor: Actor) -> list[NavItem]:
             NavItem("/admin/studylists", M.WEB_NAV_STUDYLISTS, staff=True),
             NavItem("/admin/schedule", M.WEB_NAV_SCHEDULE, staff=True),
         ]
+    if reviewer or actor.runs_the_bureau:
+        items.append(NavItem("/review", M.WEB_NAV_REVIEW, staff=True))
     items.append(NavItem("/account", M.WEB_NAV_ACCOUNT))
     return items
 
@@ -171,7 +176,8 @@ class Visit:
             "member": self.member,
             "quiz_banner": M.WEB_QUIZ_BANNER.format(
                 deadline=self.services.clock.local_text(waiting.deadline)) if waiting is not None else "",
-            "nav": navigation(actor) if actor is not None and self.session.stage != SETUP else [],
+            "nav": navigation(actor, review.is_reviewer(self.services.repository, actor))
+            if actor is not None and self.session.stage != SETUP else [],
             "path": self.request.url.path,
             "csrf": self.csrf,
             "csrf_field": CSRF_FIELD,
@@ -222,6 +228,7 @@ class Web:
         self.conversation = Conversation(services, Html())
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.globals["M"] = M
+        self.templates.env.globals["limit"] = limits.limit  # forms say the core's caps as maxlength
         self.templates.env.trim_blocks = True
         self.templates.env.lstrip_blocks = True
 
@@ -251,7 +258,12 @@ class Web:
                 if refused is not None:
                     return refused
             try:
-                return await run_in_threadpool(self._run, handler, visit)
+                response = await run_in_threadpool(self._run, handler, visit)
+                if "content-disposition" in response.headers and visit.actor is not None:
+                    # A file leaves the server: its own audit row, beside the view the page wrote.
+                    await run_in_threadpool(access.audit, self.services.repository, visit.actor, "download",
+                                            _described(request))
+                return response
             finally:
                 if visit.form is not None:
                     await visit.form.close()
@@ -275,6 +287,9 @@ class Web:
         try:
             return handler(visit)
         except AccessDenied as exc:
+            # Every refusal of the web is audited here, as Telegram's are in the conversation.
+            actor = visit.actor or Actor.operator(M.WEB_SIGN_IN_ACTOR)
+            access.audit(visit.services.repository, actor, "refused", _described(visit.request))
             return visit.message(M.WEB_FORBIDDEN_TITLE, str(exc), status=403)
         except NotFound as exc:
             return visit.message(M.WEB_NOT_FOUND_TITLE, str(exc), status=404)
@@ -284,3 +299,10 @@ class Web:
             # The path only: a query string or a form may hold a question or a name.
             log.exception("error on %s %s", visit.request.method, visit.request.url.path)
             return visit.message(M.WEB_ERROR_TITLE, M.BUSY, status=500)
+
+
+def _described(request: Request) -> str:
+    """Name a request for the audit log: method, path and the report's period and unit, never a form."""
+    wanted = {key: request.query_params[key][:100] for key in ("period", "unit") if key in request.query_params}
+    shown = "&".join(f"{key}={value}" for key, value in wanted.items())  # readable: the operator reads it
+    return f"{request.method} {request.url.path}" + (f"?{shown}" if shown else "")

@@ -73,7 +73,7 @@ def _standing(visit: Visit) -> tuple[list[str], bool]:
     if round_ is None:
         return [M.WEB_QUIZ_NOT_STARTED], False
     lines = [M.WEB_QUIZ_STATUS.format(
-        week=round_.week, n=len(round_.question_ids), pass_mark=round(round_.pass_mark * 100),
+        week=round_.week, n=round_.questions or len(round_.question_ids), pass_mark=round(round_.pass_mark * 100),
         deadline=services.clock.local_text(round_.deadline),
     )]
     if not round_.is_open(services.clock.now()):

@@ -98,6 +98,25 @@ class _Token:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
+
+async def request_json(http: httpx.AsyncClient, method: str, base_url: str, path: str,
+                       params: dict[str, Any], json: Any = None) -> dict:
+    """Make one call and return WeCom's JSON object; anything short of one is a transport error
+    (the caller reads errcode: WeCom answers its own errors with HTTP 200)."""
+    try:
+        response = await http.request(method, base_url + path, params=params, json=json)
+    except httpx.HTTPError as exc:
+        raise WeComTransportError(f"{path}: {type(exc).__name__}") from None
+    if response.status_code != 200:
+        raise WeComTransportError(f"{path}: HTTP {response.status_code}")
+    try:
+        data = response.json()
+    except ValueError:
+        raise WeComTransportError(f"{path}: the answer is not JSON") from None
+    if not isinstance(data, dict):
+        raise WeComTransportError(f"{path}: the answer is not a JSON object")
+    return data
+
 class WeComClient:
     """One self-built app of one corp. Use one instance per process and close() it at the end."""
 
@@ -137,19 +156,7 @@ class WeComClient:
     # --- transport -------------------------------------------------------------------------
 
     async def _raw(self, method: str, path: str, params: dict[str, Any], json: Any = None) -> dict:
-        try:
-            response = await self.http.request(method, self.base_url + path, params=params, json=json)
-        except httpx.HTTPError as exc:
-            raise WeComTransportError(f"{path}: {type(exc).__name__}") from None
-        if response.status_code != 200:
-            raise WeComTransportError(f"{path}: HTTP {response.status_code}")
-        try:
-            data = response.json()
-        except ValueError:
-            raise WeComTransportError(f"{path}: the answer is not JSON") from None
-        if not isinstance(data, dict):
-            raise WeComTransportError(f"{path}: the answer is not a JSON object")
-        return data
+        return await request_json(self.http, method, self.base_url, path, params, json)
 
     async def access_token(self, stale: str | None = None) -> str:
         """The cached access token; fetched when there is none, it is near its end, or it is

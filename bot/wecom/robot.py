@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 import httpx
 
-from bot.wecom.client import DEFAULT_BASE_URL, WeComError, WeComTransportError
+from bot.wecom.client import DEFAULT_BASE_URL, WeComError, request_json
 from bot.wecom.limits import ROBOT_LIMITS, ROBOT_MARKDOWN_BYTES, ROBOT_TEXT_BYTES, Pacer, SlidingWindows, trim_bytes
 
 _WINDOWS: dict[tuple[str, tuple], SlidingWindows] = {}
@@ -65,18 +65,9 @@ class GroupRobot:
 
     async def _send(self, payload: dict) -> None:
         await self.pacer.acquire(self._key)
-        try:
-            response = await self.http.post(
-                self.base_url + "/cgi-bin/webhook/send", params={"key": self._key}, json=payload
-            )
-        except httpx.HTTPError as exc:
-            raise WeComTransportError(f"webhook/send: {type(exc).__name__}") from None
-        if response.status_code != 200:
-            raise WeComTransportError(f"webhook/send: HTTP {response.status_code}")
-        try:
-            data = response.json()
-        except ValueError:
-            raise WeComTransportError("webhook/send: the answer is not JSON") from None
+        data = await request_json(
+            self.http, "POST", self.base_url, "/cgi-bin/webhook/send", {"key": self._key}, payload
+        )
         code = int(data.get("errcode", 0) or 0)
         if code != 0:
             raise WeComError(code, str(data.get("errmsg", "")))

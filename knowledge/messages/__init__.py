@@ -8,4 +8,7 @@ from knowledge.messages.commands import *  # noqa: F403
 from knowledge.messages.laws import *  # noqa: F403
 from knowledge.messages.quizzes import *  # noqa: F403
 from knowledge.messages.reports import *  # noqa: F403
+from knowledge.messages.units import *  # noqa: F403
+from knowledge.messages.review import *  # noqa: F403
+from knowledge.messages.security import *  # noqa: F403
 from knowledge.messages.web import *  # noqa: F403

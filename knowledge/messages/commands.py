@@ -132,7 +132,7 @@ AUDIT_ACTIONS = {
     "report": "查看统计", "record": "查看学习记录", "records": "导出单位学习记录", "codes": "生成邀请码",
     "export": "导出个人数据", "forget": "删除个人数据", "roster": "导入名册", "roster_list": "列出名册",
     "bank": "导入题库", "digest": "发送每周简报", "refused": "被拒绝的请求", "sign_in_failed": "登录失败",
-    "stats_export": "导出统计文件",
+    "stats_export": "导出统计文件", "units": "导入单位层级",
 }
 ROSTER_AUDIT = "{unit}：新增 {added}，更新 {updated}，停用 {deactivated}，跳过 {skipped} 行"
 DIGEST_AUDIT = "发送给 {n} 人"

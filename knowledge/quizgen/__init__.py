@@ -8,7 +8,7 @@ for a round, few which-article ones, none twice). Callers import from here.
 
 from knowledge.quizgen.bodies import body_class, body_key, distinct_bodies, levels, mine_bodies, other_tiers_of
 from knowledge.quizgen.clauses import FLIPS, find_modals, find_objects, is_frame
-from knowledge.quizgen.draw import CAPPED, WHICH_ARTICLE_CAP, draw
+from knowledge.quizgen.draw import CAPPED, WHICH_ARTICLE_CAP, draw, draw_focused
 from knowledge.quizgen.generators import (
     GENERATOR_NAMES,
     GENERATORS,
@@ -62,6 +62,7 @@ __all__ = [
     "cloze_term",
     "distinct_bodies",
     "draw",
+    "draw_focused",
     "find_modals",
     "find_objects",
     "find_quantities",

@@ -13,9 +13,9 @@ from knowledge.quizgen.generators import GENERATOR_NAMES, generate, law_texts
 from knowledge.quizgen.pools import LawPool
 from knowledge.quizzes import QuizQuestion, plain, template_pattern
 
-# "Which article is this?" asks for a number learnt by rote, not for what the law says: a few keep
-# members aware that articles have numbers, more crowd out the questions about the law itself.
-WHICH_ARTICLE_CAP = 0.15
+# "Which article is this?" asks for a number learnt by rote, not what a teacher or cadre must or may
+# not do (issue 18): generated rounds ask none. The cap stays a parameter (a bank may still hold them).
+WHICH_ARTICLE_CAP = 0.0
 CAPPED = ("which_article",)
 # Nearly every article offers which_law (and which_article): left to chance they would fill most of a
 # round. No generator takes more than this share of a draw (rounded up) while other articles offer
@@ -103,6 +103,41 @@ def draw(
         take(offered, balanced=False)
     chosen = _within_cap(chosen, cap)
     rng.shuffle(chosen)  # heavier articles come first in the order drawn: the round should not show it
+    return chosen
+
+
+def draw_focused(
+    articles: Sequence[Article],
+    rng: random.Random,
+    n: int,
+    inside: Sequence[bool],
+    share: float,
+    *,
+    weights: Sequence[float] | None = None,
+    law_articles: Mapping[str, Sequence[Article]] | None = None,
+    other_titles: Iterable[str] | None = None,
+    pools: dict[str, LawPool] | None = None,
+) -> list[QuizQuestion]:
+    """Draw n questions, at least ceil(share * n) of them on the articles marked inside (a list's focus)
+    while those offer enough; the rest, and any shortfall, from the other articles."""
+    weights = [1.0] * len(articles) if weights is None else list(weights)
+    if not any(inside):
+        return draw(articles, rng, n, weights=weights, law_articles=law_articles, other_titles=other_titles, pools=pools)
+    titles = list(other_titles or ())
+    want = math.ceil(share * n - 1e-9)
+
+    def part(flag: bool, size: int) -> list[QuizQuestion]:
+        chosen = [(a, w) for a, w, f in zip(articles, weights, inside) if f == flag]
+        return draw(
+            [a for a, _ in chosen], rng, size, weights=[w for _, w in chosen],
+            law_articles=law_articles, other_titles=titles, pools=pools,
+        )  # fmt: skip
+
+    focused = part(True, want)
+    keys = set().union(*(_keys(q) for q in focused)) if focused else set()
+    rest = [q for q in part(False, n - len(focused) + 2) if not _keys(q) & keys]
+    chosen = focused + rest[: n - len(focused)]
+    rng.shuffle(chosen)
     return chosen
 
 

@@ -13,25 +13,29 @@ from knowledge.members import Tenure
 from knowledge.reports.items import item_stats
 from knowledge.reports.periods import Period
 from knowledge.reports.shapes import MemberRow, Report, TrendPoint, UnitStats
+from knowledge.units import MAX_DEPTH, UnitTree
 
 if TYPE_CHECKING:
     from knowledge.store import Participant, Repository
 
 
 def build_report(
-    repository: Repository, actor: Actor, period: Period, unit: str | None, clock: Clock, phones: bool = True
+    repository: Repository, actor: Actor, period: Period, unit: str | None, clock: Clock, phones: bool = True,
+    level: int | None = None,
 ) -> Report:
     """Compute a participation report; ask the access policy and write the audit log first.
 
+    A unit's report covers the unit and every unit below it (access.report_units), and rolls up:
+    one line per branch below it (Report.rollup; level picks the depth, 1 = the top units).
     Phone numbers are shown to admins (and the operator) only, and never when phones is False.
     """
-    unit = access.report_scope(actor, unit)
+    unit, scope = access.report_units(repository, actor, unit)
     show_phones = phones and access.shows_phones(actor)
-    if unit is not None and unit not in repository.units():
-        raise XuefaError(M.UNIT_UNKNOWN.format(unit=unit))
+    if level is not None and not 1 <= level <= MAX_DEPTH:
+        raise XuefaError(M.UNIT_LEVEL_BAD.format(level=level, depth=MAX_DEPTH))
     access.audit(repository, actor, "report", f"{period.label} {unit or M.REPORT_ALL_UNITS}")
     since, until = period.bounds(clock.tz)
-    rounds, people = repository.participation(since, until, unit)
+    rounds, people = repository.participation(since, until, scope)
     deadlines = [r.deadline for r in rounds]
     counted: list[tuple[Participant, int]] = []
     for person in people:
@@ -61,8 +65,9 @@ def build_report(
     trend = [TrendPoint(r.week, Tenure.covering(r.deadline, joined, left), r.done, r.passed) for r in rounds]
     units = _unit_stats(members, score_sums)
     totals = _stats(M.REPORT_ALL_UNITS if unit is None else unit, members, score_sums)
-    ranked = sorted(units, key=lambda u: (-(u.pass_rate or 0), -(u.participation_rate or 0), u.unit))
-    items, articles = item_stats(repository.question_tallies(since, until, unit))
+    ranked = _ranked(units)
+    items, articles = item_stats(repository.question_tallies(since, until, scope))
+    rollup = _rollup(repository.unit_tree(), unit, level, members, score_sums)
     return Report(
         period=period,
         unit=unit,
@@ -74,7 +79,40 @@ def build_report(
         show_phones=show_phones,
         items=items,
         articles=articles,
+        rollup=_ranked(rollup),
     )
+
+
+def _ranked(units: list[UnitStats]) -> list[UnitStats]:
+    """Rank units best first: by pass rate, then participation rate, then name."""
+    return sorted(units, key=lambda u: (-(u.pass_rate or 0), -(u.participation_rate or 0), u.unit))
+
+
+def _rollup(
+    tree: UnitTree, unit: str | None, level: int | None, members: list[MemberRow], score_sums: list[float]
+) -> list[UnitStats]:
+    """Add up members by the branch they belong to at a depth: each township, each school below a central school.
+
+    The default depth is the one below the report's unit (for all units: the top units, or the
+    units below the one top unit a county usually has). A member of a unit above that depth counts
+    on a line of their own unit's (本级): a central school's own staff beside its schools.
+    A roll-up that would add nothing to the per-unit ranking (a flat list of units, every line one
+    unit, or one line for everything) is left out.
+    """
+    if not tree.nested:
+        return []
+    if level is None:
+        tops = tree.children(None)
+        level = tree.depth(unit) + 1 if unit is not None else (2 if len(tops) == 1 else 1)
+    groups: dict[str, tuple[list[MemberRow], list[float]]] = {}
+    for member, score_sum in zip(members, score_sums):
+        branch = tree.branch(member.unit, level) or M.ROLLUP_OWN.format(unit=member.unit)
+        group = groups.setdefault(branch, ([], []))
+        group[0].append(member)
+        group[1].append(score_sum)
+    if len(groups) <= 1 or all(len({m.unit for m in grouped}) == 1 for grouped, _ in groups.values()):
+        return []
+    return [_stats(name, grouped, sums) for name, (grouped, sums) in sorted(groups.items())]
 
 
 def _stats(label: str, members: list[MemberRow], score_sums: list[float]) -> UnitStats:

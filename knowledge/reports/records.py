@@ -45,7 +45,7 @@ class StudyRecord:
 
 def study_record(repository: Repository, actor: Actor, member: Member, period: Period, clock: Clock) -> StudyRecord:
     """Return a member's study record for a period, if the access policy lets the actor read it."""
-    access.check_record(actor, member)
+    access.check_record(actor, member, repository.unit_tree())
     if actor.member_id != member.id:
         access.audit(repository, actor, "record", f"{member.staff_no} {period.label}")
     return _record(repository, member, period, clock)
@@ -54,14 +54,15 @@ def study_record(repository: Repository, actor: Actor, member: Member, period: P
 def unit_records(repository: Repository, actor: Actor, unit: str, period: Period, clock: Clock) -> list[StudyRecord]:
     """Return the study records of everyone of a unit for a period (for the annual assessment, 年度考核).
 
-    The unit must be one the actor may report on; members who left before the period are left out.
+    The unit must be one the actor may report on, and covers every unit below it; members who left
+    before the period are left out.
     """
-    access.report_scope(actor, unit)
-    if unit not in repository.units():
-        raise XuefaError(M.UNIT_UNKNOWN.format(unit=unit))
+    if unit is None:
+        raise XuefaError(M.UNIT_UNKNOWN.format(unit=""))
+    unit, scope = access.report_units(repository, actor, unit)
     access.audit(repository, actor, "records", f"{unit} {period.label}")
     since, _ = period.bounds(clock.tz)
-    members = [m for m in repository.members(unit=unit, active_only=False) if m.active or m.deactivated_at > since]
+    members = [m for m in repository.members(units=scope, active_only=False) if m.active or m.deactivated_at > since]
     return [_record(repository, member, period, clock) for member in members]
 
 

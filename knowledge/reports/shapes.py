@@ -133,6 +133,7 @@ class Report:
     show_phones: bool = False
     items: list[ItemStat] = field(default_factory=list)  # per question answered, hardest first
     articles: list[ArticleStat] = field(default_factory=list)  # per article asked, hardest first
+    rollup: list[UnitStats] = field(default_factory=list)  # per branch below the unit (a unit tree), ranked
 
     @property
     def unit_label(self) -> str:

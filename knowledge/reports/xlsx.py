@@ -32,6 +32,9 @@ def write_xlsx(report: Report, path_or_buffer: str | Path | IO[bytes]) -> None:
     fixed = (M.XLSX_SHEET_SUMMARY, M.XLSX_SHEET_NOT_YET, M.XLSX_SHEET_TREND, M.XLSX_SHEET_ITEMS, M.XLSX_SHEET_ARTICLES)
     taken = {name.casefold() for name in (*fixed, "history")}  # a unit's sheet must not take a fixed sheet's name
     _write_summary(workbook, styles, report)
+    if report.rollup:
+        _write_rollup(workbook, styles, report, period)
+        taken.add(M.XLSX_SHEET_ROLLUP.casefold())
     _write_not_yet(workbook, styles, report, period)
     _write_trend(workbook, styles, report, period)
     _write_items(workbook, styles, report, period)
@@ -59,15 +62,7 @@ def _members_by_unit(report: Report) -> dict[str, list[MemberRow]]:
 
 def _write_summary(workbook: Workbook, styles: Styles, report: Report) -> None:
     """Add the 汇总 sheet: one row per unit and a totals row."""
-    columns = [
-        Column(M.XLSX_COL_UNIT, min_width=14),
-        Column(M.XLSX_COL_MEMBERS),
-        Column(M.XLSX_COL_PARTICIPATED),
-        Column(M.XLSX_COL_PASSED),
-        Column(M.REPORT_PARTICIPATION_RATE, PERCENT),
-        Column(M.REPORT_PASS_RATE, PERCENT),
-        Column(M.XLSX_COL_AVERAGE, SCORE),
-    ]
+    columns = _unit_columns()
     title = M.XLSX_TITLE.format(
         title=M.REPORT_TITLE,
         period=report.period.range_text,
@@ -77,6 +72,28 @@ def _write_summary(workbook: Workbook, styles: Styles, report: Report) -> None:
     rows = [_unit_values(unit) for unit in report.units]
     totals = [M.XLSX_TOTAL_ROW, *_unit_values(report.totals)[1:]]
     write_table(workbook, styles, M.XLSX_SHEET_SUMMARY, title, columns, rows, totals=totals)
+
+
+def _write_rollup(workbook: Workbook, styles: Styles, report: Report, period: str) -> None:
+    """Add the 分级汇总 sheet: one row per branch of the unit tree below the report's unit, ranked."""
+    columns = _unit_columns()
+    title = M.XLSX_ROLLUP_TITLE.format(period=period, unit=report.unit_label)
+    totals = [M.XLSX_TOTAL_ROW, *_unit_values(report.totals)[1:]]
+    write_table(workbook, styles, M.XLSX_SHEET_ROLLUP, title, columns,
+                [_unit_values(unit) for unit in report.rollup], totals=totals)
+
+
+def _unit_columns() -> list[Column]:
+    """Return the columns of a sheet of per-unit rows (汇总, 分级汇总), matching _unit_values."""
+    return [
+        Column(M.XLSX_COL_UNIT, min_width=14),
+        Column(M.XLSX_COL_MEMBERS),
+        Column(M.XLSX_COL_PARTICIPATED),
+        Column(M.XLSX_COL_PASSED),
+        Column(M.REPORT_PARTICIPATION_RATE, PERCENT),
+        Column(M.REPORT_PASS_RATE, PERCENT),
+        Column(M.XLSX_COL_AVERAGE, SCORE),
+    ]
 
 
 def _unit_values(unit: UnitStats) -> list[Any]:

@@ -11,6 +11,18 @@ from dataclasses import dataclass
 from knowledge.store.members import MemberStore
 
 FEW_ROUNDS = 16  # up to this many rounds (a quarter and a bit) a report starts from the rounds
+# A member counts for a round when on the roster at its deadline: members.Tenure.covers, in SQL.
+COVERS = "m.joined_at <= r.deadline AND (m.deactivated_at IS NULL OR r.deadline < m.deactivated_at)"
+_SUMS = ("sum(rr.attempts > 0) AS done, sum(rr.passed) AS passed, max(rr.best_score) AS best, "
+         "sum(CASE WHEN rr.attempts > 0 THEN rr.best_score END) AS score_sum, max(rr.last_at) AS last")
+
+
+def unit_filter(column: str, units: frozenset[str] | None) -> tuple[str, list[str]]:
+    """Return an SQL condition (with its parameters) keeping rows whose unit is one of units (None: all)."""
+    if units is None:
+        return "", []
+    names = sorted(units)
+    return f" AND {column} IN ({','.join('?' * len(names))})" if names else " AND 0", names
 
 
 @dataclass
@@ -116,29 +128,33 @@ class ReportStore(MemberStore):
 
     # --- participation ------------------------------------------------------------------
 
-    def participation(self, since: str, until: str, unit: str | None) -> tuple[list[RoundTally], list[Participant]]:
-        """Return the rounds whose deadline lies in [since, until] and every member (of a unit) with results.
+    def participation(
+        self, since: str, until: str, units: frozenset[str] | None
+    ) -> tuple[list[RoundTally], list[Participant]]:
+        """Return the rounds whose deadline lies in [since, until] and every member (of a set of units) with results.
 
-        Per round, the best finished attempt counts (table round_results, kept by triggers).
+        Per round, the best finished attempt counts (table round_results, kept by triggers), and only
+        for a member on the roster at the round's deadline (COVERS, the rule of members.Tenure): a
+        result in a round its member had left before, or joined after, counts in no figure.
         """
         rounds = self.records(
             "SELECT id, week, deadline FROM rounds WHERE deadline BETWEEN ? AND ? ORDER BY deadline",
             [since, until],
             RoundTally,
         )
-        unit_filter, unit_params = (" AND u.name = ?", [unit]) if unit else ("", [])
+        in_units, unit_params = unit_filter("u.name", units)
         people = self.records(
             "SELECT m.id, m.staff_no, m.name, u.name AS unit, m.role, m.phone, "
             "EXISTS (SELECT 1 FROM accounts a WHERE a.member_id = m.id AND a.reachable = 1 "
             "AND live_channel(a.channel)) AS reachable, "
             "EXISTS (SELECT 1 FROM accounts a WHERE a.member_id = m.id) AS bound, m.active, m.joined_at, "
             "m.deactivated_at "
-            "FROM members m JOIN units u ON u.id = m.unit_id WHERE 1 = 1" + unit_filter,
+            "FROM members m JOIN units u ON u.id = m.unit_id WHERE 1 = 1" + in_units,
             unit_params,
         )
         in_unit = (
-            " AND rr.member_id IN (SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE u.name = ?)"
-            if unit else ""
+            f" AND rr.member_id IN (SELECT m.id FROM members m JOIN units u ON u.id = m.unit_id WHERE 1 = 1{in_units})"
+            if units is not None else ""
         )
         # Two plans, chosen by measurement (bench/web.py, 10,000 members): for a few rounds, from the
         # rounds into round_results by its key (CROSS JOIN fixes that order; the planner otherwise walked
@@ -150,13 +166,8 @@ class ReportStore(MemberStore):
             source = "round_results rr WHERE rr.round_id IN (SELECT id FROM rounds WHERE deadline BETWEEN ? AND ?)"
         results = {
             row["member_id"]: row
-            for row in self.records(
-                "SELECT rr.member_id, sum(rr.attempts > 0) AS done, sum(rr.passed) AS passed, "
-                "max(rr.best_score) AS best, "
-                "sum(CASE WHEN rr.attempts > 0 THEN rr.best_score END) AS score_sum, max(rr.last_at) AS last "
-                f"FROM {source}{in_unit} GROUP BY rr.member_id",
-                [since, until, *unit_params],
-            )
+            for row in self.records(f"SELECT rr.member_id, {_SUMS} FROM {source}{in_unit} GROUP BY rr.member_id",
+                                    [since, until, *unit_params])
         }
         per_round = {  # grouped by the outer table's key: rows arrive in that order, nothing to sort
             row["round_id"]: row
@@ -167,6 +178,7 @@ class ReportStore(MemberStore):
                 [since, until, *unit_params],
             )
         }
+        self._count_only_tenures(since, until, in_unit, unit_params, results, per_round)
         for tally in rounds:
             counts = per_round.get(tally.id)
             if counts:
@@ -187,13 +199,40 @@ class ReportStore(MemberStore):
             ))
         return rounds, participants
 
-    def question_tallies(self, since: str, until: str, unit: str | None) -> list[QuestionTally]:
-        """Return every question answered in the rounds whose deadline lies in [since, until] (of a unit)."""
-        unit_filter, params = (" AND qr.unit_id = (SELECT id FROM units WHERE name = ?)", [unit]) if unit else ("", [])
+    def _count_only_tenures(
+        self, since: str, until: str, in_unit: str, unit_params: list, results: dict, per_round: dict
+    ) -> None:
+        """Take out of the sums every result of a round its member was not on the roster for.
+
+        Only members who joined or left within the period can have such results, a handful of a
+        county's thousands: the fast sums above stay as they are, and these few are summed again.
+        """
+        partial = "rr.member_id IN (SELECT id FROM members WHERE joined_at > ? OR deactivated_at <= ?)"
+        params = [since, until, since, until, *unit_params]
+        source = (f"round_results rr JOIN rounds r ON r.id = rr.round_id JOIN members m ON m.id = rr.member_id "
+                  f"WHERE {partial} AND r.deadline BETWEEN ? AND ?{in_unit}")
+        recounted = {row["member_id"]: row for row in self.records(
+            f"SELECT rr.member_id, {_SUMS} FROM {source} AND {COVERS} GROUP BY rr.member_id", params)}
+        for row in self.records(f"SELECT DISTINCT rr.member_id FROM {source}", params):
+            member_id = row["member_id"]
+            last = results.get(member_id, {}).get("last")  # activity is activity, counted or not
+            results[member_id] = {**recounted.get(member_id, {}), "last": last}
+        for row in self.records(
+            f"SELECT r.id AS round_id, sum(rr.attempts > 0) AS done, sum(rr.passed) AS passed FROM {source} "
+            f"AND NOT ({COVERS}) GROUP BY r.id", params,
+        ):
+            counts = per_round[row["round_id"]]
+            per_round[row["round_id"]] = {"done": (counts["done"] or 0) - (row["done"] or 0),
+                                          "passed": (counts["passed"] or 0) - (row["passed"] or 0)}
+
+    def question_tallies(self, since: str, until: str, units: frozenset[str] | None) -> list[QuestionTally]:
+        """Return every question answered in the rounds whose deadline lies in [since, until] (of a set of units)."""
+        in_units, params = unit_filter("name", units)
+        unit_sql = f" AND qr.unit_id IN (SELECT id FROM units WHERE 1 = 1{in_units})" if units is not None else ""
         return self.records(
             "SELECT q.id AS question_id, q.stem, q.kind, q.citation, q.article_id, sum(qr.answered) AS answered, "
             "sum(qr.correct) AS correct FROM question_results qr JOIN quiz_questions q ON q.id = qr.question_id "
-            f"WHERE qr.round_id IN (SELECT id FROM rounds WHERE deadline BETWEEN ? AND ?){unit_filter} "
+            f"WHERE qr.round_id IN (SELECT id FROM rounds WHERE deadline BETWEEN ? AND ?){unit_sql} "
             "GROUP BY q.id",
             [since, until, *params],
             QuestionTally,
@@ -251,8 +290,10 @@ class ReportStore(MemberStore):
             )
         return session_id
 
-    def sessions(self, since: str | None = None, unit: str | None = None) -> list[SessionSummary]:
-        """Return group study sessions (of one unit, or all) with their attendee counts, newest first."""
+    def sessions(
+        self, since: str | None = None, unit: str | None = None, units: frozenset[str] | None = None
+    ) -> list[SessionSummary]:
+        """Return group study sessions (of one unit, of a set of units, or all) with attendee counts, newest first."""
         sql = (
             "SELECT s.id, s.held_on, s.title, coalesce(u.name, '') AS unit, s.laws, count(a.member_id) AS attendees "
             "FROM study_sessions s LEFT JOIN units u ON u.id = s.unit_id "
@@ -262,4 +303,6 @@ class ReportStore(MemberStore):
         if unit is not None:
             sql += " AND u.name = ?"
             params.append(unit)
+        in_units, names = unit_filter("u.name", units)
+        sql, params = sql + in_units, params + names
         return self.records(sql + " GROUP BY s.id ORDER BY s.held_on DESC, s.id DESC", params, SessionSummary)
