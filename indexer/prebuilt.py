@@ -73,13 +73,14 @@ def store_texts(corpus=None) -> list[str]:
     """Return every paragraph text an index of the bundled store can embed, most wanted first.
 
     Each title in the version `laws import --bundled` takes (the newest 现行有效 one, else the newest
-    of any status, as for 刑法), then the other versions a title can fall back to, deduplicated.
+    of any status, as for 刑法, whose text is also taken with the later 修正案 applied, as the import
+    does), then the other versions a title can fall back to, deduplicated.
     Order: 宪法 and 法律 in force, other laws in force or amended, then repealed and historic ones,
     so a builder stopped early has covered the laws study lists name most.
     """
     from indexer.index import chunks
-    from knowledge.bundled import BundledCorpus, bundled_law
-    from knowledge.models import CURRENT
+    from knowledge.bundled import BundledCorpus, apply_amendments, bundled_law
+    from knowledge.models import AMENDED, CURRENT
 
     own = corpus is None
     corpus = corpus or BundledCorpus()
@@ -99,14 +100,23 @@ def store_texts(corpus=None) -> list[str]:
             return 2
 
         texts, seen = [], set()
-        for row in sorted(chosen, key=lambda r: (tier(r), r.title)):
-            parsed = bundled_law(corpus, row)
-            for article in parsed.law.articles if parsed else []:
+        def add(law) -> None:
+            for article in law.articles:
                 for text in chunks(article):
                     key = text_key(text)
                     if key not in seen:
                         seen.add(key)
                         texts.append(text)
+
+        for row in sorted(chosen, key=lambda r: (tier(r), r.title)):
+            parsed = bundled_law(corpus, row)
+            if parsed is None:
+                continue
+            add(parsed.law)
+            if row.status == AMENDED:  # as imported: 刑法's 2020 text with 修正案（十二） applied
+                parsed = bundled_law(corpus, row)
+                apply_amendments(corpus, parsed.law)
+                add(parsed.law)
         return texts
     finally:
         if own:
