@@ -21,7 +21,7 @@ from bot.outreach import Outreach, OutreachReport, deliver_all, deliver_to_group
 from bot.render import report_parts
 from bot.reply import Plain
 from bot.services import Services
-from knowledge import access, outreach, review
+from knowledge import access, backup, outreach, review
 from knowledge import messages as M
 from knowledge.notices import Notice
 from knowledge.outreach import Batch
@@ -283,7 +283,7 @@ def every(period: timedelta):
 
 
 def default_jobs(services: Services, outreach_: Outreach) -> list[Job]:
-    """The weekly push, reminders and digest, and nightly retention (also at start-up)."""
+    """The weekly push, reminders and digest, nightly retention (also at start-up) and backup, the reviewers' jobs."""
 
     async def push() -> PushResult | None:
         # Due at the push time; after a restart, whenever this week's push was interrupted or missed.
@@ -293,6 +293,9 @@ def default_jobs(services: Services, outreach_: Outreach) -> list[Job]:
 
     return [
         Job("prune", daily(services, PRUNE_AT), lambda: _prune(services), catch_up=timedelta(days=1), at_start=True),
+        # A service that was down at the backup time takes that night's copy when it is back (once a day).
+        Job("backup", daily(services, services.settings.backup_at), lambda: _backup(services),
+            catch_up=timedelta(days=1)),
         Job("push", weekly(services, "push"), push, catch_up=timedelta(days=7), at_start=True),
         Job("reminder", weekly(services, "reminder"), lambda: send_reminders(services, outreach_)),
         Job("digest", weekly(services, "digest", lambda s: s.digest_enabled), lambda: send_digest(services, outreach_)),
@@ -304,3 +307,12 @@ def default_jobs(services: Services, outreach_: Outreach) -> list[Job]:
 
 async def _prune(services: Services) -> None:
     await asyncio.to_thread(prune, services.repository, services.settings.retention)
+
+
+async def _backup(services: Services) -> None:
+    settings = services.settings
+    taken = await asyncio.to_thread(backup.nightly, services.repository, settings.backup_path, settings.backup_keep,
+                                    services.clock)
+    if taken is not None:
+        log.info("nightly backup: %s (%s, %.1f s; %d old copies removed)", taken.path.name, taken.size_text(),
+                 taken.seconds, len(taken.removed))

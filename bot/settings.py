@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -65,6 +66,9 @@ class Settings(BaseSettings):
     web_port: int | None = Field(default=None, ge=1, le=65535)
     web_host: str = "127.0.0.1"  # behind a reverse proxy that terminates HTTPS; 0.0.0.0 only when told
     web_url: str | None = None  # the public address, e.g. https://xuefa.example.edu.cn: links, Secure cookies
+    backup_dir: Path | None = None  # where `xuefa backup` and the nightly backup write; data_dir/backups
+    backup_keep: int = Field(default=14, ge=1, le=3650)  # how many backups are kept
+    backup_at: time = time(2, 30)  # the nightly backup, in the bureau's zone (XUEFA_BACKUP_AT=02:30)
     # Push channels, in the order a member reachable on several is sent to (a member gets each notice once).
     push_channels: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(PUSH_CHANNELS))
     # WeCom (企业微信) self-built app: messages, sign-in in its browser, the callback (bot.wecom).
@@ -214,6 +218,11 @@ class Settings(BaseSettings):
     def retention(self) -> Retention:
         """Return how long logged questions and sign-in attempts are kept."""
         return Retention(self.question_log_days, self.sign_in_days)
+
+    @property
+    def backup_path(self) -> Path:
+        """Return the folder of backups: XUEFA_BACKUP_DIR, or backups in the data directory."""
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def key_path(self) -> Path:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
 import re
 import threading
+import time
+import zipfile
 from pathlib import Path
 from typing import Protocol
 
@@ -14,6 +17,8 @@ import numpy as np
 
 from knowledge import messages as M
 from knowledge.errors import XuefaError
+
+log = logging.getLogger(__name__)
 
 # Model weights come from installed packages only; never reach for a hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -100,6 +105,16 @@ def _normalized(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
+def _atomic_savez(path: Path, **arrays) -> None:
+    """Save arrays to path so that a reader sees the old file or the whole new one, never a torn one."""
+    partial = path.with_name(path.name + ".partial.npz")
+    with open(partial, "wb") as handle:
+        np.savez(handle, **arrays)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+
+
 def text_key(text: str) -> str:
     """Return the cache key of a text."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
@@ -112,34 +127,68 @@ class EmbeddingCache:
         self.encoder_name = encoder_name
         self.dim = dim
         self.vectors: dict[str, np.ndarray] = {}
+        self._unflushed: list[str] = []  # keys added since the last flush or save
 
     def file(self, folder: Path) -> Path:
         """Return where this encoder's cache lives in an index folder."""
         return folder / f"embeddings-{re.sub(r'[^A-Za-z0-9._-]+', '_', self.encoder_name)}.npz"
 
+    def parts(self, folder: Path) -> list[Path]:
+        """Return the checkpoint files an interrupted build flushed beside the cache, oldest first."""
+        target = self.file(folder)
+        return sorted(p for p in folder.glob(target.stem + ".part-*.npz") if not p.name.endswith(".partial.npz"))
+
     def load(self, folder: Path) -> None:
-        """Load saved vectors, if any."""
-        path = self.file(folder)
-        if not path.exists():
-            return
-        with np.load(path) as data:
-            keys, matrix = data["keys"], data["vectors"]
-        if matrix.shape[1:] == (self.dim,):
-            self.vectors = {str(k): v for k, v in zip(keys, matrix)}
+        """Load saved vectors and any checkpoints an interrupted build flushed, if any."""
+        for path in [self.file(folder), *self.parts(folder)]:
+            if not path.exists():
+                continue
+            try:
+                with np.load(path) as data:
+                    keys, matrix = data["keys"], data["vectors"]
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # written atomically, so only a foreign file
+                log.warning("ignoring unreadable embedding cache %s: %s", path, exc)
+                continue
+            if matrix.shape[1:] == (self.dim,):
+                self.vectors.update({str(k): v for k, v in zip(keys, matrix)})
+
+    def flush(self, folder: Path) -> int:
+        """Write the vectors added since the last flush as one checkpoint file, atomically; return how many.
+
+        A build killed later keeps every flushed vector: the next load() reads the checkpoints and
+        save() folds them into the cache.
+        """
+        keys = [k for k in self._unflushed if k in self.vectors]
+        self._unflushed = []
+        if not keys:
+            return 0
+        target = self.file(folder).with_suffix("")
+        path = target.with_name(f"{target.name}.part-{time.time_ns()}.npz")
+        _atomic_savez(path, keys=np.array(keys), vectors=np.stack([self.vectors[k] for k in keys]).astype(np.float32))
+        return len(keys)
 
     def save(self, folder: Path, keep: set[str]) -> None:
         """Save the vectors still in use; vectors of removed text are dropped for good."""
         keys = sorted(k for k in self.vectors if k in keep)
         matrix = np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, self.dim), dtype=np.float32)
-        target = self.file(folder)
-        partial = target.with_name(target.name + ".partial.npz")
-        np.savez(partial, keys=np.array(keys), vectors=matrix.astype(np.float32))
-        os.replace(partial, target)  # a crash mid-write must not leave a cache that breaks every later build
+        parts = self.parts(folder)
+        # a crash mid-write must not leave a cache that breaks every later build
+        _atomic_savez(self.file(folder), keys=np.array(keys), vectors=matrix.astype(np.float32))
+        for part in parts:  # folded into the cache just written
+            part.unlink(missing_ok=True)
+        self._unflushed = []
 
     def seed(self, vectors: dict[str, np.ndarray]) -> int:
         """Add vectors known elsewhere (the shipped example cache) for keys not cached yet; return how many."""
         new = {key: vector for key, vector in vectors.items() if key not in self.vectors}
         self.vectors.update(new)
+        return len(new)
+
+    def add_keyed(self, vectors: dict[str, np.ndarray]) -> int:
+        """Add vectors by key that are not cached yet, to be flushed like embedded ones; return how many."""
+        new = {key: vector for key, vector in vectors.items() if key not in self.vectors}
+        self.vectors.update(new)
+        self._unflushed.extend(new)
         return len(new)
 
     def missing(self, texts: list[str]) -> list[str]:
@@ -155,7 +204,9 @@ class EmbeddingCache:
     def add(self, texts: list[str], vectors: np.ndarray) -> None:
         """Remember vectors for texts."""
         for text, vector in zip(texts, vectors):
-            self.vectors[text_key(text)] = vector
+            key = text_key(text)
+            self.vectors[key] = vector
+            self._unflushed.append(key)
 
     def matrix(self, texts: list[str]) -> np.ndarray:
         """Return the vectors of texts, in order."""

@@ -34,6 +34,8 @@ ABSTAIN_THRESHOLD = 0.1846
 VERSION = ".v"  # a saved version sits beside the index folder: index.v<nanoseconds>
 LEAD_CHARS = 60  # later paragraphs carry the article's opening so a 款 is read in context
 BATCH = 64
+FLUSH = 512  # texts embedded between checkpoints: about a minute of work on two busy cores
+LOG_EVERY = 30.0  # seconds between progress lines in the log
 
 
 @dataclass
@@ -306,11 +308,11 @@ def build(
         cache.load(folder)
         missing = cache.missing(texts)
         if missing:  # texts of the bundled example list come with the package, keyed by their hash
-            shipped = prebuilt.vectors(encoder.name, encoder.dim)
-            stats.shipped += cache.seed({key: shipped[key] for key in {text_key(t) for t in missing} if key in shipped})
+            shipped = prebuilt.vectors(encoder.name, encoder.dim, keys={text_key(t) for t in missing})
+            stats.shipped += cache.seed(shipped)
             missing = cache.missing(missing)
         stats.embedded += len(missing)
-        _embed(encoder, cache, missing, progress)
+        _embed(encoder, cache, missing, progress, checkpoint=folder)
         cache.save(folder, keep={text_key(t) for t in texts})
         dense.append(DenseIndex(cache.matrix(texts), np.array(starts, dtype=np.int64)))
     vocabulary = Vocabulary()
@@ -330,7 +332,13 @@ def build(
     return index, stats
 
 
-def _embed(encoder: Encoder, cache: EmbeddingCache, texts: list[str], progress: bool) -> None:
+def _embed(
+    encoder: Encoder, cache: EmbeddingCache, texts: list[str], progress: bool, checkpoint: Path | None = None
+) -> None:
+    """Embed texts into the cache; flush to ``checkpoint`` every FLUSH texts and log progress.
+
+    Progress goes to the log (Docker, systemd and files see it) and, on a terminal, to a bar.
+    """
     if not texts:
         return
     bar = None
@@ -338,11 +346,27 @@ def _embed(encoder: Encoder, cache: EmbeddingCache, texts: list[str], progress: 
         from tqdm import tqdm
 
         bar = tqdm(total=len(texts), desc=encoder.name, unit=M.PROGRESS_UNIT, file=sys.stderr, disable=not sys.stderr.isatty())
+    started = last_log = time.monotonic()
+    done = since_flush = 0
+    log.info("embedding %d texts with %s", len(texts), encoder.name)
     for start in range(0, len(texts), BATCH):
         batch = texts[start:start + BATCH]
         cache.add(batch, encoder.encode(batch, query=False))
+        done += len(batch)
+        since_flush += len(batch)
+        if checkpoint is not None and since_flush >= FLUSH:
+            cache.flush(checkpoint)
+            since_flush = 0
+        now = time.monotonic()
+        if now - last_log >= LOG_EVERY or done == len(texts):
+            rate = done / max(now - started, 1e-9)
+            log.info(
+                "embedded %d/%d texts (%.1f/s, about %.0f s left)", done, len(texts), rate, (len(texts) - done) / rate
+            )
+            last_log = now
         if bar is not None:
             bar.update(len(batch))
+    if checkpoint is not None:
+        cache.flush(checkpoint)
     if bar is not None:
         bar.close()
-

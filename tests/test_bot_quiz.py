@@ -513,8 +513,9 @@ async def test_the_scheduler_follows_the_stored_schedule(bot, services):
     scheduler = Scheduler(services, Pusher(bot.application.bot, services))
     due = {job.name: job.due for job in scheduler.jobs}
     now = services.clock.now()  # Wednesday noon
-    # Weekly quizzes are off: only retention (nightly) and the reviewers' queue run, whatever the schedule.
-    assert [name for name, when in due.items() if when(now) is not None] == ["prune", "review-digest", "review-answers"]
+    # Weekly quizzes are off: only retention and the backup (nightly) and the reviewers' queue run, whatever the schedule.
+    assert [name for name, when in due.items() if when(now) is not None] == [
+        "prune", "backup", "review-digest", "review-answers"]
     assert due["prune"](now).astimezone(SHANGHAI).strftime("%H:%M") == "03:30"
     save_schedule(services.repository, Schedule(
         push_weekday=1, push_time="09:00", reminder_weekday=5, reminder_time="16:00",
@@ -527,5 +528,6 @@ async def test_the_scheduler_follows_the_stored_schedule(bot, services):
         assert timedelta(0) <= now - when < timedelta(days=7)
     # A tick runs what is due and has not run: the push (still this week), not last week's reminder or digest.
     ran = await scheduler.tick()
-    assert ran == ["prune", "push", "review-digest", "review-answers"] and len(invitations(bot.api)) == len(IDS)
+    assert ran == ["prune", "backup", "push", "review-digest", "review-answers"]
+    assert len(invitations(bot.api)) == len(IDS)
     assert await scheduler.tick() == []  # the same due times never run twice

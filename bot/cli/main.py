@@ -92,7 +92,8 @@ def warn(message: str) -> None:
 
 def register() -> None:
     """Attach every topic's commands to the root group."""
-    from bot.cli import chat, laws, privacy, quiz, reports, review, roster, search, studylists, web  # noqa: F401 - their commands
+    # imported for the commands they register
+    from bot.cli import backup, chat, laws, privacy, quiz, reports, review, roster, search, studylists, web  # noqa: F401
 
 
 register()

@@ -11,6 +11,7 @@ from bot.render import study_list_text
 from knowledge import messages as M
 from knowledge.errors import NotFound
 from knowledge.studylists import EXAMPLE, current_list, parse_study_lists
+from knowledge.studysheet import TEMPLATE, YAML_TEMPLATE, read_study_lists
 
 
 @cli.group(help=M.HELP_STUDYLIST)
@@ -25,7 +26,7 @@ def studylist() -> None:
 def load(ctx: Context, file: Path | None, example: bool) -> None:
     if bool(file) == example:
         raise click.UsageError(M.USAGE_STUDYLIST_LOAD)
-    lists = parse_study_lists(EXAMPLE if example else file, ctx.repository)
+    lists = parse_study_lists(EXAMPLE, ctx.repository) if example else read_study_lists(file, ctx.repository)
     ctx.repository.save_study_lists(lists)
     click.echo(M.STUDYLIST_LOADED.format(n=len(lists), ids="、".join(s.id for s in lists)))
 
@@ -48,3 +49,15 @@ def show(ctx: Context, list_id: str | None) -> None:
     elif current is None:
         click.echo(M.STUDYLIST_NO_CURRENT.format(today=day))
     click.echo("\n\n".join(study_list_text(s, current=current is not None and s.id == current.id) for s in lists))
+
+
+@studylist.command("template", help=M.HELP_STUDYLIST_TEMPLATE)
+@click.option("--yaml", "as_yaml", is_flag=True, help=M.OPT_TEMPLATE_YAML)
+@click.option("--out", type=click.Path(path_type=Path), help=M.OPT_TEMPLATE_OUT)
+def template(as_yaml: bool, out: Path | None) -> None:
+    source = YAML_TEMPLATE if as_yaml else TEMPLATE
+    if out:
+        out.write_bytes(source.read_bytes())  # the CSV keeps its BOM: Excel on Chinese Windows reads it right
+        click.echo(M.TEMPLATE_WRITTEN.format(path=out))
+    else:
+        click.echo(source.read_text(encoding="utf-8-sig"), nl=False)

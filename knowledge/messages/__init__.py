@@ -13,3 +13,4 @@ from knowledge.messages.review import *  # noqa: F403
 from knowledge.messages.security import *  # noqa: F403
 from knowledge.messages.web import *  # noqa: F403
 from knowledge.messages.channels import *  # noqa: F403
+from knowledge.messages.ops import *  # noqa: F403

@@ -93,7 +93,7 @@ HELP_LAWS_SHOW = "查看一部法规的基本信息和章节目录。"
 HELP_LAWS_REMOVE = "从法规库删除一部法规及其全部条文。"
 HELP_ARTICLE = "按引用查看条文，例如：xuefa article 教师法第八条"
 HELP_STUDYLIST = "学法清单：载入和查看季度学法清单。"
-HELP_STUDYLIST_LOAD = "载入学法清单 YAML 文件（--example 载入内置示例清单）。"
+HELP_STUDYLIST_LOAD = "载入学法清单：YAML 文件，或表格（CSV/XLSX，列 季度、法规名称、重点章节）；--example 载入内置示例清单。"
 HELP_STUDYLIST_SHOW = "查看学法清单（不写编号则列出全部，并标出当前清单）。"
 
 # --- spreadsheets and the roster ---------------------------------------------
