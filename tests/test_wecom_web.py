@@ -13,7 +13,8 @@ import pytest
 
 from bot.conversation import Caller, Conversation
 from bot.reply import Plain
-from bot.wecom.web import pieces, plain_text
+from bot.web.platform import plain_text
+from bot.wecom.web import pieces
 from knowledge import messages as M
 from knowledge.access import Actor
 from tests.fakes.wecom import FakeCallback, FakeWeCom, new_encoding_aes_key
