@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
+from urllib.parse import quote
 
 from bot.channels import Notice, Sent
 from bot.dingtalk.client import BATCH_LIMIT, DingTalkClient, DingTalkError
 
 log = logging.getLogger(__name__)
 DEFAULT_BUTTON = "查看详情"
+LOGIN_SUFFIX = "/oauth2/auth"  # XUEFA_DINGTALK_LOGIN_URL names the authorize page; the client adds the path
 TITLE_CHARS = 64  # secondary: action_card/markdown titles are shown on one line; keep them short
 _OUTCOMES = {
     "delivered": Sent("sent"),
@@ -77,14 +80,17 @@ class DingTalkChannel:
     name = "dingtalk"
     batch_size = BATCH_LIMIT
 
-    def __init__(self, client: DingTalkClient, web_url: str):
+    def __init__(self, client: DingTalkClient, web_url: str, via: str = ""):
         if not web_url.startswith(("http://", "https://")):
             raise ValueError("web_url must be the web app's absolute address (XUEFA_WEB_URL)")
         self.client = client
         self.web_url = web_url
+        self.via = via  # e.g. "/login/dingtalk?next=": links go through the sign-in of DingTalk's browser
 
     async def send(self, addresses: Sequence[str], notice: Notice) -> dict[str, Sent]:
         addresses = list(dict.fromkeys(a for a in addresses if a))
+        if self.via and notice.link and not notice.link.startswith(("http://", "https://")):
+            notice = replace(notice, link=self.via + quote(notice.link, safe="/"))
         msg = message_of(notice, self.web_url)
         outcomes: dict[str, Sent] = {}
         for start in range(0, len(addresses), BATCH_LIMIT):
@@ -101,3 +107,49 @@ class DingTalkChannel:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def client_of(settings) -> DingTalkClient:
+    """Return a DingTalk client for the internal app in the settings (XUEFA_DINGTALK_*); the caller closes it."""
+    if not settings.dingtalk_enabled:
+        raise ValueError("DingTalk is not configured (XUEFA_DINGTALK_APP_KEY, XUEFA_DINGTALK_APP_SECRET)")
+    return DingTalkClient(
+        settings.dingtalk_app_key, settings.dingtalk_app_secret.get_secret_value(), settings.dingtalk_agent_id or "",
+        settings.dingtalk_oapi_url, settings.dingtalk_api_url,
+        login_url=settings.dingtalk_login_url.removesuffix(LOGIN_SUFFIX),
+    )
+
+
+def routes(web):
+    """Return the DingTalk web routes (sign-in in DingTalk's browser) for bot.web."""
+    from bot.dingtalk.web import routes as dingtalk_routes
+
+    return dingtalk_routes(web)
+
+
+async def open_channel(settings, bot=None) -> DingTalkChannel:
+    """Return the DingTalk push channel over its own client (`bot` is Telegram's and is ignored here).
+
+    Links are made absolute with XUEFA_WEB_URL and go through /login/dingtalk, so a teacher who taps
+    a card in DingTalk is signed in to the web quiz by DingTalk's browser.
+    """
+    if not settings.web_url:
+        from bot.settings import SettingsError
+        from knowledge import messages as M
+
+        raise SettingsError(M.CHANNEL_NEEDS_WEB_URL.format(channel=M.CHANNEL_LABELS["dingtalk"]))
+    return DingTalkChannel(client_of(settings), settings.web_url, via="/login/dingtalk?next=")
+
+
+async def lookup_by_mobile(settings, phones: Sequence[str]) -> dict[str, str]:
+    """Return the DingTalk userid of each mobile number the organisation has (topapi/v2/user/getbymobile)."""
+    found: dict[str, str] = {}
+    client = client_of(settings)
+    try:
+        for phone in dict.fromkeys(phones):
+            userid = await client.userid_by_mobile(phone)
+            if userid:
+                found[phone] = userid
+    finally:
+        await client.close()
+    return found

@@ -40,6 +40,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 from bot.dingtalk.client import DingTalkAuthError, DingTalkClient, DingTalkError
+from knowledge import messages as M
 
 log = logging.getLogger(__name__)
 BOT_TOPIC = "/v1.0/im/bot/messages/get"
@@ -188,6 +189,11 @@ class DingTalkStream:
         if isinstance(expires, (int, float)) and expires / 1000 < time.time():
             return
         if not text:
+            return
+        if str(data.get("conversationType") or "1") != "1":
+            # In a group everyone reads the answer: records, reports and codes are for one-to-one only,
+            # and one rule for every message is simpler to trust than a list of safe commands.
+            await self._reply(webhook, userid, M.PLATFORM_PRIVATE_ONLY)
             return
         async with self._answering:
             try:

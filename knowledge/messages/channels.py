@@ -25,3 +25,4 @@ ROSTER_ACCOUNT_SYNONYMS = {
     "企业微信userid": "企业微信账号", "企业微信UserID": "企业微信账号", "企业微信ID": "企业微信账号", "企微账号": "企业微信账号",
     "钉钉userid": "钉钉账号", "钉钉UserID": "钉钉账号", "钉钉ID": "钉钉账号",
 }
+PLATFORM_PRIVATE_ONLY = "为保护个人信息，请在与学法助手的单聊中提问或查询记录"
