@@ -9,7 +9,9 @@ platform on 127.0.0.1 that enforces the platform's documented limits.
             measures our pusher against a fake that answers 429 beyond that (27.5 msg/s), so here
             it is that measured rate applied to each size, not re-run (60,000 would take 36 min).
 
-DingTalk is bench/push_dingtalk.py's when that adapter is present.
+  dingtalk  tests/fakes/dingtalk.py: ≤100 userids an asyncsend_v2 call, then getsendprogress and
+            getsendresult (the client polls after 0.3 s), the same-content and daily-cap rules;
+            the client paces each API at 10 calls a second (half the documented 20).
 
     .venv/bin/python bench/push.py                        # 5,000 and 60,000, latency 0 and 0.2 s
     .venv/bin/python bench/push.py --sizes 5000 --latency 0.5
@@ -35,20 +37,40 @@ from bot.wecom.channel import WeComChannel  # noqa: E402
 from bot.wecom.client import WeComClient  # noqa: E402
 from knowledge.outreach import round_batch  # noqa: E402
 from knowledge.store import Repository  # noqa: E402
+from tests.fakes.dingtalk import FakeDingTalk  # noqa: E402
 from tests.fakes.wecom import FakeWeCom  # noqa: E402
 
 TELEGRAM_MEASURED = 27.5  # msg/s, bench/broadcast.py against a fake enforcing 30 a second (bench/README.md)
 
 
-def wecom_db(path: Path, members: int) -> int:
-    """The broadcast bench's database, with every member's account on WeCom instead of Telegram."""
+def platform_db(path: Path, members: int, channel: str) -> int:
+    """The broadcast bench's database, with every member's account on the platform instead of Telegram."""
     round_id = make_db(path, members)
     repository = Repository(path)
     with repository.transaction():
-        repository.db.execute("UPDATE accounts SET channel = 'wecom', external_id = 'u' || member_id, "
-                              "address = 'u' || member_id")
+        repository.db.execute("UPDATE accounts SET channel = ?, external_id = 'u' || member_id, "
+                              "address = 'u' || member_id", [channel])
     repository.close()
     return round_id
+
+
+async def push_dingtalk(db: Path, round_id: int, server: FakeDingTalk) -> tuple[float, int, int]:
+    from bot.dingtalk.channel import DingTalkChannel
+    from bot.dingtalk.client import DingTalkClient
+
+    settings = Settings(db=db, web_url="https://xuefa.example.edu.cn", _env_file=None)
+    repository = Repository(settings.db_path)
+    services = build_services(settings, repository, load_index=False)
+    client = DingTalkClient(server.app_key, server.app_secret, server.agent_id, server.base_url, server.base_url)
+    try:
+        outreach = Outreach(services, {"dingtalk": DingTalkChannel(client, settings.web_url)}, ["dingtalk"])
+        started = time.perf_counter()
+        report = await outreach.deliver(round_batch(repository, services.clock, repository.round(round_id)))
+        seconds = time.perf_counter() - started
+    finally:
+        await client.close()
+        repository.close()
+    return seconds, report.sent, client.token_fetches
 
 
 async def push_wecom(db: Path, round_id: int, server: FakeWeCom) -> tuple[float, int, int]:
@@ -72,6 +94,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 60000])
     parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 0.2],
                         help="seconds the fake takes per message/send call (WeCom's round trip)")
+    parser.add_argument("--dingtalk-max", type=int, default=60000, help="skip DingTalk above this many members")
     args = parser.parse_args()
     print(f"{'channel':9} {'members':>8} {'latency':>8} {'seconds':>8} {'msg/s':>9} {'sent':>7} {'received':>8} "
           f"{'calls':>6} {'tokens':>6}")
@@ -79,13 +102,24 @@ def main() -> None:
         for latency in args.latency:
             with tempfile.TemporaryDirectory() as tmp:
                 db = Path(tmp) / "push.db"
-                round_id = wecom_db(db, members)
+                round_id = platform_db(db, members, "wecom")
                 users = {f"u{i + 1}" for i in range(members)}
                 with FakeWeCom(users=users, latency=latency) as server:
                     seconds, sent, tokens = asyncio.run(push_wecom(db, round_id, server))
                     received = sum(1 for user in users if server.received(user))
                     calls = server.calls["message/send"]
             print(f"{'wecom':9} {members:8,} {latency:8.1f} {seconds:8.1f} {sent / seconds:9,.0f} {sent:7,} "
+                  f"{received:8,} {calls:6} {tokens:6}", flush=True)
+        if members <= args.dingtalk_max:
+            with tempfile.TemporaryDirectory() as tmp:
+                db = Path(tmp) / "push.db"
+                round_id = platform_db(db, members, "dingtalk")
+                users = {f"u{i + 1}": f"138{i:08d}" for i in range(members)}
+                with FakeDingTalk(users=users) as server:
+                    seconds, sent, tokens = asyncio.run(push_dingtalk(db, round_id, server))
+                    received = sum(1 for user in users if server.received(user))
+                    calls = server.calls["asyncsend_v2"]
+            print(f"{'dingtalk':9} {members:8,} {'-':>8} {seconds:8.1f} {sent / seconds:9,.0f} {sent:7,} "
                   f"{received:8,} {calls:6} {tokens:6}", flush=True)
         print(f"{'telegram':9} {members:8,} {'-':>8} {members / TELEGRAM_MEASURED:8.0f} {TELEGRAM_MEASURED:9.1f} "
               f"{'(rate measured by bench/broadcast.py)':>40}", flush=True)
