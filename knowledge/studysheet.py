@@ -113,10 +113,14 @@ def _one(path: Path, found: list[str], line: int, law: str, part: str) -> str:
     return found[0]
 
 
-def parse_study_sheet(path: Path, repository: Repository) -> list[StudyList]:
-    """Read the spreadsheet form of 学法清单 into study lists, every law and focus checked against the store."""
+def parse_study_sheet(path: Path, repository: Repository, rows: list[tuple[int, list[str]]] | None = None
+                      ) -> list[StudyList]:
+    """Read the spreadsheet form of 学法清单 into study lists, every law and focus checked against the store.
+
+    rows, when given, are the sheet's rows already read (the web's list builder sends its form so).
+    """
     path = Path(path)
-    table = read_table(path, [QUARTER, LAW], [FOCUS, START, END, TITLE])
+    table = read_table(path, [QUARTER, LAW], [FOCUS, START, END, TITLE], rows)
     if not table.rows:
         raise SourceError(str(path), M.FILE_EMPTY)
     catalog = LawCatalog(repository.law_titles())

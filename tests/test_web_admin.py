@@ -165,3 +165,35 @@ def test_the_roster_template_downloads_for_admins(site):
     got = browsers["A001"].get("/admin/roster-template.xlsx")
     assert got.status_code == 200 and got.content.startswith(b"PK")
     assert browsers["T001"].get("/admin/roster-template.xlsx").status_code == 403
+
+
+def test_a_quarters_list_is_built_in_the_form_from_the_stores_laws(site):
+    services, browsers = site
+    admin = browsers["B001"]
+    page = admin.page("/admin/studylists")
+    assert '<option value="中华人民共和国教师法">' in page  # laws are picked from the store
+    before = [item.id for item in services.repository.study_lists()]
+    wrong = admin.post("/admin/studylists/build", {
+        "quarter": "2030Q3", "law_1": "教师法", "focus_1": "第八条", "law_2": "火星法", "focus_2": ""},
+        page="/admin/studylists")
+    assert wrong.status_code == 400 and "法规 2：" in html.unescape(wrong.text) and "火星法" in wrong.text
+    assert 'value="第八条"' in wrong.text  # what was typed stays in the form
+    assert [item.id for item in services.repository.study_lists()] == before  # nothing half-saved
+    built = admin.post("/admin/studylists/build", {
+        "quarter": "2030年第三季度", "title": "", "start": "", "end": "",
+        "law_1": "中华人民共和国教师法", "focus_1": "第八条；第三十五条至第三十七条",
+        "law_2": "义务教育法", "focus_2": ""}, page="/admin/studylists")
+    assert built.status_code == 200 and M.STUDYLIST_LOADED.format(n=1, ids="2030-Q3") in built.text
+    [made] = [item for item in services.repository.study_lists() if item.id == "2030-Q3"]
+    assert (made.start, made.end) == ("2030-07-01", "2030-09-30")
+    assert [law.title for law in made.laws] == ["中华人民共和国教师法", "中华人民共和国义务教育法"]
+    assert made.laws[0].focus.describe() == "第八条；第三十五条至第三十七条"
+    template = admin.get("/admin/studylist-template.csv")
+    assert template.status_code == 200 and template.content.startswith(b"\xef\xbb\xbf\xe5\xad\xa3\xe5\xba\xa6")
+    sheet = "季度,法规名称,重点章节\n2030Q4,教师法,第二章\n".encode("utf-8-sig")
+    loaded = upload(admin, "清单.csv", sheet, path="/admin/studylists")  # the spreadsheet form uploads too
+    assert M.STUDYLIST_LOADED.format(n=1, ids="2030-Q4") in loaded.text
+    teacher = Browser(services, admin.app)
+    teacher.sign_in("T001")
+    assert teacher.post("/admin/studylists/build", {"quarter": "2030Q1", "law_1": "教师法"},
+                        page="/quiz").status_code == 403

@@ -30,10 +30,12 @@ from knowledge.errors import XuefaError
 from knowledge.invites import DEFAULT_EXPIRY_DAYS, issue_codes
 from knowledge.rostertemplate import write_roster_template
 from knowledge.rounds import Schedule, load_schedule, save_schedule
-from knowledge.studylists import parse_study_lists
+from knowledge.studysheet import END, FOCUS, LAW, QUARTER, START, TEMPLATE, TITLE, parse_study_sheet, read_study_lists
 from knowledge.uploads import MAX_BYTES, import_upload
 
 STUDYLIST_BYTES = 1_000_000
+BUILDER_ROWS = 12  # laws a quarter's list built in the form can hold (the 2024 lists have 3 to 9)
+_ROW = re.compile(r"第(\d+)行[：:]?")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _UNSAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]")
 
@@ -152,13 +154,15 @@ def studylists_page(visit: Visit, notice: str | None = None, error: str | None =
         study_list_text(item, current=current is not None and item.id == current.id)
         for item in services.repository.study_lists()
     ]
+    form = visit.form if error and visit.form is not None else {}
     return visit.render(
         "studylists.html", status=status, title=M.WEB_STUDYLISTS_TITLE, texts=texts, notice=notice, error=error,
+        titles=services.repository.law_titles(), rows=BUILDER_ROWS, form=form,
     )
 
 
 def studylists_upload(visit: Visit) -> Response:
-    """Load study lists from an uploaded YAML file, checked as `xuefa studylist load` checks it."""
+    """Load study lists from an uploaded sheet or YAML file, checked as `xuefa studylist load` checks it."""
     access.check_bureau_task(visit.actor)
     repository = visit.services.repository
     try:
@@ -170,7 +174,7 @@ def studylists_upload(visit: Visit) -> Response:
             path = Path(folder) / name
             path.write_bytes(data)
             try:
-                lists = parse_study_lists(path, repository)
+                lists = read_study_lists(path, repository)
             except XuefaError as exc:  # say the file's name, not the temporary folder's
                 raise XuefaError(str(exc).replace(folder + "/", "")) from None
         repository.save_study_lists(lists)
@@ -178,6 +182,36 @@ def studylists_upload(visit: Visit) -> Response:
         return studylists_page(visit, error=str(exc), status=400)
     access.audit(repository, visit.actor, "studylist", "、".join(item.id for item in lists))
     return studylists_page(visit, notice=M.STUDYLIST_LOADED.format(n=len(lists), ids="、".join(s.id for s in lists)))
+
+
+def studylist_build(visit: Visit) -> Response:
+    """Save the quarter's list an admin put together in the form: laws picked from the store, each
+    with its focus, and the dates. The form is read as one sheet of the spreadsheet form, so it is
+    checked exactly as an uploaded 学法清单 is, and saved only whole."""
+    access.check_bureau_task(visit.actor)
+    repository = visit.services.repository
+    laws = [(visit.field(f"law_{n}"), visit.field(f"focus_{n}")) for n in range(1, BUILDER_ROWS + 1)]
+    laws = [(law, focus) for law, focus in laws if law]
+    if not laws:
+        return studylists_page(visit, error=M.WEB_STUDYLIST_NO_LAW, status=400)
+    first = [visit.field("quarter"), *laws[0], visit.field("start"), visit.field("end"), visit.field("title")]
+    rows = [(1, [QUARTER, LAW, FOCUS, START, END, TITLE]), (2, first)]
+    rows += [(n + 2, ["", law, focus, "", "", ""]) for n, (law, focus) in enumerate(laws[1:], 1)]
+    try:
+        lists = parse_study_sheet(Path(M.WEB_STUDYLIST_FORM), repository, rows)
+    except XuefaError as exc:
+        # Row n of the form's sheet is the form's law n - 1.
+        text = _ROW.sub(lambda m: M.WEB_STUDYLIST_LAW.format(n=int(m.group(1)) - 1) + "：", str(exc))
+        return studylists_page(visit, error=text, status=400)
+    repository.save_study_lists(lists)
+    access.audit(repository, visit.actor, "studylist", "、".join(item.id for item in lists))
+    return studylists_page(visit, notice=M.STUDYLIST_LOADED.format(n=len(lists), ids="、".join(s.id for s in lists)))
+
+
+def studylist_template(visit: Visit) -> Response:
+    """The spreadsheet template of a 学法清单 (CSV with a BOM, so Excel on Chinese Windows reads it)."""
+    access.check_bureau_task(visit.actor)
+    return attachment(TEMPLATE.read_bytes(), "学法清单模板.csv", "text/csv; charset=utf-8")
 
 
 # --- the quiz schedule --------------------------------------------------------------------
@@ -238,6 +272,8 @@ def routes(web: Web) -> list[Route]:
         Route("/admin/codes", web.page(codes_page), methods=["GET"]),
         Route("/admin/codes", web.page(codes), methods=["POST"]),
         Route("/admin/studylists", web.page(studylists_page), methods=["GET"]),
+        Route("/admin/studylists/build", web.page(studylist_build), methods=["POST"]),
+        Route("/admin/studylist-template.csv", web.page(studylist_template), methods=["GET"]),
         Route("/admin/studylists", web.page(studylists_upload, body=STUDYLIST_BYTES + FORM_BYTES, files=1),
               methods=["POST"]),
         Route("/admin/schedule", web.page(schedule_page), methods=["GET"]),
