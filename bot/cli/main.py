@@ -27,8 +27,47 @@ class CLIError(click.ClickException):
         click.echo(M.CLI_ERROR.format(message=self.format_message()), err=True)
 
 
-class Group(click.Group):
+class ChineseHelp(click.HelpFormatter):
+    """Click's help in Chinese: its own words (Usage, Options, Commands) come through here."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, M.CLI_USAGE if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{M.CLI_HEADINGS.get(heading, heading)}：\n")
+
+
+class HelpContext(click.Context):
+    formatter_class = ChineseHelp
+
+
+class _Chinese:
+    """What every xuefa command shares: Chinese help, down to the --help option's own line."""
+
+    context_class = HelpContext
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", M.CLI_OPTIONS_METAVAR)
+        if isinstance(self, click.Group):
+            kwargs.setdefault("subcommand_metavar", M.CLI_COMMAND_METAVAR)
+        super().__init__(*args, **kwargs)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = M.CLI_HELP_OPTION
+        return option
+
+
+class Command(_Chinese, click.Command):
+    pass
+
+
+class Group(_Chinese, click.Group):
     """A click group that turns the core's errors into one clear line at the edge."""
+
+    command_class = Command
+    group_class = type  # sub-groups are of this class too
 
     def invoke(self, ctx: click.Context):
         try:

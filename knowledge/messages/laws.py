@@ -79,6 +79,11 @@ SETTING_TOKEN = "Telegram 令牌格式应为“数字:字符串”（由 @BotFat
 
 # --- command line ------------------------------------------------------------
 CLI_ERROR = "错误：{message}"
+CLI_USAGE = "用法："
+CLI_HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+CLI_HELP_OPTION = "显示此帮助并退出。"
+CLI_OPTIONS_METAVAR = "[选项]"
+CLI_COMMAND_METAVAR = "命令 [参数]..."
 CLI_WARNING = "注意：{message}"
 BUNDLED_STATUS = "《{title}》在内置法规库中的状态为“{status}”"
 AMENDMENT_BASE = "{status}（内置法规库的合并文本）"
