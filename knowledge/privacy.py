@@ -7,16 +7,17 @@ export and every erasure is written to the audit log, under the pseudonym once t
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from knowledge import access
 from knowledge import messages as M
 from knowledge.access import AccessDenied, Actor
-from knowledge.clock import iso
+from knowledge.clock import Clock, iso
 from knowledge.members import Member
 from knowledge.store.privacy import PersonalData
 
@@ -116,17 +117,56 @@ def write_json(data: PersonalData, out: IO[str]) -> None:
     json.dump(data.tables, out, ensure_ascii=False, indent=1, default=str)
 
 
-def write_xlsx(data: PersonalData, out: str | Path | IO[bytes]) -> None:
-    """Write the data as a workbook, one sheet per table (column names as held), every text a text cell."""
+def write_xlsx(data: PersonalData, out: str | Path | IO[bytes], clock: Clock | None = None) -> None:
+    """Write the data as a workbook a person can read: one sheet per table, Chinese column titles,
+    times in the bureau's zone, scores on the 0-100 scale, yes/no and lists as words, every text a
+    text cell. The JSON export keeps the held names and values, for machines."""
     from openpyxl import Workbook  # only the export needs it; settings import this module for its defaults
 
     from knowledge.reports.sheets import text_cell
 
+    clock = clock or Clock()
     workbook = Workbook(write_only=True)
     for table, rows in data.tables.items():
         sheet = workbook.create_sheet(M.PRIVACY_SHEETS.get(table, table))
         columns = list(rows[0]) if rows else []
-        sheet.append([text_cell(sheet, name) for name in columns] or [text_cell(sheet, M.PRIVACY_NOTHING_HELD)])
+        titles = [M.PRIVACY_COLUMNS.get(name, name) for name in columns]
+        sheet.append([text_cell(sheet, title) for title in titles] or [text_cell(sheet, M.PRIVACY_NOTHING_HELD)])
         for row in rows:
-            sheet.append([text_cell(sheet, value) if isinstance(value, str) else value for value in row.values()])
+            values = [readable(name, value, clock) for name, value in row.items()]
+            sheet.append([text_cell(sheet, value) if isinstance(value, str) else value for value in values])
     workbook.save(out)
+
+
+_FLAGS = {"active", "reachable", "passed", "helpful", "ok"}
+_CHANNELS = {"channel", "used_on"}
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?([+-]\d{2}:\d{2}|Z)?$")
+
+
+def readable(column: str, value: Any, clock: Clock) -> Any:
+    """One held value as a person reads it (see write_xlsx)."""
+    if value is None:
+        return ""
+    if column == "score" and isinstance(value, (int, float)):
+        return round(value * 100, 1)
+    if column in _FLAGS and isinstance(value, int):
+        return M.PRIVACY_YES if value else M.PRIVACY_NO
+    if column == "role":
+        return M.ROLE_LABELS.get(str(value), value)
+    if column in _CHANNELS:
+        return M.CHANNEL_LABELS.get(str(value), value)
+    if isinstance(value, str) and _MOMENT.match(value):
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)  # the store's times are UTC
+        return moment.astimezone(clock.zone).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            held = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(held, list):
+            return "、".join(str(item) for item in held)
+        if isinstance(held, dict):
+            return "；".join(f"{key}：{item}" for key, item in held.items())
+    return value

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 import openpyxl
 import pytest
 
+from knowledge import messages as M
 from knowledge import privacy
 from knowledge.access import AccessDenied, Actor
 from knowledge.clock import Clock
@@ -76,6 +77,16 @@ def test_everything_held_about_a_person_is_exported(school):
     privacy.write_xlsx(data, workbook)
     book = openpyxl.load_workbook(io.BytesIO(workbook.getvalue()))
     assert "名册信息" in book.sheetnames and book["提问记录"]["C2"].value == "甲老师问：能不能体罚学生"
+    # What a person opens is in Chinese, in the bureau's time zone, on the 0-100 scale.
+    for sheet in book.worksheets:
+        titles = [cell.value for cell in sheet[1]]
+        assert not [t for t in titles if t and t.isascii()], (sheet.title, titles)
+    members = {c.value: v.value for c, v in zip(book["名册信息"][1], book["名册信息"][2])}
+    assert members["工号"] == "A1" and members["角色"] in M.ROLE_LABELS.values() and members["在名册中"] == "是"
+    attempts = {c.value: v.value for c, v in zip(book["测验作答"][1], book["测验作答"][2])}
+    assert attempts["得分"] == 100 and attempts["通过"] == "是"
+    codes = {c.value: v.value for c, v in zip(book["邀请码"][1], book["邀请码"][2])}
+    assert codes["到期时间"] == "2026-04-01 08:00:00"  # 00:00 UTC is 08:00 in Asia/Shanghai
     assert school.audit_log()[0].action == "export"
     with pytest.raises(AccessDenied):  # not even a bureau admin, from a chat or a page: the operator only
         privacy.export_member(school, Actor.of(school.find_members("B1")[0]), a1)

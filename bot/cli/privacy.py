@@ -36,7 +36,7 @@ def export(ctx: Context, staff_no: str, json_path: Path | None, xlsx: Path | Non
             write_json(data, handle)
     else:
         buffer = io.BytesIO()
-        write_xlsx(data, buffer)
+        write_xlsx(data, buffer, ctx.clock)
         write_private(xlsx, buffer.getvalue())
     click.echo(M.MEMBER_EXPORTED.format(name=person.name, staff_no=person.staff_no, path=json_path or xlsx))
 

@@ -138,3 +138,19 @@ ROSTER_AUDIT = "{unit}：新增 {added}，更新 {updated}，停用 {deactivated
 DIGEST_AUDIT = "发送给 {n} 人"
 TABLE_TOO_MANY_ROWS = "表格超过 {limit} 行，未导入；请按单位拆分后分别上传"
 XLSX_TOO_LARGE = "表格解压后超过 {mb} MB，未导入；请删去无关的工作表和格式后另存再上传"
+# The personal-data workbook's column titles (the JSON export keeps the held names, for machines).
+PRIVACY_COLUMNS = {
+    "staff_no": "工号", "name": "姓名", "unit": "单位", "role": "角色", "phone": "手机", "active": "在名册中",
+    "joined_at": "加入时间", "deactivated_at": "停用时间", "channel": "渠道", "source": "来源", "reachable": "可送达",
+    "bound_at": "绑定时间", "created_at": "创建时间", "expires_at": "到期时间", "used_at": "使用时间", "used_on": "使用渠道",
+    "week": "周次", "number": "第几次作答", "attempt": "第几次作答", "started_at": "开始时间", "finished_at": "完成时间",
+    "total": "题数", "correct": "答对", "score": "得分", "passed": "通过", "position": "题号", "stem": "题目",
+    "options": "选项", "option_order": "选项顺序", "chosen": "所选", "answered_at": "作答时间", "asked_at": "提问时间",
+    "question": "问题", "outcome": "答复类型", "cited": "引用条文", "held_on": "日期", "title": "标题", "laws": "学习内容",
+    "kind": "类别", "subject": "对象", "status": "状态", "tries": "尝试次数", "updated_at": "更新时间",
+    "last_seen_at": "最后访问", "stage": "阶段", "user_agent": "浏览器", "set_at": "设置时间", "reason": "原因",
+    "remark": "补充说明", "note": "处理说明", "closed_at": "办结时间", "at": "时间", "helpful": "有帮助",
+    "assigned_at": "指派时间", "ok": "成功", "actor": "操作人", "action": "操作", "detail": "内容",
+}
+PRIVACY_YES = "是"
+PRIVACY_NO = "否"
