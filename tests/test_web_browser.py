@@ -256,6 +256,16 @@ def test_sign_in_ask_take_the_quiz_and_download_the_numbers(site, driver, capsys
     assert M.WEB_DASHBOARD_TITLE in page and "李娜" in page and "13800000002" in page
     assert "东关中学" in page and "张伟" not in page.split(M.WEB_NOT_YET_TITLE[:4])[1]  # T001 passed
     assert driver.find_elements(By.CSS_SELECTOR, "svg.chart")
+    # At 390 px what an admin needs is on screen without a sideways swipe: the not-yet list's phone
+    # numbers and the ranking's pass rates, and no table wider than its box.
+    width = driver.execute_script("return window.innerWidth")
+    phones = driver.find_elements(By.CSS_SELECTOR, "table.people td.phone")
+    rates = driver.find_elements(By.XPATH, f'//td[@data-label="{M.WEB_COL_PASS}"]')
+    assert phones and rates
+    for cell in phones + rates:
+        assert cell.is_displayed() and cell.rect["x"] >= 0 and cell.rect["x"] + cell.rect["width"] <= width, cell.text
+    assert driver.execute_script(
+        "return [...document.querySelectorAll('.scroll')].every(b => b.scrollWidth <= b.clientWidth + 1)")
     screens.shot("5-dashboard")
 
     # Downloads the Excel file, the same as the CLI's.
