@@ -251,3 +251,13 @@ def test_the_quiz_page_counts_the_questions_an_attempt_asks_not_the_pool(site):
     assert len(round_.question_ids) > round_.questions == 5  # a pool of 20, attempts of 5
     page = browsers["A001"].page("/quiz")  # a member who has not taken it: the standing line
     assert "每次作答 5 题" in page and f"共 {len(round_.question_ids)} 题" not in page
+
+
+def test_a_reply_that_says_send_a_command_links_to_the_page_on_the_web():
+    from bot.reply import Reply
+    from bot.web.pages import reply_view
+
+    [part] = reply_view(Reply([M.ACCESS_REPORTS])).parts
+    assert "发送 /me" not in part and '<a href="/me">' in part and M.WEB_NAV_ME in part
+    [quiz] = reply_view(Reply([M.QUIZ_STALE])).parts
+    assert '<a href="/quiz">' in quiz

@@ -13,15 +13,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.reply import Reply
-from bot.web.pages import READ_ACTIONS, Visit, Web, reply_view
+from bot.web.pages import COMMAND_PAGES, READ_ACTIONS, Visit, Web, reply_view
 from knowledge import messages as M
 
 MAX_TEXT = 2000  # the conversation keeps 500 characters of a question; the rest is never needed
-# Commands that are a page on the web rather than a chat reply.
-COMMAND_PAGES = {
-    "quiz": "/quiz", "list": "/browse", "me": "/me", "stats": "/dashboard", "records": "/records",
-    "session": "/sessions", "start": "/chat",
-}
 
 
 def chat_page(visit: Visit, question: str = "", reply: Reply | None = None) -> Response:

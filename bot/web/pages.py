@@ -10,6 +10,7 @@ inside the pages; a refusal (AccessDenied) becomes a 403 page here.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +77,26 @@ def reply_view(reply: Reply) -> ReplyView:
                 views.append(ButtonView(button.label, post="/chat/action", value=button.action))
         rows.append(views)
     # Html escapes every piece of user and law text; its only tags are <b> <i> <u> <blockquote>.
-    return ReplyView([Markup(part) for part in reply.parts], rows)
+    return ReplyView([Markup(_page_links(part)) for part in reply.parts], rows)
+
+
+# Commands that are a page on the web rather than a chat reply, and what the page is called there.
+COMMAND_PAGES = {
+    "quiz": "/quiz", "list": "/browse", "me": "/me", "stats": "/dashboard", "records": "/records",
+    "session": "/sessions", "start": "/chat",
+}
+_PAGE_NAMES = {"/quiz": M.WEB_NAV_QUIZ, "/browse": M.WEB_NAV_LIST, "/me": M.WEB_NAV_ME,
+               "/dashboard": M.WEB_NAV_DASHBOARD, "/records": M.WEB_NAV_RECORDS, "/sessions": M.WEB_NAV_SESSIONS}
+# "发送 /me" in the conversation's words: on the web that is a link to the page, not a command to type.
+_SEND_COMMAND = re.compile(r"发送 /(quiz|list|me|stats|records|session)\b")
+
+
+def _page_links(html: str) -> str:
+    def link(match: re.Match) -> str:
+        page = COMMAND_PAGES[match.group(1)]
+        return M.WEB_OPEN_PAGE.format(link=f'<a href="{page}">{_PAGE_NAMES[page]}</a>')
+
+    return _SEND_COMMAND.sub(link, html)
 
 
 @dataclass
