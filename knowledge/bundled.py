@@ -117,7 +117,7 @@ def bundled_law(corpus: BundledCorpus, row: BundledLaw) -> ParsedLaw | None:
         if number in seen:
             return None  # a corrupt numbering would make citations ambiguous
         seen.add(number)
-        path = tuple(normalize_heading(p) for p in (item.chapter, item.section) if p)
+        path = _with_part(row.title, number.num, tuple(normalize_heading(p) for p in (item.chapter, item.section) if p))
         body = "\n".join(line.strip() for line in (item.text or "").splitlines() if line.strip())
         law.articles.append(Article(number=number, text=body, path=path, law_title=row.title))
     if not law.articles:
@@ -172,3 +172,29 @@ def apply_amendments(corpus: BundledCorpus, law: Law) -> None:
 def short_title_of(title: str) -> str:
     """Return a bundled title without 中华人民共和国."""
     return Law(title=title).short_title
+
+
+# The bundled corpus keeps only 章 and 节: the 编 of a code is lost, so 民法典's seven 第一章 look
+# alike in a menu and a focus cannot name 第四编 人格权 / 第一章. Where the codes' 编 are known for
+# certain (their first articles, as in the official texts), they are put back; 附则 is its own
+# heading there, not the last chapter's (the corpus files 1259-1260 and 452 under 第十章).
+PARTS: dict[str, tuple[tuple[int, str], ...]] = {
+    "中华人民共和国民法典": (
+        (1, "第一编 总则"), (205, "第二编 物权"), (463, "第三编 合同"), (989, "第四编 人格权"),
+        (1040, "第五编 婚姻家庭"), (1119, "第六编 继承"), (1164, "第七编 侵权责任"),
+        (1259, "附则"),
+    ),
+    "中华人民共和国刑法": ((1, "第一编 总则"), (102, "第二编 分则"), (452, "附则")),
+}
+
+
+def _with_part(title: str, article: int, path: tuple[str, ...]) -> tuple[str, ...]:
+    """Return an article's heading path with its 编 in front, for the codes whose 编 are known."""
+    part = ""
+    for first, heading in PARTS.get(title, ()):
+        if article >= first:
+            part = heading
+    if not part:
+        return path
+    return (part,) if part == "附则" else (part, *path)
+

@@ -84,3 +84,23 @@ def test_cli_loads_a_sheet_and_prints_the_templates(tmp_path, monkeypatch, share
     bad = sheet(tmp_path, "季度,法规名称\n2026Q4,教师法\n2026Q4,刑法\n", "坏.csv")
     result = runner.invoke(cli, ["studylist", "load", str(bad)])
     assert result.exit_code == 1 and "坏.csv 第3行" in result.output
+
+
+def test_the_template_loads_on_the_bundled_store_whose_codes_get_their_parts_back(repo):
+    from knowledge.bundled import BundledCorpus, bundled_laws
+
+    corpus = BundledCorpus()
+    try:
+        titles = ["中华人民共和国宪法", "中华人民共和国教师法", "中华人民共和国未成年人保护法", "中华人民共和国民法典",
+                  "中华人民共和国家庭教育促进法"]
+        parsed = bundled_laws(corpus, titles)
+    finally:
+        corpus.close()
+    repo.import_laws([p.law for p in parsed])
+    code = next(p.law for p in parsed if p.law.title == "中华人民共和国民法典")
+    firsts = [a.path for a in code.articles if len(a.path) > 1 and a.path[1].startswith("第一章")]
+    assert len({path[1] for path in firsts}) < len(set(firsts))  # seven 第一章, told apart by their 编 now
+    assert code.articles[988].path[:2] == ("第四编 人格权", "第一章 一般规定")  # 第九百八十九条
+    assert code.articles[-1].path == ("附则",)  # not filed under 侵权责任's last chapter
+    lists = parse_study_sheet(TEMPLATE, repo)
+    assert lists[1].laws[0].focus.describe() == "第九百八十九条至第一千零一条"
