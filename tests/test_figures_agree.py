@@ -1,6 +1,6 @@
 """Every view of one period gives the same figures, after each kind of change to the roster or the results.
 
-The rule (notes/units.md): a round counts the members on the roster at its deadline (Tenure), and
+The rule (README, 数据保护): a round counts the members on the roster at its deadline (Tenure), and
 only their results. Forgetting a person, like deactivating them, takes them off the roster now: a
 round still open leaves them out of every figure (应参加, 参加, 通过, 平均分, trend, chart), while a
 closed round keeps its totals, the pseudonymous row standing in for the person.

@@ -1,7 +1,7 @@
 """DingTalk (钉钉) adapter: an internal app (企业内部应用) as a push channel, a sign-in and a chatbot.
 
 Modules, each following open.dingtalk.com and, where its pages were not at hand, the official SDKs'
-code (dingtalk-stream, alibabacloud-dingtalk); notes/dingtalk.md says which rule rests on what:
+code (dingtalk-stream, alibabacloud-dingtalk); docs/channels.md says which rule rests on what:
 * client   DingTalkClient: access token (cached, one fetch per process), work notifications
            (asyncsend_v2 + getsendprogress/getsendresult), getbymobile, OAuth2 sign-in to a
            userid, the Stream gateway's connections/open.
@@ -33,7 +33,7 @@ LIMITS = {
 
 
 def limits() -> dict[str, int]:
-    """DingTalk's limits that bound a push (sources in bot.dingtalk.client and notes/dingtalk.md)."""
+    """DingTalk's limits that bound a push (sources in bot.dingtalk.client and docs/channels.md)."""
     return dict(LIMITS)
 
 

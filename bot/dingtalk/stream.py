@@ -19,7 +19,7 @@ chatbot.py) speaks it:
 5. The reply is a POST of {msgtype: "markdown", markdown: {title, text}} (or text) to the
    sessionWebhook, with an "at" of the sender as the SDK does.
 
-Why not the SDK itself: see notes/dingtalk.md (blocking requests calls inside its event loop,
+Why not the SDK itself: see docs/channels.md (blocking requests calls inside its event loop,
 aiohttp and requests as extra dependencies, the API host only settable by an environment variable
 read at import, a UDP "connect" to 8.8.8.8 to find the local IP).
 """

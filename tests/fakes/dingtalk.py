@@ -10,7 +10,7 @@ login.dingtalk.com): point every base URL at `base_url`.
 
 What it does, and where that comes from (O = official SDK code read from the PyPI wheels
 dingtalk-stream 0.24.3 / alibabacloud-dingtalk 2.2.65; S = secondary copies of open.dingtalk.com
-pages and of the TOP SDK's generated docs; see notes/dingtalk.md):
+pages and of the TOP SDK's generated docs; see docs/channels.md):
 * GET /gettoken?appkey&appsecret (S): {errcode 0, access_token, expires_in 7200}; the same token
   while valid; a wrong pair gives 40089. A token past `token_ttl` gives 42001 on use, an unknown
   or revoked one 40014.
