@@ -13,7 +13,7 @@ def test_a_central_schools_dashboard_picks_and_lists_the_schools_below(tmp_path,
         central.sign_in("A001")
         page = central.page("/dashboard")
         assert "<option>城关二小</option>" in page
-        assert page.count("<td>城关二小</td>") == 1 and page.count("<td>城关一小</td>") == 1  # each unit ranked
+        assert page.count("<td class=\"lead\">城关二小</td>") == 1 and page.count("<td class=\"lead\">城关一小</td>") == 1  # each unit ranked
         assert "城关二小" in central.page("/dashboard?unit=城关二小").split("<h1>", 1)[1].split("</p>", 1)[0]
         school = Browser(services, central.app)
         school.sign_in("A002")
