@@ -40,6 +40,7 @@ from knowledge.store import Repository  # noqa: E402
 from tests.fakes.dingtalk import FakeDingTalk  # noqa: E402
 from tests.fakes.wecom import FakeWeCom  # noqa: E402
 
+WEB_URL = "https://xuefa.example.edu.cn"
 TELEGRAM_MEASURED = 27.5  # msg/s, bench/broadcast.py against a fake enforcing 30 a second (bench/README.md)
 
 
@@ -54,16 +55,13 @@ def platform_db(path: Path, members: int, channel: str) -> int:
     return round_id
 
 
-async def push_dingtalk(db: Path, round_id: int, server: FakeDingTalk) -> tuple[float, int, int]:
-    from bot.dingtalk.channel import DingTalkChannel
-    from bot.dingtalk.client import DingTalkClient
-
-    settings = Settings(db=db, web_url="https://xuefa.example.edu.cn", _env_file=None)
+async def timed_push(db: Path, round_id: int, name: str, client, channel) -> tuple[float, int, int]:
+    """Push the round once through Outreach over one channel; return seconds, sent and token fetches."""
+    settings = Settings(db=db, web_url=WEB_URL, _env_file=None)
     repository = Repository(settings.db_path)
     services = build_services(settings, repository, load_index=False)
-    client = DingTalkClient(server.app_key, server.app_secret, server.agent_id, server.base_url, server.base_url)
     try:
-        outreach = Outreach(services, {"dingtalk": DingTalkChannel(client, settings.web_url)}, ["dingtalk"])
+        outreach = Outreach(services, {name: channel}, [name])
         started = time.perf_counter()
         report = await outreach.deliver(round_batch(repository, services.clock, repository.round(round_id)))
         seconds = time.perf_counter() - started
@@ -74,19 +72,16 @@ async def push_dingtalk(db: Path, round_id: int, server: FakeDingTalk) -> tuple[
 
 
 async def push_wecom(db: Path, round_id: int, server: FakeWeCom) -> tuple[float, int, int]:
-    settings = Settings(db=db, web_url="https://xuefa.example.edu.cn", _env_file=None)
-    repository = Repository(settings.db_path)
-    services = build_services(settings, repository, load_index=False)
     client = WeComClient(server.corp_id, server.agent_id, server.secret, base_url=server.base_url)
-    try:
-        outreach = Outreach(services, {"wecom": WeComChannel(client, settings.web_url)}, ["wecom"])
-        started = time.perf_counter()
-        report = await outreach.deliver(round_batch(repository, services.clock, repository.round(round_id)))
-        seconds = time.perf_counter() - started
-    finally:
-        await client.close()
-        repository.close()
-    return seconds, report.sent, client.token_fetches
+    return await timed_push(db, round_id, "wecom", client, WeComChannel(client, WEB_URL))
+
+
+async def push_dingtalk(db: Path, round_id: int, server: FakeDingTalk) -> tuple[float, int, int]:
+    from bot.dingtalk.channel import DingTalkChannel
+    from bot.dingtalk.client import DingTalkClient
+
+    client = DingTalkClient(server.app_key, server.app_secret, server.agent_id, server.base_url, server.base_url)
+    return await timed_push(db, round_id, "dingtalk", client, DingTalkChannel(client, WEB_URL))
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 
 from knowledge.notices import Notice
 
-__all__ = ["Channel", "Notice", "Outcome", "Sent"]
+__all__ = ["Channel", "Notice", "Outcome", "Sent", "absolute"]
 
 Outcome = Literal["sent", "blocked", "failed"]
 
@@ -44,3 +44,11 @@ class Channel(Protocol):
     async def close(self) -> None:
         """Release the HTTP client."""
         ...
+
+
+def absolute(web_url: str, link: str) -> str:
+    """Make a web-app path absolute with XUEFA_WEB_URL ("/quiz" → "https://host/quiz"), for the
+    platforms whose messages carry a link (WeCom, DingTalk)."""
+    if link.startswith(("http://", "https://")):
+        return link
+    return web_url.rstrip("/") + "/" + link.lstrip("/")

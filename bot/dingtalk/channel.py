@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from urllib.parse import quote
 
-from bot.channels import Notice, Sent
+from bot.channels import Notice, Sent, absolute
 from bot.dingtalk.client import BATCH_LIMIT, DingTalkClient, DingTalkError
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,6 @@ _OUTCOMES = {
     "capped": Sent("failed", "daily cap of work notifications for this person"),
     "failed": Sent("failed", "failed_user_id_list or no send result"),
 }
-
-
-def absolute(web_url: str, link: str) -> str:
-    """Make a web-app path absolute with XUEFA_WEB_URL ("/quiz" → "https://host/quiz")."""
-    if link.startswith(("http://", "https://")):
-        return link
-    return web_url.rstrip("/") + "/" + link.lstrip("/")
 
 
 def markdown_of(text: str) -> str:

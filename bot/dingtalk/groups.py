@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.channels import Notice, Sent
-from bot.dingtalk.channel import absolute, markdown_of
+from bot.channels import Notice, Sent, absolute
+from bot.dingtalk.channel import markdown_of
 from bot.dingtalk.client import DingTalkError
 from bot.dingtalk.robot import GroupRobot
 

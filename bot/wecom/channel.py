@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from bot.channels import Notice, Sent
+from bot.channels import Notice, Sent, absolute
 from bot.wecom.client import SendResult, WeComClient, WeComError
 from bot.wecom.limits import DUPLICATE_CHECK_DEFAULT, MESSAGE_BATCH, TEXTCARD_DESCRIPTION_BYTES, trim_bytes
 
@@ -26,13 +26,6 @@ _OUTCOMES = {
     "unlicensed": Sent("blocked", "unlicenseduser"),
     "deferred": Sent("failed", "paced: the member's message limit is reached"),
 }
-
-
-def absolute(web_url: str, link: str) -> str:
-    """Make a web-app path absolute with XUEFA_WEB_URL ("/quiz" → "https://host/quiz")."""
-    if link.startswith(("http://", "https://")):
-        return link
-    return web_url.rstrip("/") + "/" + link.lstrip("/")
 
 
 def card_description(text: str) -> str:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels import Notice, Sent
-from bot.wecom.channel import absolute
+from bot.channels import Notice, Sent, absolute
 from bot.wecom.client import WeComError
 from bot.wecom.robot import GroupRobot
 
