@@ -228,7 +228,7 @@ async def open_channels(services: Services, telegram_bot=None) -> dict[str, Chan
     for name in services.settings.push_configured:
         module = importlib.import_module(ADAPTERS[name])
         bot = telegram_bot if name == "telegram" else None
-        channels[name] = await module.open_channel(services.settings, bot)
+        channels[name] = await module.open_channel(services, bot)
     return channels
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ class Services:
     _index_stamp: float | None = field(default=None, repr=False)
     _reviewed: ReviewedLayer | None = field(default=None, repr=False)
     _reviewed_encoder: object = field(default=None, repr=False)
+    # Platform API clients (WeCom, DingTalk), made once per process and shared by push, sign-in and
+    # chat, so each access token is fetched once per process, never per message or per part.
+    _clients: dict[str, object] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.repository.clock = self.clock  # the store stamps its rows with the same clock
@@ -50,6 +54,21 @@ class Services:
         self.repository.live_channels = self.settings.live_channels
         self.quizflow = QuizFlow(self.repository, self.clock, self.current_list)
         self.journal = WriteBehind(self.repository)
+
+    def platform_client(self, name: str, make: Callable[[], object]) -> object:
+        """Return the process's client of a platform for the running event loop, made on first use.
+
+        The service runs push, web and chat on one loop, so it has one client and one token; an
+        async HTTP client cannot cross loops, so another loop (a test's, a CLI thread's) gets its own.
+        """
+        try:
+            loop = id(asyncio.get_running_loop())
+        except RuntimeError:  # no loop: a synchronous caller that only builds URLs
+            loop = None
+        key = f"{name}@{loop}"
+        if key not in self._clients:
+            self._clients[key] = make()
+        return self._clients[key]
 
     @property
     def catalog(self) -> LawCatalog:

@@ -23,7 +23,7 @@ DINGTALK_OAPI = "https://oapi.dingtalk.com"
 DINGTALK_API = "https://api.dingtalk.com"
 DINGTALK_LOGIN = "https://login.dingtalk.com/oauth2/auth"
 PUSH_CHANNELS = ("wecom", "dingtalk", "telegram")  # the default preference: the apps teachers open every day
-# Each channel's adapter module, with `async open_channel(settings, bot=None) -> bot.channels.Channel`.
+# Each channel's adapter module, with `async open_channel(services, bot=None) -> bot.channels.Channel`.
 # A new channel is one more adapter package, one more entry here, and its settings below.
 ADAPTERS = {"telegram": "bot.telegram.channel", "wecom": "bot.wecom.channel", "dingtalk": "bot.dingtalk.channel"}
 # Channels with group robots for a unit's staff group, each module with

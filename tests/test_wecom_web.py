@@ -177,3 +177,24 @@ def test_a_stranger_writing_in_wecom_is_told_how_to_register(browser, wecom):
     browser.client.post("/wecom/callback", params=params, content=body)
     assert wait_for(lambda: wecom.received("stranger"))
     assert wecom.received("stranger")[0].body["content"] == M.WELCOME_UNKNOWN
+
+
+async def test_one_access_token_per_process_for_the_push_and_the_sign_in(services, wecom):
+    import httpx
+
+    from bot.outreach import close_channels, open_channels, outreach_for
+    from bot.scheduler import push_round
+    from bot.web.app import create_app
+
+    channels = await open_channels(services)
+    try:
+        assert (await push_round(services, outreach_for(services, channels))).report.sent == 3
+        transport = httpx.ASGITransport(app=create_app(services))
+        async with httpx.AsyncClient(transport=transport, base_url=WEB_URL) as browser:
+            start = await browser.get("/login/wecom?next=/quiz")
+            state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+            done = await browser.get(f"/login/wecom/callback?code={wecom.issue_code('zhangwei')}&state={state}")
+            assert done.status_code == 303 and done.headers["location"] == "/quiz"
+    finally:
+        await close_channels(channels)
+    assert wecom.calls["gettoken"] == 1  # the push and the sign-in share the process's token

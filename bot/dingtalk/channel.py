@@ -120,18 +120,24 @@ def routes(web):
     return dingtalk_routes(web)
 
 
-async def open_channel(settings, bot=None) -> DingTalkChannel:
-    """Return the DingTalk push channel over its own client (`bot` is Telegram's and is ignored here).
+def shared_client(services):
+    """The process's client of this app (one access token), shared with the web's sign-in and the chat."""
+    return services.platform_client("dingtalk", lambda: client_of(services.settings))
+
+
+async def open_channel(services, bot=None) -> DingTalkChannel:
+    """Return the DingTalk push channel over the process's client (`bot` is Telegram's and is ignored here).
 
     Links are made absolute with XUEFA_WEB_URL and go through /login/dingtalk, so a teacher who taps
     a card in DingTalk is signed in to the web quiz by DingTalk's browser.
     """
+    settings = services.settings
     if not settings.web_url:
         from bot.settings import SettingsError
         from knowledge import messages as M
 
         raise SettingsError(M.CHANNEL_NEEDS_WEB_URL.format(channel=M.CHANNEL_LABELS["dingtalk"]))
-    return DingTalkChannel(client_of(settings), settings.web_url, via="/login/dingtalk?next=")
+    return DingTalkChannel(shared_client(services), settings.web_url, via="/login/dingtalk?next=")
 
 
 async def lookup_by_mobile(settings, phones: Sequence[str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from bot.conversation import Conversation
-from bot.dingtalk.channel import client_of
+from bot.dingtalk.channel import shared_client
 from bot.dingtalk.stream import DingTalkStream
 from bot.reply import Plain
 from bot.services import Services
@@ -25,7 +25,7 @@ def stream_for(services: Services) -> DingTalkStream:
         # The conversation reads and writes the store: off the event loop.
         return await asyncio.to_thread(platform_reply, services, conversation, CHANNEL, userid, text)
 
-    return DingTalkStream(client_of(services.settings), answer)
+    return DingTalkStream(shared_client(services), answer)
 
 
 async def receive(services: Services) -> None:
@@ -34,5 +34,4 @@ async def receive(services: Services) -> None:
     try:
         await stream.run()
     finally:
-        await stream.close()
-        await stream.client.close()
+        await stream.close()  # the client is the process's: the channels close it at shutdown

@@ -12,7 +12,7 @@ import logging
 
 from starlette.routing import Route
 
-from bot.dingtalk.channel import client_of
+from bot.dingtalk.channel import shared_client
 from bot.dingtalk.client import DingTalkClient, DingTalkError, DingTalkSignInError
 from bot.web.pages import Web
 from bot.web.platform import CodeRefused, NotMember, PlatformDown, PlatformSignIn
@@ -26,16 +26,14 @@ class DingTalkWeb:
 
     def __init__(self, web: Web):
         self.settings = web.services.settings
-        self._client: DingTalkClient | None = None
+        self.services = web.services
         # DingTalk sends the code back as authCode (the new OAuth2 pages); code as well, for older links.
         self.sign_in = PlatformSignIn(web, CHANNEL, lambda redirect, state: self.client.authorize_url(redirect, state),
                                       self.identify, code_params=("authCode", "code"))
 
     @property
     def client(self) -> DingTalkClient:
-        if self._client is None:
-            self._client = client_of(self.settings)
-        return self._client
+        return shared_client(self.services)
 
     async def identify(self, code: str) -> str:
         try:

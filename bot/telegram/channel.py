@@ -76,10 +76,10 @@ def push_bot(settings):
     )
 
 
-async def open_channel(settings, bot=None) -> TelegramChannel:
+async def open_channel(services, bot=None) -> TelegramChannel:
     """Return the Telegram channel: over the running bot's client, or (for `xuefa quiz push`) its own."""
     if bot is not None:
         return TelegramChannel(bot)
-    own = push_bot(settings)
+    own = push_bot(services.settings)
     await own.initialize()
     return TelegramChannel(own, owns=True)

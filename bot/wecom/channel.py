@@ -109,18 +109,24 @@ def routes(web):
     return wecom_routes(web)
 
 
-async def open_channel(settings, bot=None) -> WeComChannel:
-    """Return the WeCom push channel over its own client (`bot` is Telegram's and is ignored here).
+def shared_client(services):
+    """The process's client of this app (one access token), shared with the web's sign-in and the chat."""
+    return services.platform_client("wecom", lambda: client_of(services.settings))
+
+
+async def open_channel(services, bot=None) -> WeComChannel:
+    """Return the WeCom push channel over the process's client (`bot` is Telegram's and is ignored here).
 
     Links in cards are made absolute with XUEFA_WEB_URL: a teacher taps into the web quiz, and
     WeCom's browser signs them in at /login/wecom.
     """
+    settings = services.settings
     if not settings.web_url:
         from bot.settings import SettingsError
         from knowledge import messages as M
 
         raise SettingsError(M.CHANNEL_NEEDS_WEB_URL.format(channel=M.CHANNEL_LABELS["wecom"]))
-    return WeComChannel(client_of(settings), settings.web_url, via="/login/wecom?next=")
+    return WeComChannel(shared_client(services), settings.web_url, via="/login/wecom?next=")
 
 
 async def lookup_by_mobile(settings, phones: Sequence[str]) -> dict[str, str]:

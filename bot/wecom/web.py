@@ -24,7 +24,7 @@ from bot.reply import Plain
 from bot.web.pages import Web
 from bot.web.platform import CodeRefused, NotMember, PlatformDown, PlatformSignIn, platform_reply
 from bot.wecom.callback import Seen, parse_message
-from bot.wecom.channel import client_of
+from bot.wecom.channel import shared_client
 from bot.wecom.client import WeComClient, WeComError, WeComInvalidCode, WeComNotMember
 from bot.wecom.crypto import WeComCrypto, WeComCryptoError
 from bot.wecom.limits import TEXT_BYTES, trim_bytes
@@ -44,7 +44,6 @@ class WeComWeb:
         self.services = web.services
         settings = self.services.settings
         self.settings = settings
-        self._client: WeComClient | None = None
         self.crypto = (
             WeComCrypto(settings.wecom_token.get_secret_value(), settings.wecom_aes_key.get_secret_value(),
                         settings.wecom_corp_id)
@@ -60,10 +59,8 @@ class WeComWeb:
 
     @property
     def client(self) -> WeComClient:
-        """The app's client, made on first use on the server's event loop (one token fetch per process)."""
-        if self._client is None:
-            self._client = client_of(self.settings)
-        return self._client
+        """The process's client, shared with the push (one token fetch per process)."""
+        return shared_client(self.services)
 
     async def identify(self, code: str) -> str:
         """The userid behind a sign-in code (auth/getuserinfo), in bot.web.platform's terms."""
@@ -118,7 +115,8 @@ class WeComWeb:
             text = await run_in_threadpool(self.reply_text, userid, msgtype, content)
             if text:
                 for piece in pieces(text):
-                    await self.client.send_text([userid], piece, duplicate_check_interval=1)  # a question asked twice is answered twice
+                    # duplicate_check_interval=1: a question asked twice is answered twice
+                    await self.client.send_text([userid], piece, duplicate_check_interval=1)
         except Exception:  # noqa: BLE001 - one member's answer must not break the callback
             log.exception("WeCom: answering a message failed")
 
