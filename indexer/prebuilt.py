@@ -15,7 +15,6 @@ two busy cores; it checkpoints to --work every 512 texts, so a stopped run resum
 from __future__ import annotations
 
 import argparse
-import tempfile
 from importlib import resources
 from pathlib import Path
 

@@ -7,7 +7,6 @@ test); what members received is read from the fake's inbox, never from our own r
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.main import Context, cli, pass_context
+from bot.cli.main import CLIError, Context, cli, pass_context
 from bot.directory import directory
 from knowledge import access
 from knowledge import messages as M
@@ -136,7 +136,7 @@ def group(ctx: Context, unit: str | None, channel: str, webhook: str | None, sec
         click.echo(M.GROUP_REMOVED.format(unit=unit, channel=label))
     else:
         if not webhook:
-            raise CLIError(M.OPT_GROUP_WEBHOOK)
+            raise CLIError(M.GROUP_WEBHOOK_MISSING)
         if not ctx.repository.set_unit_group(unit, channel, webhook.strip(), secret.strip()):
             raise CLIError(M.GROUP_NO_UNIT.format(unit=unit))
         click.echo(M.GROUP_SET.format(unit=unit, channel=label))

@@ -114,6 +114,7 @@ GROUP_SET = "已设置{unit}的{channel}群机器人"
 GROUP_REMOVED = "已删除{unit}的{channel}群机器人"
 GROUP_NONE = "{unit}没有{channel}群机器人"
 GROUP_NO_UNIT = "没有单位“{unit}”"
+GROUP_WEBHOOK_MISSING = "请用 --webhook 给出群机器人的地址（删除请用 --remove）"
 GROUP_LINE = "{unit}\t{channel}"
 # Why a member could not be reached, as `xuefa quiz push` names it.
 UNREACHED_NO_ACCOUNT = "未绑定任何推送渠道"
